@@ -1,0 +1,133 @@
+#include "models/common/iotlb.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int ims_iotlb_init(struct ims_iotlb *t, uint64_t entries, uint64_t ways,
+		   const uint8_t *page_lg2s, unsigned nsizes)
+{
+	memset(t, 0, sizeof(*t));
+	if (nsizes > IMS_TLB_MAX_SIZES || !entries)
+		return -1;
+	t->ways = (uint32_t)ways;
+	t->nsets_mask = (uint32_t)(entries / ways - 1);
+	t->nsizes = nsizes;
+	memcpy(t->size_lg2, page_lg2s, nsizes);
+	t->e = calloc(entries, sizeof(*t->e));
+	return t->e ? 0 : -1;
+}
+
+void ims_iotlb_fini(struct ims_iotlb *t)
+{
+	free(t->e);
+	memset(t, 0, sizeof(*t));
+}
+
+static int size_slot(const struct ims_iotlb *t, unsigned page_lg2)
+{
+	for (unsigned s = 0; s < t->nsizes; s++)
+		if (t->size_lg2[s] == page_lg2)
+			return (int)s;
+	return -1;
+}
+
+void ims_iotlb_drop(struct ims_iotlb *t, struct ims_iotlb_entry *e)
+{
+	int s;
+
+	if (!e->page_lg2)
+		return;
+	s = size_slot(t, e->page_lg2);
+	if (s >= 0)
+		t->live[s]--;
+	memset(e, 0, sizeof(*e));
+}
+
+bool ims_iotlb_fill(struct ims_iotlb *t, uint16_t did, uint64_t iova,
+		    unsigned page_lg2, uint64_t pa, unsigned flags)
+{
+	int slot = size_slot(t, page_lg2);
+	uint64_t vpn = iova >> page_lg2;
+	struct ims_iotlb_entry *set, *victim;
+	bool evicted;
+
+	if (slot < 0)
+		return false;   /* a size this IOTLB does not cache: never filled */
+	set = t->e + (uint64_t)ims_iotlb_set(t, did, vpn) * t->ways;
+	victim = &set[0];
+	for (uint32_t w = 0; w < t->ways; w++) {
+		if (set[w].page_lg2 == page_lg2 && set[w].vpn == vpn && set[w].did == did) {
+			victim = &set[w];
+			break;
+		}
+		if (!set[w].page_lg2) {
+			if (victim->page_lg2)
+				victim = &set[w];
+		} else if (victim->page_lg2 && set[w].stamp < victim->stamp) {
+			victim = &set[w];
+		}
+	}
+	evicted = victim->page_lg2 &&
+		  !(victim->page_lg2 == page_lg2 && victim->vpn == vpn && victim->did == did);
+	ims_iotlb_drop(t, victim);
+	victim->vpn = vpn;
+	victim->pa = pa;
+	victim->did = did;
+	victim->page_lg2 = (uint8_t)page_lg2;
+	victim->flags = (uint8_t)flags;
+	victim->stamp = ++t->clock;
+	t->live[slot]++;
+	return evicted;
+}
+
+static uint64_t total_entries(const struct ims_iotlb *t)
+{
+	return ((uint64_t)t->nsets_mask + 1) * t->ways;
+}
+
+uint64_t ims_iotlb_inv_all(struct ims_iotlb *t)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < total_entries(t); i++) {
+		if (t->e[i].page_lg2) {
+			ims_iotlb_drop(t, &t->e[i]);
+			n++;
+		}
+	}
+	return n;
+}
+
+uint64_t ims_iotlb_inv_domain(struct ims_iotlb *t, uint16_t did)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < total_entries(t); i++) {
+		if (t->e[i].page_lg2 && t->e[i].did == did) {
+			ims_iotlb_drop(t, &t->e[i]);
+			n++;
+		}
+	}
+	return n;
+}
+
+uint64_t ims_iotlb_inv_range(struct ims_iotlb *t, uint16_t did, uint64_t start,
+			     uint64_t last)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < total_entries(t); i++) {
+		struct ims_iotlb_entry *e = &t->e[i];
+		uint64_t e_start, e_last;
+
+		if (!e->page_lg2 || e->did != did)
+			continue;
+		e_start = e->vpn << e->page_lg2;
+		e_last = e_start + ((UINT64_C(1) << e->page_lg2) - 1);
+		if (e_start <= last && start <= e_last) {
+			ims_iotlb_drop(t, e);
+			n++;
+		}
+	}
+	return n;
+}

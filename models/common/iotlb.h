@@ -1,0 +1,94 @@
+/* The IOTLB every model uses: set-associative, LRU, tagged by domain id,
+ * caching leaf translations of any page size with their permissions and
+ * their dirty state.
+ *
+ * Its lookup is inline so a hit never crosses into model code: models fill
+ * it after a walk and drop entries when they process invalidation commands.
+ * Entries of several page sizes coexist; a lookup probes only the sizes that
+ * currently have live entries.
+ */
+#ifndef IMS_IOTLB_H
+#define IMS_IOTLB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IMS_TLB_R 0x1u
+#define IMS_TLB_W 0x2u
+/* A write may complete from this entry without touching memory: the leaf was
+ * dirty when cached, or A/D tracking was off for the walk that filled it.
+ * An entry without it makes a write re-walk to set D in memory. This cached
+ * bit is why clearing D in memory requires an IOTLB flush. */
+#define IMS_TLB_DIRTY 0x4u
+
+#define IMS_TLB_MAX_SIZES 4   /* page sizes a model may cache (e.g. 4K/2M/1G/512G) */
+
+struct ims_iotlb_entry {
+	uint64_t vpn;        /* iova >> page_lg2; valid iff page_lg2 != 0 */
+	uint64_t pa;         /* output address of the page */
+	uint64_t stamp;      /* LRU */
+	uint16_t did;
+	uint8_t page_lg2;
+	uint8_t flags;       /* IMS_TLB_* */
+	uint32_t pad;
+};
+
+struct ims_iotlb {
+	struct ims_iotlb_entry *e;
+	uint32_t nsets_mask, ways;
+	uint64_t clock;
+	/* live entries per page size, to skip sizes with nothing cached */
+	uint8_t size_lg2[IMS_TLB_MAX_SIZES];
+	uint32_t live[IMS_TLB_MAX_SIZES];
+	unsigned nsizes;
+};
+
+int ims_iotlb_init(struct ims_iotlb *t, uint64_t entries, uint64_t ways,
+		   const uint8_t *page_lg2s, unsigned nsizes);
+void ims_iotlb_fini(struct ims_iotlb *t);
+
+static inline uint32_t ims_iotlb_set(const struct ims_iotlb *t, uint16_t did, uint64_t vpn)
+{
+	return (uint32_t)((vpn ^ ((uint64_t)did * 0x9e37u)) & t->nsets_mask);
+}
+
+/* Entry translating iova in domain did, or NULL. Updates LRU on hit. */
+static inline struct ims_iotlb_entry *ims_iotlb_lookup(struct ims_iotlb *t,
+						       uint16_t did, uint64_t iova)
+{
+	for (unsigned s = 0; s < t->nsizes; s++) {
+		uint64_t vpn;
+		struct ims_iotlb_entry *set;
+
+		if (!t->live[s])
+			continue;
+		vpn = iova >> t->size_lg2[s];
+		set = t->e + (uint64_t)ims_iotlb_set(t, did, vpn) * t->ways;
+		for (uint32_t w = 0; w < t->ways; w++) {
+			if (set[w].vpn == vpn && set[w].did == did &&
+			    set[w].page_lg2 == t->size_lg2[s]) {
+				set[w].stamp = ++t->clock;
+				return &set[w];
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Insert (replacing any entry for the same page); returns true if a live
+ * entry of another page was evicted. */
+bool ims_iotlb_fill(struct ims_iotlb *t, uint16_t did, uint64_t iova,
+		    unsigned page_lg2, uint64_t pa, unsigned flags);
+
+/* Drop one entry (used when a write re-walk refreshes it). */
+void ims_iotlb_drop(struct ims_iotlb *t, struct ims_iotlb_entry *e);
+
+/* Invalidations; each returns the number of entries dropped. */
+uint64_t ims_iotlb_inv_all(struct ims_iotlb *t);
+uint64_t ims_iotlb_inv_domain(struct ims_iotlb *t, uint16_t did);
+/* Entries of domain did overlapping [start, last]. */
+uint64_t ims_iotlb_inv_range(struct ims_iotlb *t, uint16_t did, uint64_t start,
+			     uint64_t last);
+
+#endif

@@ -1,0 +1,182 @@
+/* The interface every IOMMU model implements.
+ *
+ * A model is a page-table format, its hardware walker, and its invalidation
+ * command set. The engine (sim/) never includes a model's own headers: it
+ * knows models only through struct ims_model_ops, listed in
+ * models/registry.c.
+ *
+ * Two halves, as in a real system:
+ *  - host software: map_page, unmap, read_dirty, set_dirty_tracking and
+ *    iotlb_sync edit the page tables and context structures in simulated
+ *    memory and build invalidation commands, charging CPU time through the
+ *    engine (ims_host_charge);
+ *  - hardware: walk reads those same bytes back, performs atomic A/D updates
+ *    and is charged memory latency (ims_walk_read); invalidation commands are
+ *    decoded and applied to the shared IOTLB and paging-structure caches by
+ *    the model's queue, which charges IOMMU time (ims_inv_hw_charge).
+ *
+ * The IOTLB lookup itself is engine code (models/common/iotlb.h): a hit never
+ * calls into the model. A model is called on a miss, and on a write that hits
+ * an entry without IMS_TLB_DIRTY while A/D tracking is on.
+ */
+#ifndef IMS_MODEL_H
+#define IMS_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/error.h"
+
+struct ims_sim;
+struct ims_domain;
+struct ims_device;
+
+/* Permissions of a mapping, as the host requests them. */
+#define IMS_PROT_READ 0x1u
+#define IMS_PROT_WRITE 0x2u
+
+enum ims_access {
+	IMS_ACCESS_READ = 0,
+	IMS_ACCESS_WRITE = 1,
+};
+
+/* Why a translation failed. The engine counts and records each; the DMA is
+ * discarded, as the hardware would. */
+enum ims_fault {
+	IMS_FAULT_NONE = 0,
+	IMS_FAULT_NOT_PRESENT,   /* an entry on the walk was not present */
+	IMS_FAULT_PERM,          /* present, but the access is not permitted */
+	IMS_FAULT_ADDR,          /* IOVA beyond the domain's address width */
+	IMS_FAULT_NO_DOMAIN,     /* device not attached to any domain */
+};
+
+/* Result of one hardware walk. */
+struct ims_walk {
+	enum ims_fault fault;
+	uint64_t pa;             /* output address of the page (page-aligned) */
+	uint8_t page_lg2;        /* leaf page size */
+	uint8_t tlb_flags;       /* IMS_TLB_R/W/DIRTY to cache for this leaf */
+	uint8_t fault_level;     /* table level where the walk stopped */
+	uint64_t fault_pte_pa;   /* address of the offending entry, 0 if none */
+	uint64_t cycles;         /* walk latency including A/D updates */
+};
+
+/* IOVA range whose translations a host operation made stale; one sync covers
+ * it, as Linux's iommu_iotlb_gather does. */
+struct ims_gather {
+	uint64_t start, last;    /* inclusive; valid only if !empty */
+	bool empty;
+	bool tables_freed;       /* paging-structure caches must be invalidated too */
+	uint8_t max_page_lg2;    /* largest leaf cleared (for invalidation hints) */
+};
+
+static inline void ims_gather_init(struct ims_gather *g)
+{
+	g->start = g->last = 0;
+	g->empty = true;
+	g->tables_freed = false;
+	g->max_page_lg2 = 0;
+}
+
+static inline void ims_gather_add(struct ims_gather *g, uint64_t iova, uint64_t len,
+				  unsigned page_lg2)
+{
+	uint64_t last = iova + len - 1;
+
+	if (g->empty) {
+		g->start = iova;
+		g->last = last;
+		g->empty = false;
+	} else {
+		if (iova < g->start)
+			g->start = iova;
+		if (last > g->last)
+			g->last = last;
+	}
+	if (page_lg2 > g->max_page_lg2)
+		g->max_page_lg2 = (uint8_t)page_lg2;
+}
+
+/* Bitmap filled by read_dirty: bit i covers [iova + i*2^page_lg2, ...). */
+struct ims_dirty_bitmap {
+	uint64_t iova;
+	uint64_t len;
+	unsigned page_lg2;
+	uint64_t nbits;
+	uint64_t *bits;
+};
+
+/* read_dirty flags */
+#define IMS_DIRTY_NO_CLEAR 0x1u   /* report without clearing (IOMMU_DIRTY_NO_CLEAR) */
+
+/* A counter of ours that a real hardware performance counter also counts,
+ * exported in the JSON under the hardware's event name. */
+struct ims_hw_counter {
+	const char *event;       /* e.g. "UNC_IO_VTD_ACCESS.TLB_MISS" */
+	unsigned stat;           /* enum ims_stat_id */
+};
+
+struct ims_model_ops {
+	const char *name;        /* --model value */
+	const char *description;
+
+	/* Leaf sizes the format can map with the current parameters: bit n set
+	 * means 2^n bytes. */
+	uint64_t (*pgsize_bitmap)(const struct ims_sim *sim);
+
+	/* Hardware instance: invalidation queue, registers. Caches are the
+	 * engine's (sim->iotlb, sim->psc); the model configures their levels. */
+	int (*iommu_init)(struct ims_sim *sim, struct ims_error *err);
+	void (*iommu_fini)(struct ims_sim *sim);
+
+	/* Domain: allocate the root table and the context structure that points
+	 * at it. dom->iova_bits says how wide the domain's IOVA space is. */
+	int (*domain_init)(struct ims_sim *sim, struct ims_domain *dom, struct ims_error *err);
+	void (*domain_fini)(struct ims_sim *sim, struct ims_domain *dom);
+
+	/* Point a device at a domain (context/PASID entry), with the flushes the
+	 * spec requires for that change. */
+	int (*attach)(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+		      struct ims_error *err);
+
+	/* Host software. map_page writes one leaf of 2^page_lg2 bytes (the host
+	 * picked a size from pgsize_bitmap, aligned). unmap clears every leaf in
+	 * [iova, iova+len), frees tables left empty, and adds what it cleared to
+	 * gather; it fails without changing anything if the range would split
+	 * a large leaf. Neither syncs: the caller does, once. */
+	int (*map_page)(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+			uint64_t pa, unsigned page_lg2, unsigned prot, struct ims_error *err);
+	int (*unmap)(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
+		     struct ims_gather *gather, struct ims_error *err);
+
+	/* Software dirty walk over [iova, iova+len): record every leaf whose D
+	 * is set into bm (may be NULL: clear only), clear D unless
+	 * IMS_DIRTY_NO_CLEAR, and add cleared leaves to gather. No sync. */
+	int (*read_dirty)(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+			  uint64_t len, unsigned flags, struct ims_dirty_bitmap *bm,
+			  struct ims_gather *gather, struct ims_error *err);
+
+	/* Enable/disable hardware A/D updates for the domain, including the
+	 * context-structure update and every invalidation the spec requires. */
+	int (*set_dirty_tracking)(struct ims_sim *sim, struct ims_domain *dom, bool on,
+				  struct ims_error *err);
+
+	/* Invalidate the gathered range in the domain (IOTLB, and paging-structure
+	 * caches if tables were freed), then wait for completion: one sync. */
+	void (*iotlb_sync)(struct ims_sim *sim, struct ims_domain *dom,
+			   const struct ims_gather *gather);
+
+	/* Hardware page walk for one access. Fills out; never fails otherwise. */
+	void (*walk)(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+		     enum ims_access access, struct ims_walk *out);
+
+	const struct ims_hw_counter *hw_counters;
+	unsigned n_hw_counters;
+};
+
+/* models/registry.c */
+const struct ims_model_ops *ims_model_find(const char *name);
+extern const struct ims_model_ops *const ims_models[];
+extern const unsigned ims_model_count;
+
+#endif

@@ -1,0 +1,317 @@
+/* The iommusim command. Exit status: 0 success, 1 bad input or failed run
+ * (message "file:line: ..."), 2 bad usage. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/model.h"
+#include "sim/host/dirty_strategy.h"
+#include "sim/params.h"
+#include "sim/results.h"
+#include "sim/run.h"
+#include "sim/sim.h"
+#include "sim/trace/trace.h"
+
+#define EXIT_USAGE 2
+#define MAX_PARAMS 256
+#define MAX_COMPARE 8
+
+struct options {
+	const char *model;
+	const char *strategy;        /* run */
+	const char *strategies;      /* compare, comma-separated */
+	const char *json;
+	const char *trace;
+	const char *param[MAX_PARAMS];
+	unsigned nparam;
+	int quiet;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: iommusim run TRACE [--model M] [--strategy S] [--param k=v]... [--json FILE] [--quiet]\n"
+		"       iommusim compare TRACE --strategies S1,S2[,...] [--model M] [--param k=v]... [--json FILE]\n"
+		"       iommusim params      list every parameter with value, unit, source\n"
+		"       iommusim list        list models and strategies\n"
+		"       iommusim --version\n"
+		"\n"
+		"TRACE is a text trace (traces/FORMAT.md), plain or gzip-compressed.\n"
+		"Defaults: --model vtd --strategy clear+unmap.\n");
+}
+
+static void print_error(const struct ims_error *err)
+{
+	char buf[1024];
+
+	fprintf(stderr, "iommusim: %s\n", ims_error_format(err, buf, sizeof(buf)));
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "strategy", required_argument, NULL, 's' },
+		{ "strategies", required_argument, NULL, 'S' },
+		{ "param", required_argument, NULL, 'p' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->model = "vtd";
+	o->strategy = "clear+unmap";
+	optind = 2;   /* argv[1] is the subcommand */
+	while ((c = getopt_long(argc, argv, "m:s:S:p:j:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': o->model = optarg; break;
+		case 's': o->strategy = optarg; break;
+		case 'S': o->strategies = optarg; break;
+		case 'j': o->json = optarg; break;
+		case 'q': o->quiet = 1; break;
+		case 'p':
+			if (o->nparam == MAX_PARAMS) {
+				fprintf(stderr, "iommusim: more than %d --param options\n", MAX_PARAMS);
+				return -1;
+			}
+			o->param[o->nparam++] = optarg;
+			break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind < argc)
+		o->trace = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "iommusim: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static int build_params(const struct options *o, struct ims_params *p)
+{
+	struct ims_error err = { 0 };
+
+	ims_params_default(p);
+	for (unsigned i = 0; i < o->nparam; i++) {
+		if (ims_params_set(p, o->param[i], &err)) {
+			print_error(&err);
+			return -1;
+		}
+	}
+	if (ims_params_validate(p, &err)) {
+		print_error(&err);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct ims_model_ops *find_model(const char *name)
+{
+	const struct ims_model_ops *m = ims_model_find(name);
+
+	if (!m) {
+		fprintf(stderr, "iommusim: unknown model '%s'; models:", name);
+		for (unsigned i = 0; i < ims_model_count; i++)
+			fprintf(stderr, " %s", ims_models[i]->name);
+		fprintf(stderr, "\n");
+	}
+	return m;
+}
+
+static const struct ims_dirty_strategy *find_strategy(const char *name)
+{
+	const struct ims_dirty_strategy *s = ims_dirty_strategy_find(name);
+
+	if (!s) {
+		fprintf(stderr, "iommusim: unknown strategy '%s'; strategies:", name);
+		for (unsigned i = 0; i < ims_dirty_strategy_count; i++)
+			fprintf(stderr, " %s", ims_dirty_strategies[i].name);
+		fprintf(stderr, "\n");
+	}
+	return s;
+}
+
+/* Simulate the whole trace with one strategy. On success the caller owns *sim. */
+static int simulate(const char *trace, const struct ims_model_ops *model,
+		    const struct ims_params *params, const struct ims_dirty_strategy *strategy,
+		    struct ims_sim *sim)
+{
+	struct ims_error err = { 0 };
+	struct ims_trace_reader *r;
+	int rc;
+
+	if (ims_trace_open(&r, trace, &err)) {
+		print_error(&err);
+		return -1;
+	}
+	if (ims_sim_init(sim, model, params, &err)) {
+		print_error(&err);
+		ims_trace_close(r);
+		return -1;
+	}
+	rc = ims_run_trace(sim, r, strategy, &err);
+	ims_trace_close(r);
+	if (rc) {
+		print_error(&err);
+		ims_sim_fini(sim);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_json(json_t *j, const char *path)
+{
+	struct ims_error err = { 0 };
+
+	if (ims_results_write(j, path, &err)) {
+		print_error(&err);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_run(const struct options *o)
+{
+	const struct ims_model_ops *model = find_model(o->model);
+	const struct ims_dirty_strategy *strategy = find_strategy(o->strategy);
+	struct ims_params params;
+	struct ims_sim sim;
+	int rc = 0;
+
+	if (!o->trace) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!model || !strategy || build_params(o, &params))
+		return EXIT_USAGE;
+	if (simulate(o->trace, model, &params, strategy, &sim))
+		return EXIT_FAILURE;
+	if (!o->quiet)
+		ims_results_print_summary(stdout, &sim, o->trace, strategy->name);
+	if (o->json) {
+		json_t *j = ims_results_json(&sim, o->trace, strategy->name);
+
+		rc = write_json(j, o->json) ? EXIT_FAILURE : 0;
+		json_decref(j);
+	}
+	ims_sim_fini(&sim);
+	return rc;
+}
+
+static int cmd_compare(const struct options *o)
+{
+	const struct ims_model_ops *model = find_model(o->model);
+	const struct ims_dirty_strategy *strat[MAX_COMPARE];
+	static struct ims_stats stats[MAX_COMPARE];
+	const struct ims_stats *runs[MAX_COMPARE];
+	const char *names[MAX_COMPARE];
+	struct ims_params params;
+	char list[512], *save = NULL, *tok;
+	json_t *all;
+	unsigned n = 0;
+	int rc = 0;
+
+	if (!o->trace || !o->strategies) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!model || build_params(o, &params))
+		return EXIT_USAGE;
+	snprintf(list, sizeof(list), "%s", o->strategies);
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == MAX_COMPARE) {
+			fprintf(stderr, "iommusim: at most %d strategies\n", MAX_COMPARE);
+			return EXIT_USAGE;
+		}
+		if (!(strat[n++] = find_strategy(tok)))
+			return EXIT_USAGE;
+	}
+	if (n < 2) {
+		fprintf(stderr, "iommusim: compare needs at least two strategies\n");
+		return EXIT_USAGE;
+	}
+	all = json_pack("{s:s, s:s, s:[]}", "trace", o->trace, "model", model->name, "runs");
+	for (unsigned i = 0; i < n; i++) {
+		struct ims_sim sim;
+
+		if (simulate(o->trace, model, &params, strat[i], &sim)) {
+			json_decref(all);
+			return EXIT_FAILURE;
+		}
+		stats[i] = sim.stats;
+		runs[i] = &stats[i];
+		names[i] = strat[i]->name;
+		json_array_append_new(json_object_get(all, "runs"),
+				      ims_results_json(&sim, o->trace, strat[i]->name));
+		ims_sim_fini(&sim);
+	}
+	printf("iommusim %s compare: trace %s, model %s (ratio = column / %s)\n", IMS_VERSION,
+	       o->trace, model->name, names[0]);
+	ims_results_print_compare(stdout, runs, names, n);
+	if (o->json && write_json(all, o->json))
+		rc = EXIT_FAILURE;
+	json_decref(all);
+	return rc;
+}
+
+static int cmd_params(const struct options *o)
+{
+	struct ims_params p;
+
+	if (build_params(o, &p))
+		return EXIT_USAGE;
+	printf("%-30s %12s %-10s %s\n", "parameter", "value", "unit", "description [source]");
+	for (unsigned i = 0; i < ims_param_count; i++) {
+		const struct ims_param_desc *d = &ims_param_table[i];
+
+		printf("%-30s %12g %-10s %s [%s]\n", d->name, ims_params_get(&p, i), d->unit,
+		       d->description, d->source);
+	}
+	return 0;
+}
+
+static int cmd_list(void)
+{
+	printf("models:\n");
+	for (unsigned i = 0; i < ims_model_count; i++)
+		printf("  %-16s %s\n", ims_models[i]->name, ims_models[i]->description);
+	printf("dirty-unmap strategies:\n");
+	for (unsigned i = 0; i < ims_dirty_strategy_count; i++)
+		printf("  %-16s %s\n", ims_dirty_strategies[i].name,
+		       ims_dirty_strategies[i].description);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd || !strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(cmd ? stdout : stderr);
+		return cmd ? 0 : EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("iommusim %s\n", IMS_VERSION);
+		return 0;
+	}
+	if (parse_options(argc, argv, &o))
+		return EXIT_USAGE;
+	if (!strcmp(cmd, "run"))
+		return cmd_run(&o);
+	if (!strcmp(cmd, "compare"))
+		return cmd_compare(&o);
+	if (!strcmp(cmd, "params"))
+		return cmd_params(&o);
+	if (!strcmp(cmd, "list"))
+		return cmd_list();
+	fprintf(stderr, "iommusim: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,38 @@
+#include "sim/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int ims_error_set(struct ims_error *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+
+		err->code = code;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return -code;
+}
+
+void ims_error_locate(struct ims_error *err, const char *path, uint64_t line)
+{
+	if (!err || err->path[0])
+		return;
+	snprintf(err->path, sizeof(err->path), "%s", path ? path : "");
+	err->line = line;
+}
+
+const char *ims_error_format(const struct ims_error *err, char *buf, unsigned len)
+{
+	if (err->path[0] && err->line)
+		snprintf(buf, len, "%s:%llu: %s", err->path,
+			 (unsigned long long)err->line, err->msg);
+	else if (err->path[0])
+		snprintf(buf, len, "%s: %s", err->path, err->msg);
+	else
+		snprintf(buf, len, "%s", err->msg);
+	return buf;
+}

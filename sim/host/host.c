@@ -1,0 +1,489 @@
+/* Host-side operations (what Linux iommufd does to an I/O page table) and
+ * the DMA path that devices drive through the IOMMU. */
+#include "sim/host/host.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/bits.h"
+
+#define GIB_LG2 30
+
+/* A host operation starts when the CPU is free and the event has arrived. */
+static void host_begin(struct ims_sim *sim)
+{
+	if (sim->cpu_now < sim->now)
+		sim->cpu_now = sim->now;
+}
+
+static void host_end(struct ims_sim *sim)
+{
+	if (sim->end_time < sim->cpu_now)
+		sim->end_time = sim->cpu_now;
+}
+
+static int check_name(const char *name, struct ims_error *err)
+{
+	if (!name[0] || strlen(name) >= IMS_NAME_MAX)
+		return ims_error_set(err, IMS_EINVAL, "name '%s' is empty or longer than %d",
+				     name, IMS_NAME_MAX - 1);
+	return 0;
+}
+
+int ims_host_device_create(struct ims_sim *sim, const char *name, uint16_t sid,
+			   struct ims_device **out, struct ims_error *err)
+{
+	struct ims_device *dev, **v;
+	int rc;
+
+	if ((rc = check_name(name, err)))
+		return rc;
+	for (unsigned i = 0; i < sim->ndevices; i++)
+		if (strcmp(sim->devices[i]->name, name) == 0)
+			return ims_error_set(err, IMS_EEXIST, "device '%s' already exists", name);
+	v = realloc(sim->devices, (sim->ndevices + 1) * sizeof(*v));
+	dev = calloc(1, sizeof(*dev));
+	if (!v || !dev) {
+		free(dev);
+		if (v)
+			sim->devices = v;
+		return ims_error_set(err, IMS_ENOMEM, "out of memory");
+	}
+	sim->devices = v;
+	dev->index = sim->ndevices;
+	strcpy(dev->name, name);
+	dev->sid = sid;
+	sim->devices[sim->ndevices++] = dev;
+	if (out)
+		*out = dev;
+	return 0;
+}
+
+int ims_host_domain_create(struct ims_sim *sim, const char *name, unsigned iova_bits,
+			   struct ims_domain **out, struct ims_error *err)
+{
+	struct ims_domain *dom, **v;
+	int rc;
+
+	if ((rc = check_name(name, err)))
+		return rc;
+	for (unsigned i = 0; i < sim->ndomains; i++)
+		if (strcmp(sim->domains[i]->name, name) == 0)
+			return ims_error_set(err, IMS_EEXIST, "domain '%s' already exists", name);
+	if (sim->ndomains >= UINT16_MAX)
+		return ims_error_set(err, IMS_EINVAL, "too many domains (domain ids are 16 bits)");
+	dom = calloc(1, sizeof(*dom));
+	if (!dom)
+		return ims_error_set(err, IMS_ENOMEM, "out of memory");
+	dom->index = sim->ndomains;
+	strcpy(dom->name, name);
+	dom->did = (uint16_t)(sim->ndomains + 1);   /* DID 0 is reserved on VT-d */
+	dom->iova_bits = iova_bits;
+	ims_range_set_init(&dom->mapped);
+	ims_truth_init(&dom->truth);
+	if ((rc = sim->model->domain_init(sim, dom, err))) {
+		ims_range_set_fini(&dom->mapped);
+		free(dom);
+		return rc;
+	}
+	v = realloc(sim->domains, (sim->ndomains + 1) * sizeof(*v));
+	if (!v) {
+		sim->model->domain_fini(sim, dom);
+		free(dom);
+		return ims_error_set(err, IMS_ENOMEM, "out of memory");
+	}
+	sim->domains = v;
+	sim->domains[sim->ndomains++] = dom;
+	if (out)
+		*out = dom;
+	return 0;
+}
+
+int ims_host_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+		    struct ims_error *err)
+{
+	int rc;
+
+	if (dev->domain)
+		return ims_error_set(err, IMS_EEXIST, "device '%s' is already attached to '%s'",
+				     dev->name, dev->domain->name);
+	host_begin(sim);
+	rc = sim->model->attach(sim, dev, dom, err);
+	if (!rc)
+		dev->domain = dom;
+	host_end(sim);
+	return rc;
+}
+
+static int check_range(const struct ims_domain *dom, const char *op, uint64_t iova,
+		       uint64_t len, unsigned align_lg2, struct ims_error *err)
+{
+	uint64_t limit = UINT64_C(1) << dom->iova_bits;
+
+	if (!len)
+		return ims_error_set(err, IMS_EINVAL, "%s: length is zero", op);
+	if (!ims_is_aligned(iova, align_lg2) || !ims_is_aligned(len, align_lg2))
+		return ims_error_set(err, IMS_EINVAL,
+			"%s: iova 0x%llx and length 0x%llx must be multiples of 0x%llx",
+			op, (unsigned long long)iova, (unsigned long long)len,
+			(unsigned long long)(UINT64_C(1) << align_lg2));
+	if (iova >= limit || len > limit - iova)
+		return ims_error_set(err, IMS_EINVAL,
+			"%s: [0x%llx, +0x%llx) exceeds the %u-bit IOVA space of domain '%s'",
+			op, (unsigned long long)iova, (unsigned long long)len,
+			dom->iova_bits, dom->name);
+	return 0;
+}
+
+/* Largest leaf the model supports that fits at iova/pa with `left` bytes to go. */
+static unsigned pick_page_lg2(uint64_t pgsizes, uint64_t iova, uint64_t pa, uint64_t left)
+{
+	unsigned best = IMS_PAGE_LG2;
+
+	for (unsigned lg2 = IMS_PAGE_LG2; lg2 < 64; lg2++) {
+		uint64_t size = UINT64_C(1) << lg2;
+
+		if (!(pgsizes & size))
+			continue;
+		if (size > left || !ims_is_aligned(iova | pa, lg2))
+			break;
+		best = lg2;
+	}
+	return best;
+}
+
+/* Where the host pins memory for a mapping without an explicit PA: aligned
+ * like the IOVA, up to 1 GiB, as a hugepage-backed guest would be. */
+static int alloc_data_pa(struct ims_sim *sim, uint64_t iova, uint64_t len, uint64_t *out,
+			 struct ims_error *err)
+{
+	unsigned align = iova ? (unsigned)__builtin_ctzll(iova) : GIB_LG2;
+	uint64_t mask, pa;
+
+	if (align > GIB_LG2)
+		align = GIB_LG2;
+	mask = (UINT64_C(1) << align) - 1;
+	pa = (sim->data_pa_next + mask) & ~mask;
+	if (pa + len > IMS_PA_TABLE_BASE || pa + len < pa)
+		return ims_error_set(err, IMS_ENOMEM,
+				     "out of simulated host memory for 0x%llx bytes",
+				     (unsigned long long)len);
+	sim->data_pa_next = pa + len;
+	*out = pa;
+	return 0;
+}
+
+int ims_host_map(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
+		 bool pa_given, uint64_t pa, unsigned prot, struct ims_error *err)
+{
+	const struct ims_range *clash;
+	uint64_t pgsizes = sim->model->pgsize_bitmap(sim);
+	uint64_t done = 0;
+	int rc;
+
+	if ((rc = check_range(dom, "map", iova, len, IMS_PAGE_LG2, err)))
+		return rc;
+	if (pa_given && (!ims_is_aligned(pa, IMS_PAGE_LG2) || pa + len > IMS_PA_LIMIT ||
+			 pa + len < pa))
+		return ims_error_set(err, IMS_EINVAL,
+				     "map: pa 0x%llx must be 4 KiB aligned and the range below 2^%d",
+				     (unsigned long long)pa, IMS_PA_BITS);
+	if (!(prot & (IMS_PROT_READ | IMS_PROT_WRITE)))
+		return ims_error_set(err, IMS_EINVAL, "map: no access permitted (prot)");
+	clash = ims_range_set_overlap(&dom->mapped, iova, iova + len - 1);
+	if (clash)
+		return ims_error_set(err, IMS_EEXIST,
+			"map: [0x%llx, 0x%llx] overlaps mapping [0x%llx, 0x%llx] in domain '%s'",
+			(unsigned long long)iova, (unsigned long long)(iova + len - 1),
+			(unsigned long long)clash->start, (unsigned long long)clash->last,
+			dom->name);
+	if (!pa_given && (rc = alloc_data_pa(sim, iova, len, &pa, err)))
+		return rc;
+
+	host_begin(sim);
+	while (done < len) {
+		unsigned lg2 = pick_page_lg2(pgsizes, iova + done, pa + done, len - done);
+
+		rc = sim->model->map_page(sim, dom, iova + done, pa + done, lg2, prot, err);
+		if (rc)
+			break;
+		done += UINT64_C(1) << lg2;
+	}
+	if (rc) {
+		/* undo the part already mapped, so a failed map leaves no trace */
+		struct ims_gather g;
+
+		ims_gather_init(&g);
+		if (done && !sim->model->unmap(sim, dom, iova, done, &g, NULL))
+			sim->model->iotlb_sync(sim, dom, &g);
+		host_end(sim);
+		return rc;
+	}
+	if (ims_range_set_add(&dom->mapped, iova, iova + len - 1))
+		return ims_error_set(err, IMS_ENOMEM, "out of memory");
+	IMS_STAT_INC(&sim->stats, map_calls);
+	IMS_STAT_ADD(&sim->stats, map_bytes, len);
+	host_end(sim);
+	return 0;
+}
+
+static int check_mapped(const struct ims_domain *dom, const char *op, uint64_t iova,
+			uint64_t len, struct ims_error *err)
+{
+	uint64_t gap;
+
+	if (ims_range_set_first_gap(&dom->mapped, iova, iova + len - 1, &gap))
+		return ims_error_set(err, IMS_ENOMAP,
+			"%s: [0x%llx, 0x%llx] is not fully mapped in domain '%s' (0x%llx is not)",
+			op, (unsigned long long)iova, (unsigned long long)(iova + len - 1),
+			dom->name, (unsigned long long)gap);
+	return 0;
+}
+
+int ims_host_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
+		   struct ims_error *err)
+{
+	struct ims_gather g;
+	int rc;
+
+	if ((rc = check_range(dom, "unmap", iova, len, IMS_PAGE_LG2, err)) ||
+	    (rc = check_mapped(dom, "unmap", iova, len, err)))
+		return rc;
+	host_begin(sim);
+	ims_gather_init(&g);
+	rc = sim->model->unmap(sim, dom, iova, len, &g, err);
+	if (!rc) {
+		sim->model->iotlb_sync(sim, dom, &g);
+		ims_range_set_remove(&dom->mapped, iova, iova + len - 1);
+		/* the pages are gone: nothing written there can be reported any more */
+		ims_truth_clear(&dom->truth, iova >> IMS_PAGE_LG2, len >> IMS_PAGE_LG2);
+		IMS_STAT_INC(&sim->stats, unmap_calls);
+		IMS_STAT_ADD(&sim->stats, unmap_bytes, len);
+	}
+	host_end(sim);
+	return rc;
+}
+
+int ims_host_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, bool on,
+				struct ims_error *err)
+{
+	int rc;
+
+	if (dom->dirty_tracking == on)
+		return 0;
+	host_begin(sim);
+	if (on) {
+		/* As iommufd does before enabling: start from clean PTEs, so bits
+		 * left from an earlier tracking period are not reported. */
+		struct ims_gather g;
+
+		ims_gather_init(&g);
+		for (size_t i = 0; i < dom->mapped.n; i++) {
+			const struct ims_range *r = &dom->mapped.r[i];
+
+			rc = sim->model->read_dirty(sim, dom, r->start, r->last - r->start + 1,
+						    0, NULL, &g, err);
+			if (rc)
+				goto out;
+		}
+		if (!g.empty)
+			sim->model->iotlb_sync(sim, dom, &g);
+	}
+	rc = sim->model->set_dirty_tracking(sim, dom, on, err);
+	if (!rc) {
+		dom->dirty_tracking = on;
+		ims_truth_fini(&dom->truth);
+		ims_truth_init(&dom->truth);
+	}
+out:
+	host_end(sim);
+	return rc;
+}
+
+/* Compare a report with the ground truth: a granule is truly dirty if any of
+ * its 4 KiB pages was written since its last clearing report. */
+static void check_report(struct ims_sim *sim, struct ims_domain *dom,
+			 const struct ims_dirty_bitmap *bm)
+{
+	uint64_t pages_per_bit = UINT64_C(1) << (bm->page_lg2 - IMS_PAGE_LG2);
+	uint64_t first = bm->iova >> IMS_PAGE_LG2;
+
+	for (uint64_t b = 0; b < bm->nbits; b++) {
+		bool reported = bm->bits[b >> 6] & (UINT64_C(1) << (b & 63));
+		bool written = ims_truth_any(&dom->truth, first + b * pages_per_bit,
+					     pages_per_bit);
+
+		if (reported)
+			IMS_STAT_INC(&sim->stats, dirty_pages_reported);
+		if (written && !reported)
+			IMS_STAT_INC(&sim->stats, dirty_pages_missed);
+		else if (reported && !written)
+			IMS_STAT_INC(&sim->stats, dirty_pages_spurious);
+	}
+}
+
+int ims_host_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+			uint64_t len, unsigned page_lg2, unsigned flags,
+			struct ims_dirty_bitmap *bm_out, struct ims_error *err)
+{
+	struct ims_dirty_bitmap bm;
+	struct ims_gather g;
+	int rc;
+
+	if (page_lg2 < IMS_PAGE_LG2 || page_lg2 > GIB_LG2)
+		return ims_error_set(err, IMS_EINVAL,
+				     "get-dirty: page size 2^%u is not between 4 KiB and 1 GiB",
+				     page_lg2);
+	if ((rc = check_range(dom, "get-dirty", iova, len, page_lg2, err)) ||
+	    (rc = check_mapped(dom, "get-dirty", iova, len, err)))
+		return rc;
+	if (!dom->dirty_tracking)
+		return ims_error_set(err, IMS_EINVAL,
+				     "get-dirty: dirty tracking is off in domain '%s'", dom->name);
+	memset(&bm, 0, sizeof(bm));
+	bm.iova = iova;
+	bm.len = len;
+	bm.page_lg2 = page_lg2;
+	bm.nbits = len >> page_lg2;
+	bm.bits = calloc((bm.nbits + 63) / 64, sizeof(uint64_t));
+	if (!bm.bits)
+		return ims_error_set(err, IMS_ENOMEM, "out of memory for a %llu-bit bitmap",
+				     (unsigned long long)bm.nbits);
+
+	host_begin(sim);
+	ims_gather_init(&g);
+	rc = sim->model->read_dirty(sim, dom, iova, len, flags, &bm, &g, err);
+	if (!rc) {
+		IMS_STAT_INC(&sim->stats, dirty_reads);
+		if (flags & IMS_DIRTY_NO_CLEAR)
+			IMS_STAT_INC(&sim->stats, dirty_reads_no_clear);
+		else if (!g.empty)
+			sim->model->iotlb_sync(sim, dom, &g);
+		check_report(sim, dom, &bm);
+		if (!(flags & IMS_DIRTY_NO_CLEAR))
+			ims_truth_clear(&dom->truth, iova >> IMS_PAGE_LG2, len >> IMS_PAGE_LG2);
+	}
+	host_end(sim);
+	if (bm_out && !rc)
+		*bm_out = bm;
+	else
+		free(bm.bits);
+	return rc;
+}
+
+/* ---- DMA ------------------------------------------------------------------ */
+
+static void record_fault(struct ims_sim *sim, const struct ims_device *dev, uint64_t iova,
+			 bool write, const struct ims_walk *w)
+{
+	static const enum ims_stat_id kind_stat[] = {
+		[IMS_FAULT_NOT_PRESENT] = IMS_STAT_fault_not_present,
+		[IMS_FAULT_PERM] = IMS_STAT_fault_perm,
+		[IMS_FAULT_ADDR] = IMS_STAT_fault_addr,
+		[IMS_FAULT_NO_DOMAIN] = IMS_STAT_fault_no_domain,
+	};
+
+	IMS_STAT_INC(&sim->stats, faults);
+	sim->stats.v[kind_stat[w->fault]]++;
+	if (sim->nfaults_logged < IMS_FAULT_LOG) {
+		struct ims_fault_record *f = &sim->faults[sim->nfaults_logged++];
+
+		f->time = sim->now;
+		f->iova = iova;
+		f->device = dev->index;
+		f->kind = (uint8_t)w->fault;
+		f->write = write;
+		f->level = w->fault_level;
+		f->pte_pa = w->fault_pte_pa;
+	}
+}
+
+/* Translate one request. Returns false on a fault (filled into *w). */
+static inline bool translate(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+			     bool write, uint64_t *pa, unsigned *page_lg2, struct ims_walk *w)
+{
+	unsigned need = write ? (IMS_TLB_W | IMS_TLB_DIRTY) : IMS_TLB_R;
+	struct ims_iotlb_entry *e = ims_iotlb_lookup(&sim->iotlb, dom->did, iova);
+	uint64_t lat = sim->costs.iotlb_hit_ns;
+
+	IMS_STAT_INC(&sim->stats, translations);
+	if (e && (e->flags & need) == need) {
+		IMS_STAT_INC(&sim->stats, iotlb_hit);
+		IMS_STAT_ADD(&sim->stats, cyc_dma_translation, lat);
+		*pa = e->pa;
+		*page_lg2 = e->page_lg2;
+		return true;
+	}
+	if (e && write && (e->flags & IMS_TLB_W))
+		IMS_STAT_INC(&sim->stats, iotlb_dirty_rewalk);
+	IMS_STAT_INC(&sim->stats, iotlb_miss);
+	sim->model->walk(sim, dom, iova, write ? IMS_ACCESS_WRITE : IMS_ACCESS_READ, w);
+	lat += w->cycles;
+	IMS_STAT_ADD(&sim->stats, cyc_walk, w->cycles);
+	IMS_STAT_ADD(&sim->stats, cyc_dma_translation, lat);
+	if (w->fault != IMS_FAULT_NONE) {
+		if (e)
+			ims_iotlb_drop(&sim->iotlb, e);
+		return false;
+	}
+	IMS_STAT_INC(&sim->stats, iotlb_fill);
+	if (ims_iotlb_fill(&sim->iotlb, dom->did, iova, w->page_lg2, w->pa, w->tlb_flags))
+		IMS_STAT_INC(&sim->stats, iotlb_evict);
+	*pa = w->pa;
+	*page_lg2 = w->page_lg2;
+	return true;
+}
+
+uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uint64_t len,
+		 bool write)
+{
+	struct ims_domain *dom = dev->domain;
+	uint64_t xlate_mask = sim->params.dma_xlate_bytes - 1;
+	uint64_t end = iova + len, cur = iova;
+	uint64_t lat_before = IMS_STAT_GET(&sim->stats, cyc_dma_translation);
+	uint64_t marked_until = 0;   /* truth already marked below this address */
+	struct ims_walk w;
+
+	IMS_STAT_INC(&sim->stats, dma);
+	sim->stats.v[write ? IMS_STAT_dma_write : IMS_STAT_dma_read]++;
+	if (!dom) {
+		memset(&w, 0, sizeof(w));
+		w.fault = IMS_FAULT_NO_DOMAIN;
+		record_fault(sim, dev, iova, write, &w);
+		return 1;
+	}
+	while (cur < end) {
+		uint64_t pa, chunk_end, page_end;
+		unsigned page_lg2;
+
+		if (!translate(sim, dom, cur, write, &pa, &page_lg2, &w)) {
+			/* the device's request is aborted: the rest of the DMA is discarded */
+			record_fault(sim, dev, cur, write, &w);
+			break;
+		}
+		page_end = (cur | ((UINT64_C(1) << page_lg2) - 1)) + 1;
+		chunk_end = (cur | xlate_mask) + 1;
+		if (chunk_end > page_end)
+			chunk_end = page_end;
+		if (chunk_end > end || chunk_end == 0)
+			chunk_end = end;
+		if (write && dom->dirty_tracking && cur >= marked_until) {
+			/* ground truth at the leaf's granularity: the hardware can
+			 * only ever say "this leaf was written" */
+			uint64_t page_start = page_end - (UINT64_C(1) << page_lg2);
+
+			ims_truth_set(&dom->truth, page_start >> IMS_PAGE_LG2,
+				      UINT64_C(1) << (page_lg2 - IMS_PAGE_LG2));
+			marked_until = page_end;
+		}
+		IMS_STAT_ADD(&sim->stats, dma_bytes, chunk_end - cur);
+		cur = chunk_end;
+	}
+	{
+		uint64_t done = sim->now + IMS_STAT_GET(&sim->stats, cyc_dma_translation) - lat_before;
+
+		if (sim->end_time < done)
+			sim->end_time = done;
+	}
+	return cur < end ? 1 : 0;
+}

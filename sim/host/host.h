@@ -1,0 +1,53 @@
+/* Host software: the operations Linux iommufd performs on an I/O page table,
+ * and the devices' DMA that exercises it.
+ *
+ * Every operation runs on the host CPU timeline (sim->cpu_now), starting no
+ * earlier than sim->now (the trace time of the event that asked for it).
+ */
+#ifndef IMS_HOST_H
+#define IMS_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/sim.h"
+
+/* Declarations. Domain ids (IOTLB tags) are assigned 1, 2, ... in order. */
+int ims_host_device_create(struct ims_sim *sim, const char *name, uint16_t sid,
+			   struct ims_device **out, struct ims_error *err);
+int ims_host_domain_create(struct ims_sim *sim, const char *name, unsigned iova_bits,
+			   struct ims_domain **out, struct ims_error *err);
+int ims_host_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+		    struct ims_error *err);
+
+/* Map [iova, iova+len) to host pages. pa_given = false: the host pins pages
+ * at an address aligned like the IOVA (up to 1 GiB), so large pages are used
+ * wherever IOVA, PA and length allow. Fails on overlap with a mapping. */
+int ims_host_map(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
+		 bool pa_given, uint64_t pa, unsigned prot, struct ims_error *err);
+
+/* Unmap: clear the range, collect it in one gather, sync the IOTLB once.
+ * Fails if any part of the range is not mapped. */
+int ims_host_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
+		   struct ims_error *err);
+
+int ims_host_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, bool on,
+				struct ims_error *err);
+
+/* read_and_clear_dirty(iova, len, page_size, flags): software walk that
+ * fills a bitmap at 2^page_lg2 granularity, clears D unless
+ * IMS_DIRTY_NO_CLEAR, and syncs the IOTLB once at the end only if it cleared.
+ * The report is checked against the ground truth (dirty_pages_missed /
+ * dirty_pages_spurious). bm_out, if not NULL, receives the bitmap (caller
+ * frees bm_out->bits). */
+int ims_host_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+			uint64_t len, unsigned page_lg2, unsigned flags,
+			struct ims_dirty_bitmap *bm_out, struct ims_error *err);
+
+/* A device's DMA: translate every chunk, fault or move the data. Faults are
+ * counted and logged, never errors. Returns the number of chunks that
+ * faulted. */
+uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uint64_t len,
+		 bool write);
+
+#endif

@@ -1,0 +1,98 @@
+/* Simulated physical memory: sparse 4 KiB frames holding 64-bit words.
+ *
+ * Page-table pages, PASID/context entries and invalidation queues live here
+ * as real bytes at real physical addresses, so what the host software writes
+ * is exactly what the hardware walker reads. Frames never written read as
+ * zero and cost no host memory. DMA payload pages are not stored: the
+ * simulator tracks where DMA goes, not what it carries.
+ *
+ * Frame lookup is a 3-level radix over the 40-bit frame number (52-bit PA),
+ * with 8 bytes of index per 4 KiB frame (0.2%), so page tables cost close to
+ * their real 8 bytes per PTE.
+ */
+#ifndef IMS_MEM_H
+#define IMS_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IMS_PAGE_LG2 12
+#define IMS_PAGE_SIZE (UINT64_C(1) << IMS_PAGE_LG2)
+#define IMS_PA_BITS 52
+#define IMS_PA_LIMIT (UINT64_C(1) << IMS_PA_BITS)
+
+/* Physical address map of the simulated machine. Page-table pages come from
+ * a region of their own so host data allocations can never collide with them. */
+#define IMS_PA_DATA_BASE (UINT64_C(1) << 32)
+#define IMS_PA_TABLE_BASE (UINT64_C(1) << 44)
+
+#define IMS_MEM_L3_BITS 13
+#define IMS_MEM_L2_BITS 13
+#define IMS_MEM_L1_BITS (IMS_PA_BITS - IMS_PAGE_LG2 - IMS_MEM_L2_BITS - IMS_MEM_L3_BITS)
+
+struct ims_mem_leaf {
+	uint64_t *frame[1u << IMS_MEM_L3_BITS];
+};
+
+struct ims_mem_mid {
+	struct ims_mem_leaf *leaf[1u << IMS_MEM_L2_BITS];
+};
+
+struct ims_mem {
+	struct ims_mem_mid *mid[1u << IMS_MEM_L1_BITS];
+	/* frames are carved from slabs so each costs 4 KiB, not 4 KiB + malloc header */
+	void **slabs;
+	size_t nslabs, slab_cap;
+	uint64_t *slab_cursor;
+	unsigned slab_left;
+	uint64_t frames_stored;     /* frames holding storage */
+	/* page-table frame allocator */
+	uint64_t table_next;        /* bump pointer in the table region */
+	uint64_t *free_frames;      /* PAs of freed table frames, reused LIFO */
+	size_t nfree, free_cap;
+	uint64_t tables_live;
+};
+
+int ims_mem_init(struct ims_mem *mem);
+void ims_mem_fini(struct ims_mem *mem);
+
+/* Host pointer to the frame holding pa, or NULL if never written. */
+static inline uint64_t *ims_mem_frame(const struct ims_mem *mem, uint64_t pa)
+{
+	uint64_t fn = pa >> IMS_PAGE_LG2;
+	const struct ims_mem_mid *mid = mem->mid[fn >> (IMS_MEM_L2_BITS + IMS_MEM_L3_BITS)];
+	const struct ims_mem_leaf *leaf;
+
+	if (!mid)
+		return NULL;
+	leaf = mid->leaf[(fn >> IMS_MEM_L3_BITS) & ((1u << IMS_MEM_L2_BITS) - 1)];
+	if (!leaf)
+		return NULL;
+	return leaf->frame[fn & ((1u << IMS_MEM_L3_BITS) - 1)];
+}
+
+/* Frame for pa, created (zeroed) if needed; NULL only when out of memory. */
+uint64_t *ims_mem_frame_get(struct ims_mem *mem, uint64_t pa);
+
+/* 64-bit accesses; pa must be 8-byte aligned and below IMS_PA_LIMIT. */
+static inline uint64_t ims_mem_load64(const struct ims_mem *mem, uint64_t pa)
+{
+	const uint64_t *f = ims_mem_frame(mem, pa);
+
+	return f ? f[(pa & (IMS_PAGE_SIZE - 1)) >> 3] : 0;
+}
+
+void ims_mem_store64(struct ims_mem *mem, uint64_t pa, uint64_t val);
+
+/* Atomic compare-and-exchange of the word at pa: stores desired only if the
+ * word equals expected; returns the value found. The hardware walker uses it
+ * for A/D updates so a racing software clear is never lost. */
+uint64_t ims_mem_cmpxchg64(struct ims_mem *mem, uint64_t pa, uint64_t expected,
+			   uint64_t desired);
+
+/* Allocate a zeroed 4 KiB page-table frame; returns its PA or 0 on failure. */
+uint64_t ims_mem_alloc_table(struct ims_mem *mem);
+void ims_mem_free_table(struct ims_mem *mem, uint64_t pa);
+
+#endif

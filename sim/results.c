@@ -1,0 +1,208 @@
+#include "sim/results.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *fault_kind_name(unsigned kind)
+{
+	switch (kind) {
+	case IMS_FAULT_NOT_PRESENT: return "not-present";
+	case IMS_FAULT_PERM: return "permission";
+	case IMS_FAULT_ADDR: return "address-width";
+	case IMS_FAULT_NO_DOMAIN: return "no-domain";
+	default: return "none";
+	}
+}
+
+double ims_results_iotlb_hit_rate(const struct ims_stats *s)
+{
+	uint64_t n = IMS_STAT_GET(s, iotlb_hit) + IMS_STAT_GET(s, iotlb_miss);
+
+	return n ? (double)IMS_STAT_GET(s, iotlb_hit) / (double)n : 0.0;
+}
+
+static double per(uint64_t a, uint64_t b)
+{
+	return b ? (double)a / (double)b : 0.0;
+}
+
+static json_t *params_json(const struct ims_params *p)
+{
+	json_t *o = json_object();
+
+	for (unsigned i = 0; i < ims_param_count; i++) {
+		double v = ims_params_get(p, i);
+
+		json_object_set_new(o, ims_param_table[i].name,
+				    ims_param_table[i].kind == IMS_PARAM_SIZE
+					    ? json_integer((json_int_t)v) : json_real(v));
+	}
+	return o;
+}
+
+static json_t *faults_json(const struct ims_sim *sim)
+{
+	json_t *list = json_array();
+
+	for (unsigned i = 0; i < sim->nfaults_logged; i++) {
+		const struct ims_fault_record *f = &sim->faults[i];
+		char iova[32], pte[32];
+
+		snprintf(iova, sizeof(iova), "0x%llx", (unsigned long long)f->iova);
+		snprintf(pte, sizeof(pte), "0x%llx", (unsigned long long)f->pte_pa);
+		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:s}",
+			"time", (json_int_t)f->time,
+			"device", sim->devices[f->device]->name,
+			"iova", iova,
+			"kind", fault_kind_name(f->kind),
+			"access", f->write ? "write" : "read",
+			"level", (int)f->level,
+			"pte_pa", pte));
+	}
+	return json_pack("{s:I, s:o}", "count",
+			 (json_int_t)IMS_STAT_GET(&sim->stats, faults), "logged", list);
+}
+
+json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
+			 const char *strategy)
+{
+	const struct ims_stats *s = &sim->stats;
+	json_t *stats = json_object(), *hw = json_object(), *derived;
+
+	for (unsigned i = 0; i < IMS_STAT_COUNT; i++)
+		json_object_set_new(stats, ims_stat_table[i].name, json_integer((json_int_t)s->v[i]));
+	for (unsigned i = 0; i < sim->model->n_hw_counters; i++)
+		json_object_set_new(hw, sim->model->hw_counters[i].event,
+				    json_integer((json_int_t)s->v[sim->model->hw_counters[i].stat]));
+	derived = json_pack("{s:f, s:f, s:f, s:f}",
+		"iotlb_hit_rate", ims_results_iotlb_hit_rate(s),
+		"translation_cycles_avg", per(IMS_STAT_GET(s, cyc_dma_translation),
+					      IMS_STAT_GET(s, translations)),
+		"walk_mem_refs_avg", per(IMS_STAT_GET(s, walk_mem_refs), IMS_STAT_GET(s, walks)),
+		"sync_cycles_avg", per(IMS_STAT_GET(s, cyc_inv_cpu) + IMS_STAT_GET(s, cyc_inv_wait),
+				       IMS_STAT_GET(s, iotlb_syncs)));
+	return json_pack("{s:{s:s, s:i}, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
+		"iommusim", "version", IMS_VERSION, "results_format", IMS_RESULTS_FORMAT,
+		"trace", trace_path,
+		"model", sim->model->name,
+		"strategy", strategy,
+		"params", params_json(&sim->params),
+		"stats", stats,
+		"derived", derived,
+		"hw_counters", hw,
+		"faults", faults_json(sim));
+}
+
+int ims_results_write(json_t *j, const char *path, struct ims_error *err)
+{
+	size_t n = strlen(path);
+	char *tmp = malloc(n + 16);
+	FILE *f;
+	int fd, ok;
+
+	if (!tmp)
+		return ims_error_set(err, IMS_ENOMEM, "out of memory");
+	snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		int e = errno;
+
+		free(tmp);
+		ims_error_set(err, IMS_EIO, "cannot create a file next to it: %s", strerror(e));
+		ims_error_locate(err, path, 0);
+		return -IMS_EIO;
+	}
+	f = fdopen(fd, "w");
+	ok = f && json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
+	     fputc('\n', f) != EOF;
+	if (f)
+		ok = (fclose(f) == 0) && ok;
+	else
+		close(fd);
+	if (!ok || rename(tmp, path) != 0) {
+		int e = errno;
+
+		unlink(tmp);
+		free(tmp);
+		ims_error_set(err, IMS_EIO, "cannot write results: %s", strerror(e));
+		ims_error_locate(err, path, 0);
+		return -IMS_EIO;
+	}
+	free(tmp);
+	return 0;
+}
+
+static void line(FILE *out, const struct ims_stats *s, enum ims_stat_id id)
+{
+	fprintf(out, "  %-26s %16llu  %s\n", ims_stat_table[id].name,
+		(unsigned long long)s->v[id], ims_stat_table[id].unit);
+}
+
+void ims_results_print_summary(FILE *out, const struct ims_sim *sim, const char *trace_path,
+			       const char *strategy)
+{
+	const struct ims_stats *s = &sim->stats;
+	static const struct {
+		const char *title;
+		enum ims_stat_id first, last;
+	} groups[] = {
+		{ "DMA", IMS_STAT_dma, IMS_STAT_translations },
+		{ "Translation caches", IMS_STAT_iotlb_hit, IMS_STAT_psc_hit_l4 },
+		{ "Walks and memory", IMS_STAT_walks, IMS_STAT_ad_cmpxchg_retry },
+		{ "Faults", IMS_STAT_faults, IMS_STAT_fault_addr },
+		{ "Invalidation", IMS_STAT_inv_desc, IMS_STAT_iotlb_syncs },
+		{ "Host page tables", IMS_STAT_map_calls, IMS_STAT_pt_pages_live_max },
+		{ "Dirty tracking", IMS_STAT_dirty_tracking_switches, IMS_STAT_dirty_unmaps },
+		{ "Time (cycles)", IMS_STAT_cyc_dma_translation, IMS_STAT_sim_end_cycle },
+	};
+
+	fprintf(out, "iommusim %s: trace %s, model %s, strategy %s\n", IMS_VERSION, trace_path,
+		sim->model->name, strategy);
+	for (unsigned g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		fprintf(out, "%s\n", groups[g].title);
+		for (unsigned id = groups[g].first; id <= groups[g].last; id++)
+			if (s->v[id] || id == groups[g].first)
+				line(out, s, (enum ims_stat_id)id);
+	}
+	fprintf(out, "Derived\n  %-26s %16.4f\n  %-26s %16.1f  cycles\n", "iotlb_hit_rate",
+		ims_results_iotlb_hit_rate(s), "translation_cycles_avg",
+		per(IMS_STAT_GET(s, cyc_dma_translation), IMS_STAT_GET(s, translations)));
+	for (unsigned i = 0; i < sim->nfaults_logged && i < 5; i++) {
+		const struct ims_fault_record *f = &sim->faults[i];
+
+		fprintf(out, "  fault @%llu: %s %s 0x%llx (%s)\n", (unsigned long long)f->time,
+			sim->devices[f->device]->name, f->write ? "write" : "read",
+			(unsigned long long)f->iova, fault_kind_name(f->kind));
+	}
+}
+
+void ims_results_print_compare(FILE *out, const struct ims_stats *const *runs,
+			       const char *const *names, unsigned nruns)
+{
+	fprintf(out, "%-26s", "metric");
+	for (unsigned r = 0; r < nruns; r++)
+		fprintf(out, " %16s", names[r]);
+	for (unsigned r = 1; r < nruns; r++)
+		fprintf(out, " %9s", "ratio");
+	fprintf(out, "\n");
+	for (unsigned id = 0; id < IMS_STAT_COUNT; id++) {
+		bool any = false;
+
+		for (unsigned r = 0; r < nruns; r++)
+			any |= runs[r]->v[id] != 0;
+		if (!any)
+			continue;
+		fprintf(out, "%-26s", ims_stat_table[id].name);
+		for (unsigned r = 0; r < nruns; r++)
+			fprintf(out, " %16llu", (unsigned long long)runs[r]->v[id]);
+		for (unsigned r = 1; r < nruns; r++) {
+			if (runs[0]->v[id])
+				fprintf(out, " %9.3f", (double)runs[r]->v[id] / (double)runs[0]->v[id]);
+			else
+				fprintf(out, " %9s", "-");
+		}
+		fprintf(out, "\n");
+	}
+}

@@ -1,0 +1,33 @@
+/* Results of a run: every counter as JSON (jansson), written atomically, and
+ * the readable summary and side-by-side comparison the command prints. */
+#ifndef IMS_RESULTS_H
+#define IMS_RESULTS_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "sim/sim.h"
+
+#define IMS_RESULTS_FORMAT 1
+
+/* Everything about one finished run. Caller json_decref()s. */
+json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
+			 const char *strategy);
+
+/* Write j to path through a temporary file and rename(), so a failed or
+ * interrupted run never leaves a partial file behind. */
+int ims_results_write(json_t *j, const char *path, struct ims_error *err);
+
+/* Ratios and rates derived from the counters (0 when undefined). */
+double ims_results_iotlb_hit_rate(const struct ims_stats *s);
+
+void ims_results_print_summary(FILE *out, const struct ims_sim *sim, const char *trace_path,
+			       const char *strategy);
+
+/* Table of every counter that is non-zero in any run, one column per run and
+ * a ratio column per run against the first. */
+void ims_results_print_compare(FILE *out, const struct ims_stats *const *runs,
+			       const char *const *names, unsigned nruns);
+
+#endif

@@ -1,0 +1,13 @@
+/* Replay a trace through a simulator, event by event. */
+#ifndef IMS_RUN_H
+#define IMS_RUN_H
+
+#include "sim/host/dirty_strategy.h"
+#include "sim/sim.h"
+#include "sim/trace/trace.h"
+
+/* Replay every event of r. On error, err names the trace file and line. */
+int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
+		  const struct ims_dirty_strategy *strategy, struct ims_error *err);
+
+#endif

@@ -1,0 +1,95 @@
+#include "sim/sim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int ims_sim_init(struct ims_sim *sim, const struct ims_model_ops *model,
+		 const struct ims_params *params, struct ims_error *err)
+{
+	int rc;
+
+	memset(sim, 0, sizeof(*sim));
+	sim->params = *params;
+	sim->model = model;
+	if ((rc = ims_params_validate(&sim->params, err)))
+		return rc;
+	ims_costs_from_params(&sim->costs, &sim->params);
+	ims_mem_init(&sim->mem);
+	sim->data_pa_next = IMS_PA_DATA_BASE;
+	if (ims_memlat_init(&sim->memlat, params->mem_llc_lines, params->mem_llc_ways,
+			    sim->costs.mem_llc_hit_ns, sim->costs.mem_dram_ns))
+		return ims_error_set(err, IMS_ENOMEM, "out of memory (LLC model)");
+	if ((rc = model->iommu_init(sim, err))) {
+		ims_sim_fini(sim);
+		return rc;
+	}
+	return 0;
+}
+
+void ims_sim_fini(struct ims_sim *sim)
+{
+	if (!sim->model)
+		return;
+	for (unsigned i = 0; i < sim->ndomains; i++) {
+		struct ims_domain *d = sim->domains[i];
+
+		sim->model->domain_fini(sim, d);
+		ims_range_set_fini(&d->mapped);
+		ims_truth_fini(&d->truth);
+		free(d);
+	}
+	free(sim->domains);
+	for (unsigned i = 0; i < sim->ndevices; i++)
+		free(sim->devices[i]);
+	free(sim->devices);
+	sim->model->iommu_fini(sim);
+	ims_iotlb_fini(&sim->iotlb);
+	ims_psc_fini(&sim->psc);
+	ims_memlat_fini(&sim->memlat);
+	ims_mem_fini(&sim->mem);
+	sim->model = NULL;
+}
+
+uint64_t ims_host_alloc_table(struct ims_sim *sim)
+{
+	uint64_t pa = ims_mem_alloc_table(&sim->mem);
+
+	if (!pa)
+		return 0;
+	IMS_STAT_INC(&sim->stats, pt_pages_alloc);
+	if (sim->mem.tables_live > IMS_STAT_GET(&sim->stats, pt_pages_live_max))
+		IMS_STAT_GET(&sim->stats, pt_pages_live_max) = sim->mem.tables_live;
+	return pa;
+}
+
+void ims_host_free_table(struct ims_sim *sim, uint64_t pa)
+{
+	ims_mem_free_table(&sim->mem, pa);
+	IMS_STAT_INC(&sim->stats, pt_pages_free);
+}
+
+void ims_dirty_bitmap_record(struct ims_sim *sim, struct ims_dirty_bitmap *bm,
+			     uint64_t iova, uint64_t len)
+{
+	uint64_t start, last, first_bit, last_bit;
+
+	if (!bm || !len)
+		return;
+	start = iova > bm->iova ? iova : bm->iova;
+	last = iova + len - 1;
+	if (last > bm->iova + bm->len - 1)
+		last = bm->iova + bm->len - 1;
+	if (start > last)
+		return;
+	first_bit = (start - bm->iova) >> bm->page_lg2;
+	last_bit = (last - bm->iova) >> bm->page_lg2;
+	for (uint64_t b = first_bit; b <= last_bit; b++) {
+		uint64_t m = UINT64_C(1) << (b & 63);
+
+		if (!(bm->bits[b >> 6] & m)) {
+			bm->bits[b >> 6] |= m;
+			ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk,
+					sim->costs.sw_bitmap_record_cycles);
+		}
+	}
+}

@@ -1,0 +1,157 @@
+/* The simulation context: simulated memory, caches, clocks, counters, and
+ * the host-side objects (devices, domains) of one run.
+ *
+ * Time. Everything is counted in cycles of the reference clock (cpu_mhz).
+ * Two timelines advance independently:
+ *  - host CPU time (cpu_now): host operations run one after another, each
+ *    starting at max(its trace time, when the previous one finished);
+ *  - the IOMMU's invalidation engine (inv_busy_until): descriptors are
+ *    processed in order, each starting when it is submitted or when the
+ *    previous one is done, whichever is later.
+ * A host that waits for an invalidation stalls until the engine reaches it.
+ * DMA translation latency is accumulated per request; events apply in trace
+ * order, each atomically.
+ */
+#ifndef IMS_SIM_H
+#define IMS_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/common/iotlb.h"
+#include "models/common/psc.h"
+#include "models/model.h"
+#include "sim/error.h"
+#include "sim/mem.h"
+#include "sim/memlat.h"
+#include "sim/params.h"
+#include "sim/stats.h"
+#include "sim/truth.h"
+
+#define IMS_NAME_MAX 64
+
+struct ims_domain {
+	unsigned index;              /* position in sim->domains */
+	char name[IMS_NAME_MAX];
+	uint16_t did;                /* hardware domain id (IOTLB tag) */
+	unsigned iova_bits;          /* 48 or 57 */
+	bool dirty_tracking;         /* host view: tracking enabled */
+	void *priv;                  /* the model's per-domain state */
+	struct ims_range_set mapped; /* IOVA ranges mapped, for overlap checks */
+	struct ims_truth truth;      /* pages really written by DMA while tracking */
+};
+
+struct ims_device {
+	unsigned index;
+	char name[IMS_NAME_MAX];
+	uint16_t sid;                /* requester id (bus/dev/fn) */
+	struct ims_domain *domain;   /* NULL until attached */
+};
+
+/* One recorded DMA fault (the first IMS_FAULT_LOG of a run are kept). */
+struct ims_fault_record {
+	uint64_t time;
+	uint64_t iova;
+	unsigned device;
+	uint8_t kind;                /* enum ims_fault */
+	uint8_t write;
+	uint8_t level;
+	uint64_t pte_pa;
+};
+
+#define IMS_FAULT_LOG 64
+
+struct ims_sim {
+	struct ims_params params;
+	struct ims_costs costs;
+	const struct ims_model_ops *model;
+	void *model_state;           /* the model's hardware instance */
+
+	struct ims_mem mem;
+	struct ims_memlat memlat;
+	struct ims_iotlb iotlb;
+	struct ims_psc psc;
+	struct ims_stats stats;
+
+	uint64_t now;                /* trace time of the current event */
+	uint64_t cpu_now;            /* host CPU timeline */
+	uint64_t inv_busy_until;     /* IOMMU invalidation engine timeline */
+	uint64_t end_time;           /* latest completion seen */
+
+	struct ims_domain **domains;
+	unsigned ndomains;
+	struct ims_device **devices;
+	unsigned ndevices;
+	uint64_t data_pa_next;       /* allocator for pinned host pages */
+
+	struct ims_fault_record faults[IMS_FAULT_LOG];
+	unsigned nfaults_logged;
+};
+
+/* Create a simulator for model with the given parameters (validated). */
+int ims_sim_init(struct ims_sim *sim, const struct ims_model_ops *model,
+		 const struct ims_params *params, struct ims_error *err);
+void ims_sim_fini(struct ims_sim *sim);
+
+/* --- services for models ------------------------------------------------- */
+
+/* Charge host CPU time to a cyc_* counter and advance the CPU timeline. */
+static inline void ims_host_charge(struct ims_sim *sim, enum ims_stat_id cat,
+				   uint64_t cycles)
+{
+	sim->stats.v[cat] += cycles;
+	sim->stats.v[IMS_STAT_cyc_host_total] += cycles;
+	sim->cpu_now += cycles;
+}
+
+/* The invalidation engine processes one descriptor taking `cycles`, starting
+ * no earlier than now (the host's submit time). Returns its completion time. */
+static inline uint64_t ims_inv_hw_charge(struct ims_sim *sim, uint64_t cycles)
+{
+	uint64_t start = sim->inv_busy_until > sim->cpu_now ? sim->inv_busy_until
+							    : sim->cpu_now;
+
+	sim->inv_busy_until = start + cycles;
+	sim->stats.v[IMS_STAT_cyc_inv_iommu] += cycles;
+	return sim->inv_busy_until;
+}
+
+/* The host waits (polls) until time t: the stall is charged to cyc_inv_wait. */
+static inline void ims_host_wait_until(struct ims_sim *sim, uint64_t t)
+{
+	if (t > sim->cpu_now) {
+		sim->stats.v[IMS_STAT_cyc_inv_wait] += t - sim->cpu_now;
+		sim->stats.v[IMS_STAT_cyc_host_total] += t - sim->cpu_now;
+		sim->cpu_now = t;
+	}
+}
+
+/* A page-table read by the hardware walker: returns the word and adds its
+ * latency to *cycles, counting LLC hits and misses. */
+static inline uint64_t ims_walk_read(struct ims_sim *sim, uint64_t pa, uint64_t *cycles)
+{
+	bool hit;
+
+	*cycles += ims_memlat_access(&sim->memlat, pa, &hit);
+	sim->stats.v[IMS_STAT_walk_mem_refs]++;
+	sim->stats.v[hit ? IMS_STAT_walk_llc_hit : IMS_STAT_walk_llc_miss]++;
+	return ims_mem_load64(&sim->mem, pa);
+}
+
+/* A page-table store by host software: the line lands in the LLC. */
+static inline void ims_host_store(struct ims_sim *sim, uint64_t pa, uint64_t val)
+{
+	ims_mem_store64(&sim->mem, pa, val);
+	ims_memlat_touch(&sim->memlat, pa);
+}
+
+/* Page-table page allocation/free by host software (charged and counted). */
+uint64_t ims_host_alloc_table(struct ims_sim *sim);
+void ims_host_free_table(struct ims_sim *sim, uint64_t pa);
+
+/* Record granules [iova, iova+len) dirty in bm (clipped to its range),
+ * charging sw_bitmap_record_cycles per newly set bit. */
+void ims_dirty_bitmap_record(struct ims_sim *sim, struct ims_dirty_bitmap *bm,
+			     uint64_t iova, uint64_t len);
+
+#endif
