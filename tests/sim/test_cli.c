@@ -1,0 +1,209 @@
+/* The iommusim command, as users and CI drive it. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/ims_cli_XXXXXX";
+
+static void setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown);
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Run the command with args (shell syntax, relative to dir); capture stdout
+ * and stderr in out (truncated to size). Returns the exit status. */
+static int run(char *out, size_t size, const char *args)
+{
+	char cmd[1024];
+	FILE *p;
+	size_t n;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "cd %s && %s %s 2>&1", dir, IMS_CLI, args);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(out, 1, size - 1, p);
+	out[n] = 0;
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static char *slurp(const char *name, size_t *len)
+{
+	char path[256];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = 0;
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static const char good[] =
+	"iommusim-trace 1\n"
+	"device nic0\n"
+	"domain vm0\n"
+	"attach nic0 vm0\n"
+	"@100 map vm0 0x100000 64K\n"
+	"@200 dirty-tracking vm0 on\n"
+	"@300 dma nic0 write 0x100000 4096\n"
+	"@400 dma nic0 write 0x200000 64\n"        /* unmapped: a fault, not an error */
+	"@500 dirty-unmap vm0 0x100000 64K\n";
+
+Test(cli, run_writes_json_and_dma_faults_are_results)
+{
+	char out[8192];
+	size_t len;
+
+	write_file("t.trace", good);
+	cr_assert_eq(run(out, sizeof(out), "run t.trace --json r.json"), 0, "%s", out);
+	char *json = slurp("r.json", &len);
+	cr_assert_not_null(json);
+	cr_assert(strstr(json, "\"faults\": 1"), "%s", json);
+	cr_assert(strstr(json, "\"iotlb_syncs\""));
+	cr_assert(strstr(json, "\"UNC_IO_VTD_ACCESS"), "hardware counter names");
+	free(json);
+}
+
+Test(cli, same_run_twice_gives_byte_identical_json)
+{
+	char out[8192];
+	size_t la, lb;
+
+	write_file("t.trace", good);
+	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --json a.json"), 0, "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --json b.json"), 0, "%s", out);
+	char *a = slurp("a.json", &la), *b = slurp("b.json", &lb);
+	cr_assert_eq(la, lb);
+	cr_assert_eq(memcmp(a, b, la), 0);
+	free(a);
+	free(b);
+}
+
+Test(cli, malformed_trace_names_file_and_line_and_writes_nothing)
+{
+	char out[8192];
+	struct stat st;
+
+	write_file("bad.trace", "iommusim-trace 1\ndomain vm0\n@1 mapp vm0 0x1000 4K\n");
+	cr_assert_eq(run(out, sizeof(out), "run bad.trace --json r.json"), 1, "%s", out);
+	cr_assert(strstr(out, "bad.trace:3:"), "%s", out);
+	cr_assert_neq(stat("r.json", &st), 0);
+	/* no temporary file left either */
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		cr_assert_null(strstr(e->d_name, ".tmp"), "%s left behind", e->d_name);
+	closedir(d);
+}
+
+Test(cli, semantic_error_in_trace_names_line)
+{
+	char out[8192];
+
+	write_file("ov.trace", "iommusim-trace 1\ndomain vm0\n@1 map vm0 0x1000 8K\n"
+			       "@2 map vm0 0x2000 4K\n");
+	cr_assert_eq(run(out, sizeof(out), "run ov.trace"), 1, "%s", out);
+	cr_assert(strstr(out, "ov.trace:4:") && strstr(out, "overlaps"), "%s", out);
+}
+
+Test(cli, compare_prints_both_strategies_with_sync_counts)
+{
+	char out[16384];
+
+	write_file("t.trace", good);
+	cr_assert_eq(run(out, sizeof(out),
+			 "compare t.trace --strategies clear+unmap,noclear+unmap"), 0, "%s", out);
+	cr_assert(strstr(out, "clear+unmap") && strstr(out, "noclear+unmap"), "%s", out);
+	char *row = strstr(out, "\niotlb_syncs ");
+	cr_assert_not_null(row, "%s", out);
+	unsigned long a, b;
+	/* tracking switch: 1 sync; dirty-unmap: 2 (clear) or 1 (no clear) */
+	cr_assert_eq(sscanf(row, " iotlb_syncs %lu %lu", &a, &b), 2, "%s", row);
+	cr_assert_eq(a, 3);
+	cr_assert_eq(b, 2);
+}
+
+Test(cli, unknown_names_are_usage_errors)
+{
+	char out[8192];
+
+	write_file("t.trace", good);
+	cr_assert_eq(run(out, sizeof(out), "run t.trace --strategy nope"), 2);
+	cr_assert(strstr(out, "unknown strategy 'nope'"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "run t.trace --model nope"), 2);
+	cr_assert(strstr(out, "unknown model 'nope'"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "run t.trace --param bogus=1"), 2);
+	cr_assert(strstr(out, "unknown parameter"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "run missing.trace"), 1);
+	cr_assert(strstr(out, "missing.trace"), "%s", out);
+}
+
+Test(cli, param_override_changes_results)
+{
+	char out[16384];
+
+	write_file("t.trace", good);
+	cr_assert_eq(run(out, sizeof(out), "run t.trace --param mem_dram_ns=1000 --json r.json"), 0,
+		     "%s", out);
+	size_t len;
+	char *json = slurp("r.json", &len);
+	cr_assert(strstr(json, "\"mem_dram_ns\": 1000"), "the override is recorded");
+	free(json);
+}
+
+Test(cli, docs_params_md_matches_the_parameter_table)
+{
+	char *out = malloc(1 << 16);
+	size_t len;
+	FILE *f = fopen(IMS_SOURCE_DIR "/docs/params.md", "rb");
+
+	cr_assert_not_null(f, "docs/params.md exists");
+	char *doc = malloc(1 << 16);
+	len = fread(doc, 1, (1 << 16) - 1, f);
+	doc[len] = 0;
+	fclose(f);
+	cr_assert_eq(run(out, 1 << 16, "params --markdown"), 0);
+	cr_assert_str_eq(doc, out,
+			 "docs/params.md is stale: regenerate with 'iommusim params --markdown'");
+	free(out);
+	free(doc);
+}
