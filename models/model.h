@@ -162,7 +162,9 @@ struct ims_model_ops {
 				  struct ims_error *err);
 
 	/* Invalidate the gathered range in the domain (IOTLB, and paging-structure
-	 * caches if tables were freed), then wait for completion: one sync. */
+	 * caches if tables were freed), then wait for completion: one sync,
+	 * counted in iotlb_syncs. An empty gather is still a sync the host asked
+	 * for: the model issues the least its hardware needs to complete one. */
 	void (*iotlb_sync)(struct ims_sim *sim, struct ims_domain *dom,
 			   const struct ims_gather *gather);
 

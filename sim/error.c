@@ -2,7 +2,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "sim/assert.h"
 
 int ims_error_set(struct ims_error *err, int code, const char *fmt, ...)
 {
@@ -35,4 +38,10 @@ const char *ims_error_format(const struct ims_error *err, char *buf, unsigned le
 	else
 		snprintf(buf, len, "%s", err->msg);
 	return buf;
+}
+
+void ims_bug(const char *file, int line, const char *what)
+{
+	fprintf(stderr, "iommusim: internal error at %s:%d: %s\n", file, line, what);
+	abort();
 }

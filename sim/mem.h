@@ -22,8 +22,15 @@
 #define IMS_PA_BITS 52
 #define IMS_PA_LIMIT (UINT64_C(1) << IMS_PA_BITS)
 
-/* Physical address map of the simulated machine. Page-table pages come from
- * a region of their own so host data allocations can never collide with them. */
+/* Physical address map of the simulated machine:
+ *   [IMS_PA_IOMMU_BASE, IMS_PA_DATA_BASE)  structures a driver sets up once per
+ *       IOMMU (invalidation queues, context/PASID tables), at fixed offsets
+ *       each model chooses;
+ *   [IMS_PA_DATA_BASE, IMS_PA_TABLE_BASE)  pinned host pages that DMA targets;
+ *   [IMS_PA_TABLE_BASE, IMS_PA_LIMIT)      page-table pages.
+ * Separate regions mean host data can never collide with IOMMU structures
+ * and page-table statistics count page tables only. */
+#define IMS_PA_IOMMU_BASE (UINT64_C(1) << 28)   /* queues, context/PASID tables */
 #define IMS_PA_DATA_BASE (UINT64_C(1) << 32)
 #define IMS_PA_TABLE_BASE (UINT64_C(1) << 44)
 

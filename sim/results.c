@@ -149,7 +149,7 @@ void ims_results_print_summary(FILE *out, const struct ims_sim *sim, const char 
 		enum ims_stat_id first, last;
 	} groups[] = {
 		{ "DMA", IMS_STAT_dma, IMS_STAT_translations },
-		{ "Translation caches", IMS_STAT_iotlb_hit, IMS_STAT_psc_hit_l4 },
+		{ "Translation caches", IMS_STAT_iotlb_hit, IMS_STAT_psc_miss_l4 },
 		{ "Walks and memory", IMS_STAT_walks, IMS_STAT_ad_cmpxchg_retry },
 		{ "Faults", IMS_STAT_faults, IMS_STAT_fault_addr },
 		{ "Invalidation", IMS_STAT_inv_desc, IMS_STAT_iotlb_syncs },

@@ -66,6 +66,7 @@ void ims_host_free_table(struct ims_sim *sim, uint64_t pa)
 {
 	ims_mem_free_table(&sim->mem, pa);
 	IMS_STAT_INC(&sim->stats, pt_pages_free);
+	ims_host_charge(sim, IMS_STAT_cyc_sw_unmap, sim->costs.sw_pt_free_cycles);
 }
 
 void ims_dirty_bitmap_record(struct ims_sim *sim, struct ims_dirty_bitmap *bm,

@@ -145,7 +145,9 @@ static inline void ims_host_store(struct ims_sim *sim, uint64_t pa, uint64_t val
 	ims_memlat_touch(&sim->memlat, pa);
 }
 
-/* Page-table page allocation/free by host software (charged and counted). */
+/* Page-table page allocation/free by host software: counted, and the free
+ * charged (sw_pt_free_cycles); the model charges the allocation itself, to
+ * the operation it belongs to. */
 uint64_t ims_host_alloc_table(struct ims_sim *sim);
 void ims_host_free_table(struct ims_sim *sim, uint64_t pa);
 

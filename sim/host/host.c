@@ -286,8 +286,7 @@ int ims_host_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, boo
 			if (rc)
 				goto out;
 		}
-		if (!g.empty)
-			sim->model->iotlb_sync(sim, dom, &g);
+		sim->model->iotlb_sync(sim, dom, &g);
 	}
 	rc = sim->model->set_dirty_tracking(sim, dom, on, err);
 	if (!rc) {
@@ -357,8 +356,8 @@ int ims_host_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t io
 		IMS_STAT_INC(&sim->stats, dirty_reads);
 		if (flags & IMS_DIRTY_NO_CLEAR)
 			IMS_STAT_INC(&sim->stats, dirty_reads_no_clear);
-		else if (!g.empty)
-			sim->model->iotlb_sync(sim, dom, &g);
+		else
+			sim->model->iotlb_sync(sim, dom, &g);   /* as iommufd: even if nothing was dirty */
 		check_report(sim, dom, &bm);
 		if (!(flags & IMS_DIRTY_NO_CLEAR))
 			ims_truth_clear(&dom->truth, iova >> IMS_PAGE_LG2, len >> IMS_PAGE_LG2);

@@ -36,7 +36,9 @@ int ims_host_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, boo
 
 /* read_and_clear_dirty(iova, len, page_size, flags): software walk that
  * fills a bitmap at 2^page_lg2 granularity, clears D unless
- * IMS_DIRTY_NO_CLEAR, and syncs the IOTLB once at the end only if it cleared.
+ * IMS_DIRTY_NO_CLEAR, and syncs the IOTLB once at the end unless
+ * IMS_DIRTY_NO_CLEAR (iommufd syncs after every clearing read, whether or
+ * not a bit was found set).
  * The report is checked against the ground truth (dirty_pages_missed /
  * dirty_pages_spurious). bm_out, if not NULL, receives the bitmap (caller
  * frees bm_out->bits). */
