@@ -33,7 +33,10 @@
 struct ims_domain {
 	unsigned index;              /* position in sim->domains */
 	char name[IMS_NAME_MAX];
-	uint16_t did;                /* hardware domain id (IOTLB tag) */
+	uint16_t did;                /* hardware domain id (VT-d DID, AMD DomainID,
+				      * SMMU ASID or VMID) */
+	uint32_t tlb_tag;            /* IOTLB/walk-cache tag: did unless the model
+				      * sets another in domain_init (SMMU VMID:ASID) */
 	unsigned iova_bits;          /* 48 or 57 */
 	bool dirty_tracking;         /* host view: tracking enabled */
 	void *priv;                  /* the model's per-domain state */

@@ -43,7 +43,7 @@ void ims_iotlb_drop(struct ims_iotlb *t, struct ims_iotlb_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
-bool ims_iotlb_fill(struct ims_iotlb *t, uint16_t did, uint64_t iova,
+bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 		    unsigned page_lg2, uint64_t pa, unsigned flags)
 {
 	int slot = size_slot(t, page_lg2);
@@ -98,7 +98,7 @@ uint64_t ims_iotlb_inv_all(struct ims_iotlb *t)
 	return n;
 }
 
-uint64_t ims_iotlb_inv_domain(struct ims_iotlb *t, uint16_t did)
+uint64_t ims_iotlb_inv_domain(struct ims_iotlb *t, uint32_t did)
 {
 	uint64_t n = 0;
 
@@ -111,7 +111,7 @@ uint64_t ims_iotlb_inv_domain(struct ims_iotlb *t, uint16_t did)
 	return n;
 }
 
-uint64_t ims_iotlb_inv_range(struct ims_iotlb *t, uint16_t did, uint64_t start,
+uint64_t ims_iotlb_inv_range(struct ims_iotlb *t, uint32_t did, uint64_t start,
 			     uint64_t last)
 {
 	uint64_t n = 0;

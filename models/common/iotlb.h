@@ -1,6 +1,7 @@
 /* The IOTLB every model uses: set-associative, LRU, tagged by domain id,
  * caching leaf translations of any page size with their permissions and
- * their dirty state.
+ * their dirty state. The tag is a 32-bit domain tag each model chooses
+ * (VT-d DID, AMD DomainID, SMMU VMID:ASID).
  *
  * Its lookup is inline so a hit never crosses into model code: models fill
  * it after a walk and drop entries when they process invalidation commands.
@@ -22,16 +23,18 @@
  * bit is why clearing D in memory requires an IOTLB flush. */
 #define IMS_TLB_DIRTY 0x4u
 
-#define IMS_TLB_MAX_SIZES 4   /* page sizes a model may cache (e.g. 4K/2M/1G/512G) */
+/* Page sizes one IOTLB can hold: AMD next-level-7 leaves come in any power
+ * of two, SMMU contiguous runs add 64 KiB and 32 MiB to the block sizes. */
+#define IMS_TLB_MAX_SIZES 32
 
 struct ims_iotlb_entry {
 	uint64_t vpn;        /* iova >> page_lg2; valid iff page_lg2 != 0 */
 	uint64_t pa;         /* output address of the page */
 	uint64_t stamp;      /* LRU */
-	uint16_t did;
+	uint32_t did;        /* domain tag (struct ims_domain.tlb_tag) */
 	uint8_t page_lg2;
 	uint8_t flags;       /* IMS_TLB_* */
-	uint32_t pad;
+	uint16_t pad;
 };
 
 struct ims_iotlb {
@@ -48,14 +51,14 @@ int ims_iotlb_init(struct ims_iotlb *t, uint64_t entries, uint64_t ways,
 		   const uint8_t *page_lg2s, unsigned nsizes);
 void ims_iotlb_fini(struct ims_iotlb *t);
 
-static inline uint32_t ims_iotlb_set(const struct ims_iotlb *t, uint16_t did, uint64_t vpn)
+static inline uint32_t ims_iotlb_set(const struct ims_iotlb *t, uint32_t did, uint64_t vpn)
 {
-	return (uint32_t)((vpn ^ ((uint64_t)did * 0x9e37u)) & t->nsets_mask);
+	return (uint32_t)((vpn ^ ((uint64_t)did * 0x9e3779b1u)) & t->nsets_mask);
 }
 
 /* Entry translating iova in domain did, or NULL. Updates LRU on hit. */
 static inline struct ims_iotlb_entry *ims_iotlb_lookup(struct ims_iotlb *t,
-						       uint16_t did, uint64_t iova)
+						       uint32_t did, uint64_t iova)
 {
 	for (unsigned s = 0; s < t->nsizes; s++) {
 		uint64_t vpn;
@@ -78,7 +81,7 @@ static inline struct ims_iotlb_entry *ims_iotlb_lookup(struct ims_iotlb *t,
 
 /* Insert (replacing any entry for the same page); returns true if a live
  * entry of another page was evicted. */
-bool ims_iotlb_fill(struct ims_iotlb *t, uint16_t did, uint64_t iova,
+bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 		    unsigned page_lg2, uint64_t pa, unsigned flags);
 
 /* Drop one entry (used when a write re-walk refreshes it). */
@@ -86,9 +89,9 @@ void ims_iotlb_drop(struct ims_iotlb *t, struct ims_iotlb_entry *e);
 
 /* Invalidations; each returns the number of entries dropped. */
 uint64_t ims_iotlb_inv_all(struct ims_iotlb *t);
-uint64_t ims_iotlb_inv_domain(struct ims_iotlb *t, uint16_t did);
+uint64_t ims_iotlb_inv_domain(struct ims_iotlb *t, uint32_t did);
 /* Entries of domain did overlapping [start, last]. */
-uint64_t ims_iotlb_inv_range(struct ims_iotlb *t, uint16_t did, uint64_t start,
+uint64_t ims_iotlb_inv_range(struct ims_iotlb *t, uint32_t did, uint64_t start,
 			     uint64_t last);
 
 #endif

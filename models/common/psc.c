@@ -29,8 +29,8 @@ void ims_psc_fini(struct ims_psc *c)
 	memset(c, 0, sizeof(*c));
 }
 
-void ims_psc_fill(struct ims_psc *c, unsigned level, uint16_t did, uint64_t iova,
-		  uint64_t table_pa, unsigned perm)
+void ims_psc_fill(struct ims_psc *c, unsigned level, uint32_t did, uint64_t iova,
+		  uint64_t table_pa, unsigned next_level, unsigned perm)
 {
 	struct ims_psc_level *l = &c->lvl[level];
 	uint64_t tag;
@@ -39,7 +39,7 @@ void ims_psc_fill(struct ims_psc *c, unsigned level, uint16_t did, uint64_t iova
 	if (!l->e)
 		return;
 	tag = iova >> l->cover_lg2;
-	set = l->e + (uint64_t)((tag ^ ((uint64_t)did * 0x9e37u)) & l->nsets_mask) * l->ways;
+	set = l->e + (uint64_t)((tag ^ ((uint64_t)did * 0x9e3779b1u)) & l->nsets_mask) * l->ways;
 	victim = &set[0];
 	for (uint32_t w = 0; w < l->ways; w++) {
 		if (set[w].valid && set[w].tag == tag && set[w].did == did) {
@@ -57,6 +57,7 @@ void ims_psc_fill(struct ims_psc *c, unsigned level, uint16_t did, uint64_t iova
 	victim->table_pa = table_pa;
 	victim->did = did;
 	victim->perm = (uint8_t)perm;
+	victim->next_level = (uint8_t)next_level;
 	victim->valid = 1;
 	victim->stamp = ++c->clock;
 }
@@ -68,7 +69,7 @@ static uint64_t level_entries(const struct ims_psc_level *l)
 
 /* Drop entries that match; keep is a filter: did < 0 matches any domain, and
  * [start, last] the IOVA range an entry must overlap. */
-static uint64_t inv_matching(struct ims_psc *c, int did, uint64_t start, uint64_t last)
+static uint64_t inv_matching(struct ims_psc *c, int64_t did, uint64_t start, uint64_t last)
 {
 	uint64_t n = 0;
 
@@ -79,7 +80,7 @@ static uint64_t inv_matching(struct ims_psc *c, int did, uint64_t start, uint64_
 			struct ims_psc_entry *e = &l->e[i];
 			uint64_t e_start, e_last;
 
-			if (!e->valid || (did >= 0 && e->did != (uint16_t)did))
+			if (!e->valid || (did >= 0 && e->did != (uint32_t)did))
 				continue;
 			e_start = e->tag << l->cover_lg2;
 			e_last = e_start + ((UINT64_C(1) << l->cover_lg2) - 1);
@@ -97,12 +98,12 @@ uint64_t ims_psc_inv_all(struct ims_psc *c)
 	return inv_matching(c, -1, 0, UINT64_MAX);
 }
 
-uint64_t ims_psc_inv_domain(struct ims_psc *c, uint16_t did)
+uint64_t ims_psc_inv_domain(struct ims_psc *c, uint32_t did)
 {
 	return inv_matching(c, did, 0, UINT64_MAX);
 }
 
-uint64_t ims_psc_inv_range(struct ims_psc *c, uint16_t did, uint64_t start, uint64_t last)
+uint64_t ims_psc_inv_range(struct ims_psc *c, uint32_t did, uint64_t start, uint64_t last)
 {
 	return inv_matching(c, did, start, last);
 }

@@ -19,10 +19,12 @@ struct ims_psc_entry {
 	uint64_t tag;        /* iova >> cover_lg2 */
 	uint64_t table_pa;   /* next-level table the entry points to */
 	uint64_t stamp;
-	uint16_t did;
+	uint32_t did;        /* domain tag (struct ims_domain.tlb_tag) */
 	uint8_t valid;
 	uint8_t perm;        /* permissions accumulated down to this entry (IMS_TLB_R/W) */
-	uint32_t pad;
+	uint8_t next_level;  /* level of the table it points to: level-1, or lower
+			      * when the format skips levels (AMD Next Level) */
+	uint8_t pad;
 };
 
 struct ims_psc_level {
@@ -43,7 +45,7 @@ int ims_psc_init(struct ims_psc *c, const uint64_t *entries, uint64_t ways,
 void ims_psc_fini(struct ims_psc *c);
 
 static inline struct ims_psc_entry *ims_psc_lookup(struct ims_psc *c, unsigned level,
-						   uint16_t did, uint64_t iova)
+						   uint32_t did, uint64_t iova)
 {
 	struct ims_psc_level *l = &c->lvl[level];
 	uint64_t tag;
@@ -52,7 +54,7 @@ static inline struct ims_psc_entry *ims_psc_lookup(struct ims_psc *c, unsigned l
 	if (!l->e)
 		return NULL;
 	tag = iova >> l->cover_lg2;
-	set = l->e + (uint64_t)((tag ^ ((uint64_t)did * 0x9e37u)) & l->nsets_mask) * l->ways;
+	set = l->e + (uint64_t)((tag ^ ((uint64_t)did * 0x9e3779b1u)) & l->nsets_mask) * l->ways;
 	for (uint32_t w = 0; w < l->ways; w++) {
 		if (set[w].valid && set[w].tag == tag && set[w].did == did) {
 			set[w].stamp = ++c->clock;
@@ -62,11 +64,11 @@ static inline struct ims_psc_entry *ims_psc_lookup(struct ims_psc *c, unsigned l
 	return NULL;
 }
 
-void ims_psc_fill(struct ims_psc *c, unsigned level, uint16_t did, uint64_t iova,
-		  uint64_t table_pa, unsigned perm);
+void ims_psc_fill(struct ims_psc *c, unsigned level, uint32_t did, uint64_t iova,
+		  uint64_t table_pa, unsigned next_level, unsigned perm);
 
 uint64_t ims_psc_inv_all(struct ims_psc *c);
-uint64_t ims_psc_inv_domain(struct ims_psc *c, uint16_t did);
-uint64_t ims_psc_inv_range(struct ims_psc *c, uint16_t did, uint64_t start, uint64_t last);
+uint64_t ims_psc_inv_domain(struct ims_psc *c, uint32_t did);
+uint64_t ims_psc_inv_range(struct ims_psc *c, uint32_t did, uint64_t start, uint64_t last);
 
 #endif

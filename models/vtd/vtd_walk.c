@@ -153,7 +153,7 @@ void vtd_walk(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 			set_ad(&w, pte_pa, &pte, VTD_SLPTE_A);
 		/* the table is valid up to here: cache the entry (section
 		 * 6.2.5.5: only results of successful partial walks) */
-		ims_psc_fill(&sim->psc, level, w.did, iova, vtd_pte_addr(pte), w.perm);
+		ims_psc_fill(&sim->psc, level, w.did, iova, vtd_pte_addr(pte), level - 1, w.perm);
 		table_pa = vtd_pte_addr(pte);
 		level--;
 	}

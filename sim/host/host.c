@@ -78,6 +78,7 @@ int ims_host_domain_create(struct ims_sim *sim, const char *name, unsigned iova_
 	dom->index = sim->ndomains;
 	strcpy(dom->name, name);
 	dom->did = (uint16_t)(sim->ndomains + 1);   /* DID 0 is reserved on VT-d */
+	dom->tlb_tag = dom->did;
 	dom->iova_bits = iova_bits;
 	ims_range_set_init(&dom->mapped);
 	ims_truth_init(&dom->truth);
@@ -402,7 +403,7 @@ static inline bool translate(struct ims_sim *sim, struct ims_domain *dom, uint64
 			     bool write, uint64_t *pa, unsigned *page_lg2, struct ims_walk *w)
 {
 	unsigned need = write ? (IMS_TLB_W | IMS_TLB_DIRTY) : IMS_TLB_R;
-	struct ims_iotlb_entry *e = ims_iotlb_lookup(&sim->iotlb, dom->did, iova);
+	struct ims_iotlb_entry *e = ims_iotlb_lookup(&sim->iotlb, dom->tlb_tag, iova);
 	uint64_t lat = sim->costs.iotlb_hit_ns;
 
 	IMS_STAT_INC(&sim->stats, translations);
@@ -426,7 +427,7 @@ static inline bool translate(struct ims_sim *sim, struct ims_domain *dom, uint64
 		return false;
 	}
 	IMS_STAT_INC(&sim->stats, iotlb_fill);
-	if (ims_iotlb_fill(&sim->iotlb, dom->did, iova, w->page_lg2, w->pa, w->tlb_flags))
+	if (ims_iotlb_fill(&sim->iotlb, dom->tlb_tag, iova, w->page_lg2, w->pa, w->tlb_flags))
 		IMS_STAT_INC(&sim->stats, iotlb_evict);
 	*pa = w->pa;
 	*page_lg2 = w->page_lg2;

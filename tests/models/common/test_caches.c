@@ -63,7 +63,7 @@ Test(psc, levels_cache_next_table_and_invalidate_by_range)
 	uint8_t cover[IMS_PSC_LEVELS + 1] = { 0, 21, 30, 39, 48, 57 };
 
 	cr_assert_eq(ims_psc_init(&c, entries, 4, cover), 0);
-	ims_psc_fill(&c, 1, 7, 0x12345000, 0xabc000, 3);
+	ims_psc_fill(&c, 1, 7, 0x12345000, 0xabc000, 0, 3);
 	cr_assert_not_null(ims_psc_lookup(&c, 1, 7, 0x12200000), "same 2 MiB region");
 	cr_assert_null(ims_psc_lookup(&c, 1, 7, 0x12400000));
 	cr_assert_null(ims_psc_lookup(&c, 4, 7, 0x0), "level without a cache");
