@@ -168,9 +168,11 @@ struct ims_model_ops {
 	void (*iotlb_sync)(struct ims_sim *sim, struct ims_domain *dom,
 			   const struct ims_gather *gather);
 
-	/* Hardware page walk for one access. Fills out; never fails otherwise. */
-	void (*walk)(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
-		     enum ims_access access, struct ims_walk *out);
+	/* Hardware page walk for one access by dev (attached to dom). The device
+	 * matters where per-device configuration steers the walk (AMD: HAD in
+	 * the device's DTE). Fills out; never fails otherwise. */
+	void (*walk)(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+		     uint64_t iova, enum ims_access access, struct ims_walk *out);
 
 	const struct ims_hw_counter *hw_counters;
 	unsigned n_hw_counters;

@@ -93,7 +93,7 @@ static void fault(struct ims_walk *out, enum ims_fault kind, unsigned level, uin
 	out->fault_pte_pa = pte_pa;
 }
 
-void vtd_walk(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+void vtd_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom, uint64_t iova,
 	      enum ims_access access, struct ims_walk *out)
 {
 	const struct vtd_pasid_entry *pc = &vtd_dom(dom)->pc;
@@ -106,6 +106,7 @@ void vtd_walk(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 	uint64_t table_pa = vtd_pasid_ssptptr(pc), pte_pa, pte;
 	unsigned level;
 
+	(void)dev;   /* the PASID entry is kept per domain: every device shares it */
 	IMS_STAT_INC(&sim->stats, walks);
 	*out = (struct ims_walk){ .fault = IMS_FAULT_NONE };
 	/* input beyond the AGAW the AW field selects is a translation fault

@@ -399,8 +399,9 @@ static void record_fault(struct ims_sim *sim, const struct ims_device *dev, uint
 }
 
 /* Translate one request. Returns false on a fault (filled into *w). */
-static inline bool translate(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
-			     bool write, uint64_t *pa, unsigned *page_lg2, struct ims_walk *w)
+static inline bool translate(struct ims_sim *sim, struct ims_device *dev,
+			     struct ims_domain *dom, uint64_t iova, bool write, uint64_t *pa,
+			     unsigned *page_lg2, struct ims_walk *w)
 {
 	unsigned need = write ? (IMS_TLB_W | IMS_TLB_DIRTY) : IMS_TLB_R;
 	struct ims_iotlb_entry *e = ims_iotlb_lookup(&sim->iotlb, dom->tlb_tag, iova);
@@ -417,7 +418,7 @@ static inline bool translate(struct ims_sim *sim, struct ims_domain *dom, uint64
 	if (e && write && (e->flags & IMS_TLB_W))
 		IMS_STAT_INC(&sim->stats, iotlb_dirty_rewalk);
 	IMS_STAT_INC(&sim->stats, iotlb_miss);
-	sim->model->walk(sim, dom, iova, write ? IMS_ACCESS_WRITE : IMS_ACCESS_READ, w);
+	sim->model->walk(sim, dev, dom, iova, write ? IMS_ACCESS_WRITE : IMS_ACCESS_READ, w);
 	lat += w->cycles;
 	IMS_STAT_ADD(&sim->stats, cyc_walk, w->cycles);
 	IMS_STAT_ADD(&sim->stats, cyc_dma_translation, lat);
@@ -456,7 +457,7 @@ uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uin
 		uint64_t pa, chunk_end, page_end;
 		unsigned page_lg2;
 
-		if (!translate(sim, dom, cur, write, &pa, &page_lg2, &w)) {
+		if (!translate(sim, dev, dom, cur, write, &pa, &page_lg2, &w)) {
 			/* the device's request is aborted: the rest of the DMA is discarded */
 			record_fault(sim, dev, cur, write, &w);
 			break;

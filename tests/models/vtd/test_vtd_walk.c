@@ -123,7 +123,7 @@ ParameterizedTest(const struct refs_row *r, vtd_cold, one_read_per_level_down_to
 	cr_assert_eq(STAT(psc_miss), 1);
 	cr_assert_eq(STAT(psc_hit), 0);
 	/* the walk result itself */
-	sim.model->walk(&sim, dom, iova + size / 2 + 8, IMS_ACCESS_READ, &w);
+	sim.model->walk(&sim, dev, dom, iova + size / 2 + 8, IMS_ACCESS_READ, &w);
 	cr_assert_eq(w.fault, IMS_FAULT_NONE);
 	cr_assert_eq(w.page_lg2, r->page_lg2);
 	cr_assert_eq(w.pa, vtd_pte_page_base(leaf(iova), (r->page_lg2 - 12) / 9));
@@ -136,7 +136,7 @@ Test(vtd_walk, walk_lands_on_the_mapped_page)
 	struct ims_walk w;
 
 	map_4k(0x40000000, 4 * MIB, 0x300001000ull);
-	sim.model->walk(&sim, dom, 0x40123456, IMS_ACCESS_WRITE, &w);
+	sim.model->walk(&sim, dev, dom, 0x40123456, IMS_ACCESS_WRITE, &w);
 	cr_assert_eq(w.fault, IMS_FAULT_NONE);
 	cr_assert_eq(w.pa, 0x300001000ull + 0x123000);
 	cr_assert_eq(w.page_lg2, 12);
@@ -165,8 +165,8 @@ Test(vtd_walk, psc_hit_is_cheaper_than_the_reads_it_saves)
 	struct ims_walk cold, warm;
 
 	map_4k(0x40000000, 4 * MIB, 0x300001000ull);
-	sim.model->walk(&sim, dom, 0x40000000, IMS_ACCESS_READ, &cold);
-	sim.model->walk(&sim, dom, 0x40001000, IMS_ACCESS_READ, &warm);
+	sim.model->walk(&sim, dev, dom, 0x40000000, IMS_ACCESS_READ, &cold);
+	sim.model->walk(&sim, dev, dom, 0x40001000, IMS_ACCESS_READ, &warm);
 	cr_assert_lt(warm.cycles, cold.cycles);
 	cr_assert_geq(warm.cycles, sim.costs.psc_hit_ns);
 }
