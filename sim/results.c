@@ -178,12 +178,67 @@ void ims_results_print_summary(FILE *out, const struct ims_sim *sim, const char 
 	}
 }
 
-void ims_results_print_compare(FILE *out, const struct ims_stats *const *runs,
-			       const char *const *names, unsigned nruns)
+static const struct {
+	enum ims_stat_id stat;
+	const char *label;
+} grid_columns[] = {
+	{ IMS_STAT_iotlb_syncs, "syncs" },
+	{ IMS_STAT_inv_desc, "inv-cmds" },
+	{ IMS_STAT_cyc_inv_wait, "inv-wait-cyc" },
+	{ IMS_STAT_cyc_host_total, "host-cyc" },
+	{ IMS_STAT_cyc_dma_translation, "xlate-cyc" },
+	{ IMS_STAT_walk_mem_refs, "walk-refs" },
+	{ IMS_STAT_dirty_pages_reported, "dirty" },
+	{ IMS_STAT_dirty_pages_missed, "missed" },
+	{ IMS_STAT_dirty_pages_spurious, "spurious" },
+	{ IMS_STAT_faults, "faults" },
+};
+
+static double ratio(uint64_t a, uint64_t b)
+{
+	return b ? (double)a / (double)b : 0.0;
+}
+
+void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsigned nruns)
+{
+	const unsigned ncol = sizeof(grid_columns) / sizeof(grid_columns[0]);
+
+	fprintf(out, "%-8s %-15s", "model", "strategy");
+	for (unsigned c = 0; c < ncol; c++)
+		fprintf(out, " %12s", grid_columns[c].label);
+	fprintf(out, " %9s %9s\n", "host-x", "xlate-x");
+	for (unsigned r = 0; r < nruns; r++) {
+		const struct ims_compare_run *same_model = &runs[r], *same_strategy = &runs[r];
+
+		for (unsigned q = 0; q < r; q++) {
+			if (same_model == &runs[r] && !strcmp(runs[q].model, runs[r].model))
+				same_model = &runs[q];
+			if (same_strategy == &runs[r] && !strcmp(runs[q].strategy, runs[r].strategy))
+				same_strategy = &runs[q];
+		}
+		fprintf(out, "%-8s %-15s", runs[r].model, runs[r].strategy);
+		for (unsigned c = 0; c < ncol; c++)
+			fprintf(out, " %12llu",
+				(unsigned long long)runs[r].stats->v[grid_columns[c].stat]);
+		fprintf(out, " %9.3f %9.3f\n",
+			ratio(IMS_STAT_GET(runs[r].stats, cyc_host_total),
+			      IMS_STAT_GET(same_model->stats, cyc_host_total)),
+			ratio(IMS_STAT_GET(runs[r].stats, cyc_dma_translation),
+			      IMS_STAT_GET(same_strategy->stats, cyc_dma_translation)));
+	}
+	fprintf(out, "columns:");
+	for (unsigned c = 0; c < ncol; c++)
+		fprintf(out, "%s %s = %s", c ? "," : "", grid_columns[c].label,
+			ims_stat_table[grid_columns[c].stat].name);
+	fprintf(out, ";\n  host-x = host-cyc / the same model's first strategy;"
+		     " xlate-x = xlate-cyc / the first model's run of the same strategy\n");
+}
+
+void ims_results_print_compare(FILE *out, const struct ims_compare_run *runs, unsigned nruns)
 {
 	fprintf(out, "%-26s", "metric");
 	for (unsigned r = 0; r < nruns; r++)
-		fprintf(out, " %16s", names[r]);
+		fprintf(out, " %16s", runs[r].strategy);
 	for (unsigned r = 1; r < nruns; r++)
 		fprintf(out, " %9s", "ratio");
 	fprintf(out, "\n");
@@ -191,15 +246,15 @@ void ims_results_print_compare(FILE *out, const struct ims_stats *const *runs,
 		bool any = false;
 
 		for (unsigned r = 0; r < nruns; r++)
-			any |= runs[r]->v[id] != 0;
+			any |= runs[r].stats->v[id] != 0;
 		if (!any)
 			continue;
 		fprintf(out, "%-26s", ims_stat_table[id].name);
 		for (unsigned r = 0; r < nruns; r++)
-			fprintf(out, " %16llu", (unsigned long long)runs[r]->v[id]);
+			fprintf(out, " %16llu", (unsigned long long)runs[r].stats->v[id]);
 		for (unsigned r = 1; r < nruns; r++) {
-			if (runs[0]->v[id])
-				fprintf(out, " %9.3f", (double)runs[r]->v[id] / (double)runs[0]->v[id]);
+			if (runs[0].stats->v[id])
+				fprintf(out, " %9.3f", ratio(runs[r].stats->v[id], runs[0].stats->v[id]));
 			else
 				fprintf(out, " %9s", "-");
 		}

@@ -25,9 +25,21 @@ double ims_results_iotlb_hit_rate(const struct ims_stats *s);
 void ims_results_print_summary(FILE *out, const struct ims_sim *sim, const char *trace_path,
 			       const char *strategy);
 
-/* Table of every counter that is non-zero in any run, one column per run and
- * a ratio column per run against the first. */
-void ims_results_print_compare(FILE *out, const struct ims_stats *const *runs,
-			       const char *const *names, unsigned nruns);
+/* One run of a comparison. */
+struct ims_compare_run {
+	const struct ims_stats *stats;
+	const char *model;
+	const char *strategy;
+};
+
+/* One row per run (model x strategy) with the costs that tell strategies and
+ * models apart, and two ratios: host CPU time against the same model's first
+ * strategy, and DMA translation time against the first model's run of the
+ * same strategy. */
+void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsigned nruns);
+
+/* Table of every counter that is non-zero in any run, one column per run
+ * (labelled by strategy) and a ratio column per run against the first. */
+void ims_results_print_compare(FILE *out, const struct ims_compare_run *runs, unsigned nruns);
 
 #endif

@@ -15,12 +15,13 @@
 
 #define EXIT_USAGE 2
 #define MAX_PARAMS 256
-#define MAX_COMPARE 8
+#define MAX_LIST 8      /* models or strategies in one compare */
 
 struct options {
 	const char *model;
 	const char *strategy;        /* run */
 	const char *strategies;      /* compare, comma-separated */
+	const char *models;          /* compare, comma-separated */
 	const char *json;
 	const char *trace;
 	const char *param[MAX_PARAMS];
@@ -33,13 +34,14 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: iommusim run TRACE [--model M] [--strategy S] [--param k=v]... [--json FILE] [--quiet]\n"
-		"       iommusim compare TRACE --strategies S1,S2[,...] [--model M] [--param k=v]... [--json FILE]\n"
+		"       iommusim compare TRACE [--models M1,M2,...] [--strategies S1,S2,...] [--param k=v]... [--json FILE]\n"
 		"       iommusim params [--param k=v]... [--markdown]   every parameter: value, unit, source\n"
 		"       iommusim list        list models and strategies\n"
 		"       iommusim --version\n"
 		"\n"
 		"TRACE is a text trace (traces/FORMAT.md), plain or gzip-compressed.\n"
-		"Defaults: --model vtd --strategy clear+unmap.\n");
+		"Defaults: --model vtd --strategy clear+unmap; compare defaults to the --model and\n"
+		"--strategy values for whichever list is not given, and needs two runs or more.\n");
 }
 
 static void print_error(const struct ims_error *err)
@@ -55,6 +57,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "model", required_argument, NULL, 'm' },
 		{ "strategy", required_argument, NULL, 's' },
 		{ "strategies", required_argument, NULL, 'S' },
+		{ "models", required_argument, NULL, 'D' },
 		{ "param", required_argument, NULL, 'p' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -68,11 +71,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->model = "vtd";
 	o->strategy = "clear+unmap";
 	optind = 2;   /* argv[1] is the subcommand */
-	while ((c = getopt_long(argc, argv, "m:s:S:p:j:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:s:S:D:p:j:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->model = optarg; break;
 		case 's': o->strategy = optarg; break;
 		case 'S': o->strategies = optarg; break;
+		case 'D': o->models = optarg; break;
 		case 'j': o->json = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'M': o->markdown = 1; break;
@@ -207,56 +211,86 @@ static int cmd_run(const struct options *o)
 	return rc;
 }
 
+/* Split a comma-separated list, resolving each name with find(); returns the
+ * count or -1 (message printed). */
+static int parse_list(const char *text, const char *what, const void *(*find)(const char *),
+		      const void **out)
+{
+	char list[512], *save = NULL, *tok;
+	int n = 0;
+
+	snprintf(list, sizeof(list), "%s", text);
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == MAX_LIST) {
+			fprintf(stderr, "iommusim: at most %d %s\n", MAX_LIST, what);
+			return -1;
+		}
+		if (!(out[n++] = find(tok)))
+			return -1;
+	}
+	return n;
+}
+
+static const void *find_model_any(const char *name)
+{
+	return find_model(name);
+}
+
+static const void *find_strategy_any(const char *name)
+{
+	return find_strategy(name);
+}
+
 static int cmd_compare(const struct options *o)
 {
-	const struct ims_model_ops *model = find_model(o->model);
-	const struct ims_dirty_strategy *strat[MAX_COMPARE];
-	static struct ims_stats stats[MAX_COMPARE];
-	const struct ims_stats *runs[MAX_COMPARE];
-	const char *names[MAX_COMPARE];
+	const struct ims_model_ops *models[MAX_LIST];
+	const struct ims_dirty_strategy *strats[MAX_LIST];
+	static struct ims_stats stats[MAX_LIST * MAX_LIST];
+	struct ims_compare_run runs[MAX_LIST * MAX_LIST];
 	struct ims_params params;
-	char list[512], *save = NULL, *tok;
 	json_t *all;
+	int nm, ns, rc = 0;
 	unsigned n = 0;
-	int rc = 0;
 
-	if (!o->trace || !o->strategies) {
+	if (!o->trace) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!model || build_params(o, &params))
+	nm = parse_list(o->models ? o->models : o->model, "models", find_model_any,
+			(const void **)models);
+	ns = parse_list(o->strategies ? o->strategies : o->strategy, "strategies",
+			find_strategy_any, (const void **)strats);
+	if (nm < 0 || ns < 0 || build_params(o, &params))
 		return EXIT_USAGE;
-	snprintf(list, sizeof(list), "%s", o->strategies);
-	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (n == MAX_COMPARE) {
-			fprintf(stderr, "iommusim: at most %d strategies\n", MAX_COMPARE);
-			return EXIT_USAGE;
-		}
-		if (!(strat[n++] = find_strategy(tok)))
-			return EXIT_USAGE;
-	}
-	if (n < 2) {
-		fprintf(stderr, "iommusim: compare needs at least two strategies\n");
+	if (nm * ns < 2) {
+		fprintf(stderr, "iommusim: compare needs two runs or more "
+				"(give --models and/or --strategies lists)\n");
 		return EXIT_USAGE;
 	}
-	all = json_pack("{s:s, s:s, s:[]}", "trace", o->trace, "model", model->name, "runs");
-	for (unsigned i = 0; i < n; i++) {
-		struct ims_sim sim;
+	all = json_pack("{s:s, s:[]}", "trace", o->trace, "runs");
+	for (int m = 0; m < nm; m++) {
+		for (int k = 0; k < ns; k++) {
+			struct ims_sim sim;
 
-		if (simulate(o->trace, model, &params, strat[i], &sim)) {
-			json_decref(all);
-			return EXIT_FAILURE;
+			if (simulate(o->trace, models[m], &params, strats[k], &sim)) {
+				json_decref(all);
+				return EXIT_FAILURE;
+			}
+			stats[n] = sim.stats;
+			runs[n] = (struct ims_compare_run){ &stats[n], models[m]->name,
+							    strats[k]->name };
+			json_array_append_new(json_object_get(all, "runs"),
+					      ims_results_json(&sim, o->trace, strats[k]->name));
+			ims_sim_fini(&sim);
+			n++;
 		}
-		stats[i] = sim.stats;
-		runs[i] = &stats[i];
-		names[i] = strat[i]->name;
-		json_array_append_new(json_object_get(all, "runs"),
-				      ims_results_json(&sim, o->trace, strat[i]->name));
-		ims_sim_fini(&sim);
 	}
-	printf("iommusim %s compare: trace %s, model %s (ratio = column / %s)\n", IMS_VERSION,
-	       o->trace, model->name, names[0]);
-	ims_results_print_compare(stdout, runs, names, n);
+	printf("iommusim %s compare: trace %s\n", IMS_VERSION, o->trace);
+	ims_results_print_grid(stdout, runs, n);
+	if (nm == 1) {
+		printf("\nAll counters (ratio = column / %s):\n", runs[0].strategy);
+		ims_results_print_compare(stdout, runs, n);
+	}
 	if (o->json && write_json(all, o->json))
 		rc = EXIT_FAILURE;
 	json_decref(all);

@@ -208,3 +208,20 @@ Test(cli, docs_params_md_matches_the_parameter_table)
 	free(out);
 	free(doc);
 }
+
+Test(cli, compare_grid_has_a_row_per_model_and_strategy)
+{
+	char out[16384], line[64];
+
+	write_file("t.trace", good);
+	cr_assert_eq(run(out, sizeof(out), "compare t.trace --strategies clear+unmap,noclear+unmap"),
+		     0, "%s", out);
+	snprintf(line, sizeof(line), "\nvtd      clear+unmap ");
+	cr_assert(strstr(out, line), "%s", out);
+	snprintf(line, sizeof(line), "\nvtd      noclear+unmap ");
+	cr_assert(strstr(out, line), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "compare t.trace --models vtd,nope"), 2);
+	cr_assert(strstr(out, "unknown model 'nope'"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "compare t.trace --models vtd"), 2,
+		     "one model x one strategy is not a comparison");
+}
