@@ -48,6 +48,13 @@ double ims_params_get(const struct ims_params *p, unsigned i)
 	return (double)*(const uint64_t *)(const void *)base;
 }
 
+uint64_t ims_params_get_u64(const struct ims_params *p, unsigned i)
+{
+	if (ims_param_table[i].kind != IMS_PARAM_SIZE)
+		return 0;
+	return *(const uint64_t *)(const void *)((const char *)p + param_offset[i]);
+}
+
 static int parse_size_value(const char *s, uint64_t *out)
 {
 	char *end;

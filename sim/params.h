@@ -46,8 +46,10 @@ void ims_params_default(struct ims_params *out);
 /* Apply "name=value" (value: decimal, 0x hex, or with K/M/G suffix for sizes). */
 int ims_params_set(struct ims_params *p, const char *assignment, struct ims_error *err);
 
-/* Value of parameter i of ims_param_table as a double. */
+/* Value of parameter i of ims_param_table as a double (costs), or exactly
+ * as an integer (sizes; 0 for a cost). */
 double ims_params_get(const struct ims_params *p, unsigned i);
+uint64_t ims_params_get_u64(const struct ims_params *p, unsigned i);
 
 /* Check cross-parameter rules (powers of two, ways dividing entries). */
 int ims_params_validate(const struct ims_params *p, struct ims_error *err);

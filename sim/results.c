@@ -33,11 +33,22 @@ static json_t *params_json(const struct ims_params *p)
 	json_t *o = json_object();
 
 	for (unsigned i = 0; i < ims_param_count; i++) {
-		double v = ims_params_get(p, i);
+		const struct ims_param_desc *d = &ims_param_table[i];
+		uint64_t v = ims_params_get_u64(p, i);
+		json_t *val;
 
-		json_object_set_new(o, ims_param_table[i].name,
-				    ims_param_table[i].kind == IMS_PARAM_SIZE
-					    ? json_integer((json_int_t)v) : json_real(v));
+		if (d->kind == IMS_PARAM_COST) {
+			val = json_real(ims_params_get(p, i));
+		} else if (!strcmp(d->unit, "bitmap") || v > INT64_MAX) {
+			/* JSON integers stop at 2^63; bitmaps read better in hex anyway */
+			char hex[24];
+
+			snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)v);
+			val = json_string(hex);
+		} else {
+			val = json_integer((json_int_t)v);
+		}
+		json_object_set_new(o, d->name, val);
 	}
 	return o;
 }

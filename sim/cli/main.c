@@ -297,6 +297,21 @@ static int cmd_compare(const struct options *o)
 	return rc;
 }
 
+/* Sizes print as integers (bitmaps in hex), costs as the shortest exact decimal. */
+static const char *format_value(char *buf, size_t len, const struct ims_params *p, unsigned i)
+{
+	const struct ims_param_desc *d = &ims_param_table[i];
+	uint64_t v = ims_params_get_u64(p, i);
+
+	if (d->kind == IMS_PARAM_COST)
+		snprintf(buf, len, "%g", ims_params_get(p, i));
+	else if (!strcmp(d->unit, "bitmap"))
+		snprintf(buf, len, "0x%llx", (unsigned long long)v);
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+	return buf;
+}
+
 static void print_params_markdown(const struct ims_params *p)
 {
 	printf("# Parameters\n\n"
@@ -308,8 +323,10 @@ static void print_params_markdown(const struct ims_params *p)
 	for (unsigned i = 0; i < ims_param_count; i++) {
 		const struct ims_param_desc *d = &ims_param_table[i];
 
-		printf("| `%s` | %g | %s | %s | %s |\n", d->name, ims_params_get(p, i), d->unit,
-		       d->description, d->source);
+		char value[32];
+
+		printf("| `%s` | %s | %s | %s | %s |\n", d->name, format_value(value, sizeof(value), p, i),
+		       d->unit, d->description, d->source);
 	}
 }
 
@@ -327,8 +344,10 @@ static int cmd_params(const struct options *o)
 	for (unsigned i = 0; i < ims_param_count; i++) {
 		const struct ims_param_desc *d = &ims_param_table[i];
 
-		printf("%-30s %12g %-10s %s [%s]\n", d->name, ims_params_get(&p, i), d->unit,
-		       d->description, d->source);
+		char value[32];
+
+		printf("%-30s %12s %-10s %s [%s]\n", d->name, format_value(value, sizeof(value), &p, i),
+		       d->unit, d->description, d->source);
 	}
 	return 0;
 }
