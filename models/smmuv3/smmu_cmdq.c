@@ -160,7 +160,7 @@ unsigned smmu_inv_worst_case(const struct smmu_inv_req *r)
 }
 
 /* Without RIL, one non-range command per leaf-sized step. A contiguous run
- * is invalidated granule by granule (D8.17: the Contiguous bit does not
+ * is invalidated granule by granule (D8.17.6: the Contiguous bit does not
  * change the minimum size of an entry a TLBI must remove), which the leaf
  * size of its descriptors gives. Past max_ops, Linux's CMDQ_MAX_TLBI_OPS
  * policy: one command for the whole address space. */

@@ -348,7 +348,7 @@ static void unmap_clear(const struct range_op *op, uint64_t table_pa, unsigned l
 			break;
 		case SMMU_DESC_LEAF:
 			/* a contiguous run is cleared entry by entry, and
-			 * invalidated granule by granule (D8.17) */
+			 * invalidated granule by granule (D8.17.6) */
 			ims_host_store(sim, table_pa + 8 * i, 0);
 			writes++;
 			gather_add(op->dom, op->gather, first, UINT64_C(1) << shift, shift,
