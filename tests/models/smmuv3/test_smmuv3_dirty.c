@@ -176,6 +176,29 @@ Test(smmu_dirty, stage1_created_dirty_and_the_ground_truth)
 	free(b.bits);
 }
 
+ParameterizedTestParameters(smmu_dirty, mapping_while_tracking_reports_dirty_once)
+{
+	return cr_make_param_array(unsigned, stages, 2);
+}
+
+/* Born writable-dirty: a page mapped during tracking is reported by the
+ * next read although never written (spurious, never lost), as on Linux. */
+ParameterizedTest(unsigned *stage, smmu_dirty, mapping_while_tracking_reports_dirty_once)
+{
+	SMMU_SETUP(.stage = *stage);
+	map_4k(0x100000, 0x1000, PA4K);
+	tracking(true);
+	map_4k(0x101000, 0x1000, PA4K);
+	struct ims_dirty_bitmap a = read_dirty(0x100000, 0x2000, 0);
+	struct ims_dirty_bitmap b = read_dirty(0x100000, 0x2000, 0);
+
+	cr_assert_eq(a.bits[0], 0x2);
+	cr_assert_eq(STAT(dirty_pages_spurious), 1);
+	cr_assert_eq(popcount(&b), 0, "cleaned by the first read");
+	free(a.bits);
+	free(b.bits);
+}
+
 /* ---- contiguous runs ----------------------------------------------------------- */
 
 ParameterizedTestParameters(smmu_dirty, contiguous_run_is_ored_and_cleaned_whole)
