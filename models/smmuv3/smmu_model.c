@@ -135,7 +135,8 @@ static int cfg_slot(struct ims_sim *sim, const struct ims_device *dev, struct im
 		struct smmu_cfg_entry *v = realloc(iommu->cfg, (dev->index + 1) * sizeof(*v));
 
 		if (!v)
-			return ims_error_set(err, IMS_ENOMEM, "out of memory (smmuv3 config cache)");
+			return ims_error_set(err, IMS_ENOMEM,
+					     "out of memory (smmuv3 config cache)");
 		memset(v + iommu->ncfg, 0, (dev->index + 1 - iommu->ncfg) * sizeof(*v));
 		iommu->cfg = v;
 		iommu->ncfg = dev->index + 1;
@@ -244,7 +245,8 @@ static void s2_switch(struct ims_sim *sim, struct ims_domain *dom, bool on)
 		ste_for(dom, ste);
 		/* only word 2 changes: one 64-bit store (a hitless update) */
 		ims_host_store(sim, smmu_ste_pa(dev->sid) + 16, ste[2]);
-		ims_host_charge(sim, IMS_STAT_cyc_sw_other, sim->costs.sw_pasid_entry_update_cycles);
+		ims_host_charge(sim, IMS_STAT_cyc_sw_other,
+				sim->costs.sw_pasid_entry_update_cycles);
 		cmds[n++] = smmu_cmd_cfgi_ste(dev->sid, true);
 	}
 	cmds[n++] = smmu_cmd_tlbi_s12_vmall(sd->vmid);

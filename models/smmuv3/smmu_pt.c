@@ -218,7 +218,8 @@ static int claim_slots(struct ims_sim *sim, uint64_t table, uint64_t iova, unsig
 
 	for (unsigned i = i0; i < i0 + n; i++)
 		if (smmu_desc_type(t[i], leaf) == SMMU_DESC_LEAF)
-			return ims_error_set(err, IMS_EEXIST, "map: 0x%" PRIx64 " is already mapped",
+			return ims_error_set(err, IMS_EEXIST,
+					     "map: 0x%" PRIx64 " is already mapped",
 					     iova + ((uint64_t)(i - i0) << smmu_level_shift(leaf)));
 	for (unsigned i = i0; i < i0 + n; i++) {
 		if (smmu_desc_type(t[i], leaf) != SMMU_DESC_TABLE)

@@ -93,7 +93,8 @@ static const struct ril_row ril_rows[] = {
 
 ParameterizedTestParameters(smmu_ril, cover_encodings)
 {
-	return cr_make_param_array(struct ril_row, ril_rows, sizeof(ril_rows) / sizeof(ril_rows[0]));
+	return cr_make_param_array(struct ril_row, ril_rows,
+				   sizeof(ril_rows) / sizeof(ril_rows[0]));
 }
 
 static struct smmu_inv_req req(unsigned stage, uint64_t start, uint64_t pages, unsigned lg2,
@@ -122,7 +123,8 @@ ParameterizedTest(const struct ril_row *r, smmu_ril, cover_encodings)
 		cr_assert_eq(smmu_cmd_op(&out[i]), SMMU_CMD_TLBI_NH_VA);
 		cr_assert_eq(out[i].dw[1] & SMMU_CMD1_VA, e->addr, "command %u", i);
 		cr_assert_eq(ims_field_get(SMMU_CMD0_NUM, out[i].dw[0]), e->num, "command %u", i);
-		cr_assert_eq(ims_field_get(SMMU_CMD0_SCALE, out[i].dw[0]), e->scale, "command %u", i);
+		cr_assert_eq(ims_field_get(SMMU_CMD0_SCALE, out[i].dw[0]), e->scale, "command %u",
+			     i);
 		cr_assert_eq(ims_field_get(SMMU_CMD1_TTL, out[i].dw[1]), e->ttl, "command %u", i);
 		cr_assert_eq(ims_field_get(SMMU_CMD1_TG, out[i].dw[1]), e->tg, "command %u", i);
 		cr_assert(out[i].dw[1] & SMMU_CMD1_LEAF);
@@ -164,11 +166,12 @@ Test(smmu_ril, cover_is_exact_and_minimal)
 			uint64_t scale = ims_field_get(SMMU_CMD0_SCALE, out[i].dw[0]);
 
 			cr_assert_eq(smmu_cmd_op(&out[i]), SMMU_CMD_TLBI_S2_IPA);
-			cr_assert_eq(out[i].dw[1] & SMMU_CMD1_IPA, next, "%llu pages: no gap or overlap",
-				     (unsigned long long)pages);
+			cr_assert_eq(out[i].dw[1] & SMMU_CMD1_IPA, next,
+				     "%llu pages: no gap or overlap", (unsigned long long)pages);
 			next += ((num + 1) << scale) << 12;
 		}
-		cr_assert_eq(next, q.last + 1, "%llu pages covered exactly", (unsigned long long)pages);
+		cr_assert_eq(next, q.last + 1, "%llu pages covered exactly",
+			     (unsigned long long)pages);
 		cr_assert_eq(n, min_terms(pages, memo), "%llu pages: %u commands, minimum %u",
 			     (unsigned long long)pages, n, min_terms(pages, memo));
 	}
@@ -215,7 +218,8 @@ ParameterizedTest(const struct noril_row *r, smmu_ril, without_ril_per_leaf_then
 			cr_assert_eq(smmu_cmd_op(&out[i]), r->stage == 2 ? SMMU_CMD_TLBI_S2_IPA
 									 : SMMU_CMD_TLBI_NH_VA);
 			cr_assert_eq(out[i].dw[1] & ~0xfffull, 0x40000000 + i * step);
-			cr_assert_eq(ims_field_get(SMMU_CMD1_TG, out[i].dw[1]), 0, "no range fields");
+			cr_assert_eq(ims_field_get(SMMU_CMD1_TG, out[i].dw[1]), 0,
+				     "no range fields");
 			cr_assert_eq(out[i].dw[0] & (SMMU_CMD0_NUM | SMMU_CMD0_SCALE), 0);
 		}
 	}
@@ -287,7 +291,8 @@ Test(smmu_sync, batches_ring_the_doorbell_every_64_commands)
 	uint64_t first = 64 * c->inv_desc_write_cycles + c->inv_doorbell_cycles;
 	uint64_t second = first + 37 * c->inv_desc_write_cycles + c->inv_doorbell_cycles;
 	uint64_t busy = first + 64 * c->smmuv3_tlbi_ns;
-	uint64_t done = (busy > second ? busy : second) + 36 * c->smmuv3_tlbi_ns + c->smmuv3_sync_ns;
+	uint64_t done = (busy > second ? busy : second) + 36 * c->smmuv3_tlbi_ns +
+			c->smmuv3_sync_ns;
 
 	cr_assert_eq(STAT(cyc_host_total) - host0, done + c->inv_poll_cycles);
 	for (unsigned i = 0; i < 100; i++)

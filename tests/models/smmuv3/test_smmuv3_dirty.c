@@ -312,7 +312,8 @@ static const struct gap_row gap_rows[] = {
 
 ParameterizedTestParameters(smmu_dirty, linux_dirty_sync_gap_loses_a_write)
 {
-	return cr_make_param_array(struct gap_row, gap_rows, sizeof(gap_rows) / sizeof(gap_rows[0]));
+	return cr_make_param_array(struct gap_row, gap_rows,
+				   sizeof(gap_rows) / sizeof(gap_rows[0]));
 }
 
 /* write, clearing read, write, then clear+unmap's read: the second write
