@@ -283,7 +283,8 @@ ParameterizedTest(unsigned *stage, smmu_fault, not_present_names_the_descriptor)
 	cr_assert_eq(ims_dma(&sim, dev, 0x7f0000000000ull, 8, false), 1);
 	cr_assert_eq(STAT(fault_not_present), 1);
 	cr_assert_eq(sim.faults[0].level, 3, "empty level 0 table");
-	cr_assert_eq(sim.faults[0].pte_pa, sd()->root_pa + 8 * smmu_desc_index(0x7f0000000000ull, 3));
+	cr_assert_eq(sim.faults[0].pte_pa,
+		     sd()->root_pa + 8 * smmu_desc_index(0x7f0000000000ull, 3));
 	map_4k(0x100000, 0x1000, PA4K);
 	cr_assert_eq(ims_dma(&sim, dev, 0x101000, 8, false), 1);
 	cr_assert_eq(sim.faults[1].level, 0);
