@@ -5,10 +5,12 @@
 
 extern const struct ims_model_ops ims_vtd_ops;
 extern const struct ims_model_ops ims_amdv1_ops;
+extern const struct ims_model_ops ims_smmuv3_ops;
 
 const struct ims_model_ops *const ims_models[] = {
 	&ims_vtd_ops,
 	&ims_amdv1_ops,
+	&ims_smmuv3_ops,
 };
 
 const unsigned ims_model_count = sizeof(ims_models) / sizeof(ims_models[0]);

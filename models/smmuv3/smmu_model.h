@@ -1,0 +1,107 @@
+/* Arm SMMUv3 model: state shared by its files, and helpers for tests. The
+ * engine sees none of this; it knows the model only as ims_smmuv3_ops
+ * (models/registry.c).
+ */
+#ifndef SMMU_MODEL_H
+#define SMMU_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/model.h"
+#include "models/smmuv3/smmu_cfg.h"
+#include "models/smmuv3/smmu_cmdq.h"
+#include "models/smmuv3/smmu_desc.h"
+#include "sim/assert.h"
+#include "sim/sim.h"
+
+/* Where the driver keeps the SMMU's structures, in the region sim/mem.h
+ * reserves for them, 2 GiB above VT-d's and 1 GiB above AMD's: the command
+ * queue, a linear Stream table for 2^16 StreamIDs, and one 64-byte CD per
+ * domain (2^16 domains). */
+#define SMMU_PA_BASE        (IMS_PA_IOMMU_BASE + 0x80000000)
+#define SMMU_PA_CMDQ        (SMMU_PA_BASE + 0x0)           /* SMMU_CMDQ_BASE, 4 KiB */
+#define SMMU_PA_STRTAB      (SMMU_PA_BASE + 0x100000)      /* SMMU_STRTAB_BASE, 4 MiB */
+#define SMMU_PA_CD          (SMMU_PA_BASE + 0x800000)      /* CDs, 4 MiB */
+#define SMMU_CMDQ_SLOTS     256u                           /* 4 KiB of 16-byte commands */
+
+/* The SMMU instance (sim->model_state). */
+struct smmu_iommu {
+	struct smmu_cmdq cmdq;
+	/* Configuration cache, one entry per device that was ever attached,
+	 * indexed by device index, keyed by StreamID for invalidation. */
+	struct smmu_cfg_entry *cfg;
+	unsigned ncfg;
+};
+
+/* Per-domain state (dom->priv). */
+struct smmu_domain {
+	const struct smmu_stage *st;
+	uint64_t root_pa;          /* Arm level 0 table */
+	uint16_t asid, vmid;       /* stage 1: ASID = did, VMID 0; stage 2: VMID = did */
+	uint64_t cd_pa;            /* stage 1: the domain's CD */
+	bool s2_httu;              /* stage 2: S2HA/S2HD written in the STEs */
+	/* Leaf sizes cleared into the current gather by this model since the
+	 * last sync (0xff/0: none), to pick the TLBI granule and TTL: struct
+	 * ims_gather records only the largest, and one host gather may mix
+	 * sizes (Linux syncs whenever the size changes; iommusim does not). */
+	uint8_t gather_min_lg2, gather_max_lg2;
+};
+
+static inline struct smmu_iommu *smmu_iommu(const struct ims_sim *sim)
+{
+	return (struct smmu_iommu *)sim->model_state;
+}
+
+static inline struct smmu_domain *smmu_dom(const struct ims_domain *dom)
+{
+	return (struct smmu_domain *)dom->priv;
+}
+
+static inline uint64_t smmu_ste_pa(uint32_t sid)
+{
+	return SMMU_PA_STRTAB + (uint64_t)sid * SMMU_STE_BYTES;
+}
+
+/* Hardware: the configuration cache entry of a device, and its reload on
+ * CMD_CFGI_STE / CMD_CFGI_CD (smmu_cfg.c). Return entries reloaded. */
+struct smmu_cfg_entry *smmu_cfg_of(struct ims_sim *sim, const struct ims_device *dev);
+unsigned smmu_cfg_inv_ste(struct ims_sim *sim, uint32_t sid);
+unsigned smmu_cfg_inv_cd(struct ims_sim *sim, uint32_t sid, uint32_t ssid);
+
+/* Hardware: the walk (smmu_walk.c). */
+void smmu_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+	       uint64_t iova, enum ims_access access, struct ims_walk *out);
+
+/* Host page-table software (smmu_pt.c). */
+int smmu_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t pa,
+		  unsigned page_lg2, unsigned prot, struct ims_error *err);
+int smmu_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
+	       struct ims_gather *gather, struct ims_error *err);
+int smmu_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
+		    unsigned flags, struct ims_dirty_bitmap *bm, struct ims_gather *gather,
+		    struct ims_error *err);
+void smmu_free_tables(struct ims_sim *sim, uint64_t table_pa, unsigned level);
+/* Stage 2 tracking off: make every writable-clean leaf writable-dirty again,
+ * so writes do not fault once S2HD is 0. Returns the leaves changed. */
+uint64_t smmu_redirty_all(struct ims_sim *sim, struct ims_domain *dom);
+
+/* Host: note the size of a leaf cleared into the current gather. */
+void smmu_gather_note(struct ims_domain *dom, unsigned leaf_lg2);
+
+/* Host: invalidate [start, last] of the domain, one sync (smmu_model.c). */
+void smmu_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t start, uint64_t last,
+		      bool leaf, unsigned leaf_lg2);
+
+/* Debug helpers for tests: software lookups, no timing, no statistics.
+ * smmu_debug_lookup finds the leaf translating iova: returns 0 with the
+ * leaf, its level and address, or -IMS_ENOMAP with the invalid entry where
+ * the walk stopped. smmu_debug_entry returns the descriptor the walk for
+ * iova uses at `level` (or -IMS_ENOMAP if the walk ends above it). Any out
+ * pointer may be NULL. */
+int smmu_debug_lookup(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+		      uint64_t *desc_out, unsigned *level_out, uint64_t *desc_pa_out);
+int smmu_debug_entry(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, unsigned level,
+		     uint64_t *desc_out, uint64_t *desc_pa_out);
+
+#endif

@@ -1,0 +1,209 @@
+/* The SMMUv3 translation table walk for one request, both stages through
+ * one level loop parameterised by struct smmu_stage.
+ *
+ * IHI 0070 G.b: 3.13 HTTU (3.13.2 Access flag, 3.13.3.1 dirty state with
+ * DBM), 3.17 TLB tagging by VMID and ASID, 16.2 caching (walk caches);
+ * DDI 0487 M.a.a: D8.3 descriptor types, D8.4 permissions, D8.5.1/D8.5.2
+ * Access flag and dirty state, D8.5.5 and D8.7.1 the Contiguous bit.
+ *
+ * The walk starts from the device's entry in the configuration cache (the
+ * STE and, at stage 1, the CD): never from memory. The IOTLB is the
+ * engine's; this walker neither looks it up nor fills it.
+ */
+#include "models/smmuv3/smmu_desc.h"
+#include "models/smmuv3/smmu_model.h"
+
+/* One walk in progress. */
+struct walk_state {
+	struct ims_sim *sim;
+	const struct smmu_xlate_cfg *x;
+	uint64_t iova;
+	uint64_t cycles;
+	unsigned perm;           /* IMS_TLB_R/W left by the Table descriptors so far */
+};
+
+static void fault(struct ims_walk *out, enum ims_fault kind, unsigned level, uint64_t pa)
+{
+	out->fault = kind;
+	out->fault_level = (uint8_t)level;
+	out->fault_pte_pa = pa;
+}
+
+/* Deepest walk-cache hit (16.2: a walk cache holds Table descriptors). As
+ * for VT-d, counted once per walk. Returns the level the walk continues at. */
+static unsigned psc_start(struct walk_state *w, uint64_t *table_pa)
+{
+	struct ims_sim *sim = w->sim;
+
+	for (unsigned l = 1; l <= SMMU_TOP_LEVEL; l++) {
+		struct ims_psc_entry *e = ims_psc_lookup(&sim->psc, l, w->x->tag, w->iova);
+
+		if (!e) {
+			sim->stats.v[IMS_STAT_psc_miss_l1 + l - 1]++;
+			continue;
+		}
+		IMS_STAT_INC(&sim->stats, psc_hit);
+		sim->stats.v[IMS_STAT_psc_hit_l1 + l - 1]++;
+		w->cycles += sim->costs.psc_hit_ns;
+		w->perm = e->perm;
+		*table_pa = e->table_pa;
+		return e->next_level;
+	}
+	IMS_STAT_INC(&sim->stats, psc_miss);
+	return SMMU_TOP_LEVEL;
+}
+
+/* The HTTU update of a leaf: set AF, and make it writable-dirty for a
+ * write, in one atomic read-modify-write (D8.5.2.1 R PRHKD), retried if
+ * software changed the descriptor meanwhile (3.13: "agents supporting HTTU
+ * update the flags atomically"). */
+static void httu_update(struct walk_state *w, uint64_t pa, uint64_t *d, bool set_dirty)
+{
+	const struct smmu_stage *st = w->x->st;
+	struct ims_sim *sim = w->sim;
+	uint64_t cur = *d, want, old;
+
+	for (;;) {
+		want = cur | SMMU_DESC_AF;
+		if (set_dirty && smmu_desc_write_clean(st, want))
+			want = smmu_desc_make_dirty(st, want);
+		if (want == cur) {
+			*d = cur;
+			return;
+		}
+		old = ims_mem_cmpxchg64(&sim->mem, pa, cur, want);
+		if (old == cur)
+			break;
+		IMS_STAT_INC(&sim->stats, ad_cmpxchg_retry);
+		cur = old;
+	}
+	if (!(cur & SMMU_DESC_AF))
+		IMS_STAT_INC(&sim->stats, a_set);
+	if (smmu_desc_write_dirty(st, want) && !smmu_desc_write_dirty(st, cur))
+		IMS_STAT_INC(&sim->stats, d_set);
+	IMS_STAT_INC(&sim->stats, ad_updates);
+	IMS_STAT_ADD(&sim->stats, cyc_ad_update, sim->costs.ad_update_ns);
+	w->cycles += sim->costs.ad_update_ns;
+	*d = want;
+}
+
+/* Checks on a leaf, in the architecture's priority order (D8.5.2.1 I DSHLJ:
+ * Access flag faults before Permission faults). Returns IMS_FAULT_NONE or
+ * the fault, after any HTTU update. An Access flag fault (F_ACCESS) is
+ * reported as IMS_FAULT_PERM: the engine has no separate kind. */
+static enum ims_fault leaf_access(struct walk_state *w, uint64_t pa, uint64_t *d,
+				  enum ims_access access)
+{
+	const struct smmu_xlate_cfg *x = w->x;
+	unsigned perm = smmu_desc_perm(x->st, *d) & w->perm;
+	bool write = access == IMS_ACCESS_WRITE;
+	bool set_dirty = false;
+
+	if (!(*d & SMMU_DESC_AF) && !x->ha && !x->affd)
+		return IMS_FAULT_PERM;
+	if (!(perm & IMS_TLB_R) && !write)
+		return IMS_FAULT_PERM;
+	if (write && !(perm & IMS_TLB_W)) {
+		/* writable-clean and HD: the update makes it writable; the
+		 * hierarchical controls must allow the write (3.13.3.1) */
+		if (!x->hd || !smmu_desc_write_clean(x->st, *d) || !(w->perm & IMS_TLB_W))
+			return IMS_FAULT_PERM;
+		set_dirty = true;
+	}
+	/* 3.13.2: AF is set by a translation that would otherwise fault on it;
+	 * with AFFD it is treated as 1 and never written */
+	if ((!(*d & SMMU_DESC_AF) && x->ha) || set_dirty)
+		httu_update(w, pa, d, set_dirty);
+	return IMS_FAULT_NONE;
+}
+
+/* The TLB entry for a leaf: its size (a contiguous run if the IOTLB holds
+ * such entries, D8.7.1), base and flags. IMS_TLB_DIRTY: a write needs no
+ * descriptor update, because the descriptor is writable (writable-dirty, or
+ * DBM=0 and writable). A writable-clean descriptor is cached with W but not
+ * DIRTY only while HD=1: a write re-walks and updates it. */
+static void leaf_result(struct walk_state *w, uint64_t d, unsigned level, struct ims_walk *out)
+{
+	const struct smmu_xlate_cfg *x = w->x;
+	unsigned lg2 = smmu_level_shift(level);
+	unsigned perm = smmu_desc_perm(x->st, d) & w->perm;
+	unsigned flags = perm;
+
+	if (perm & IMS_TLB_W)
+		flags |= IMS_TLB_DIRTY;
+	else if (x->hd && smmu_desc_write_clean(x->st, d) && (w->perm & IMS_TLB_W))
+		flags |= IMS_TLB_W;
+	if ((d & SMMU_DESC_CONTIG) && w->sim->params.smmuv3_contig)
+		lg2 += SMMU_CONTIG_LG2;
+	out->page_lg2 = (uint8_t)lg2;
+	out->pa = smmu_desc_oa(d) & ~((UINT64_C(1) << lg2) - 1);
+	out->tlb_flags = (uint8_t)flags;
+}
+
+/* Walk from `level` down. Returns with *out filled. */
+static void walk_levels(struct walk_state *w, uint64_t table_pa, unsigned level,
+			enum ims_access access, struct ims_walk *out)
+{
+	const struct smmu_xlate_cfg *x = w->x;
+	struct ims_sim *sim = w->sim;
+
+	for (;;) {
+		uint64_t pa = table_pa + (uint64_t)smmu_desc_index(w->iova, level) * 8;
+		uint64_t d = ims_walk_read(sim, pa, &w->cycles);
+		enum ims_fault f;
+
+		switch (smmu_desc_type(d, level)) {
+		case SMMU_DESC_EMPTY:
+			fault(out, IMS_FAULT_NOT_PRESENT, level, pa);   /* F_TRANSLATION */
+			return;
+		case SMMU_DESC_LEAF:
+			f = leaf_access(w, pa, &d, access);
+			if (f != IMS_FAULT_NONE) {
+				fault(out, f, level, pa);
+				return;
+			}
+			leaf_result(w, d, level, out);
+			return;
+		case SMMU_DESC_TABLE:
+			if (x->hier)
+				w->perm &= smmu_table_perm(x->st, d);
+			/* a successful partial walk may be cached (16.2) */
+			ims_psc_fill(&sim->psc, level, x->tag, w->iova, smmu_desc_oa(d), level - 1,
+				     w->perm);
+			table_pa = smmu_desc_oa(d);
+			level--;
+			break;
+		}
+	}
+}
+
+void smmu_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+	       uint64_t iova, enum ims_access access, struct ims_walk *out)
+{
+	const struct smmu_cfg_entry *c = smmu_cfg_of(sim, dev);
+	struct smmu_xlate_cfg x;
+	struct walk_state w = { .sim = sim, .x = &x, .iova = iova, .cycles = 0,
+				.perm = IMS_TLB_R | IMS_TLB_W };
+	uint64_t table_pa;
+	unsigned level;
+
+	(void)dom;   /* the device's STE says where to walk */
+	IMS_STAT_INC(&sim->stats, walks);
+	*out = (struct ims_walk){ .fault = IMS_FAULT_NONE };
+	if (!c)
+		IMS_BUG("attached device without a configuration cache entry");
+	if (!smmu_cfg_decode(c, &x)) {
+		/* C_BAD_STE / C_BAD_CD: the transaction is aborted */
+		fault(out, IMS_FAULT_NO_DOMAIN, SMMU_TOP_LEVEL, 0);
+		return;
+	}
+	/* input beyond T0SZ/S2T0SZ: a Translation fault before any read */
+	if (iova >> SMMU_IA_BITS) {
+		fault(out, IMS_FAULT_ADDR, SMMU_TOP_LEVEL, 0);
+		return;
+	}
+	table_pa = x.ttb;
+	level = psc_start(&w, &table_pa);
+	walk_levels(&w, table_pa, level, access, out);
+	out->cycles = w.cycles;
+}
