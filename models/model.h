@@ -67,7 +67,9 @@ struct ims_gather {
 	uint64_t start, last;    /* inclusive; valid only if !empty */
 	bool empty;
 	bool tables_freed;       /* paging-structure caches must be invalidated too */
-	uint8_t max_page_lg2;    /* largest leaf cleared (for invalidation hints) */
+	bool dirty_clear;        /* filled by a dirty-bit clear, not an unmap */
+	uint8_t min_page_lg2;    /* smallest and largest leaf cleared, for */
+	uint8_t max_page_lg2;    /* invalidation granules and level hints */
 };
 
 static inline void ims_gather_init(struct ims_gather *g)
@@ -75,7 +77,24 @@ static inline void ims_gather_init(struct ims_gather *g)
 	g->start = g->last = 0;
 	g->empty = true;
 	g->tables_freed = false;
+	g->dirty_clear = false;
+	g->min_page_lg2 = UINT8_MAX;
 	g->max_page_lg2 = 0;
+}
+
+/* Record that leaves of 2^page_lg2 bytes were cleared (no range change). */
+static inline void ims_gather_note_size(struct ims_gather *g, unsigned page_lg2)
+{
+	if (page_lg2 < g->min_page_lg2)
+		g->min_page_lg2 = (uint8_t)page_lg2;
+	if (page_lg2 > g->max_page_lg2)
+		g->max_page_lg2 = (uint8_t)page_lg2;
+}
+
+/* The one leaf size of everything gathered, or 0 when sizes were mixed. */
+static inline unsigned ims_gather_page_lg2(const struct ims_gather *g)
+{
+	return g->min_page_lg2 == g->max_page_lg2 ? g->max_page_lg2 : 0;
 }
 
 static inline void ims_gather_add(struct ims_gather *g, uint64_t iova, uint64_t len,
@@ -93,8 +112,7 @@ static inline void ims_gather_add(struct ims_gather *g, uint64_t iova, uint64_t 
 		if (last > g->last)
 			g->last = last;
 	}
-	if (page_lg2 > g->max_page_lg2)
-		g->max_page_lg2 = (uint8_t)page_lg2;
+	ims_gather_note_size(g, page_lg2);
 }
 
 /* Bitmap filled by read_dirty: bit i covers [iova + i*2^page_lg2, ...). */

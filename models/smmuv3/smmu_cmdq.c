@@ -365,6 +365,8 @@ static uint64_t hw_consume(struct ims_sim *sim, struct smmu_cmdq *q)
 					ims_mem_load64(&sim->mem, pa + 8) } };
 
 		IMS_STAT_INC(&sim->stats, inv_desc);
+		if (smmu_cmd_op(&c) != SMMU_CMD_SYNC)
+			IMS_STAT_INC(&sim->stats, inv_cmd_invalidate);
 		switch (smmu_cmd_op(&c)) {
 		case SMMU_CMD_CFGI_STE:
 		case SMMU_CMD_CFGI_CD:

@@ -83,7 +83,6 @@ static int smmu_domain_init(struct ims_sim *sim, struct ims_domain *dom, struct 
 		return ims_error_set(err, IMS_ENOMEM, "out of page-table memory");
 	}
 	ims_host_charge(sim, IMS_STAT_cyc_sw_other, sim->costs.sw_pt_alloc_cycles);
-	sd->gather_min_lg2 = UINT8_MAX;
 	if (sd->st->num == 1) {
 		uint64_t cd[SMMU_CD_WORDS];
 		bool hd = sim->params.smmuv3_httu >= 2;
@@ -192,34 +191,22 @@ void smmu_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t star
 	free(cmds);
 }
 
-/* The leaf size common to everything this model cleared into the gather,
- * or 0 when sizes were mixed or unknown (gather built elsewhere). */
-static unsigned gather_leaf_lg2(struct smmu_domain *sd)
-{
-	unsigned lg2 = sd->gather_min_lg2 == sd->gather_max_lg2 ? sd->gather_max_lg2 : 0;
-
-	sd->gather_min_lg2 = UINT8_MAX;
-	sd->gather_max_lg2 = 0;
-	return lg2;
-}
-
 /* arm_smmu_iotlb_sync: TLBIs for the gathered range, then CMD_SYNC. Leaf=1
  * unless a table was freed (Linux invalidates freed tables with Leaf=0 in
  * tlb_flush_walk). An empty gather is a lone CMD_SYNC: the host asked for
  * a sync and pays its round trip (Linux issues nothing at all when the
  * gather has no pgsize).
  * smmuv3_linux_dirty_sync_gap=1 reproduces Linux returning early when
- * gather->pgsize is 0, which a dirty-clearing read leaves it (read_dirty
- * gathers with size 0): no TLBI, so cached writable-dirty entries survive.
+ * gather->pgsize is 0, which is how a dirty-clearing read leaves Linux's
+ * gather (iommu_iotlb_gather_add_range sets no pgsize): no TLBI, so cached
+ * writable-dirty entries survive.
  * Unverified against current mainline; see docs/models/smmuv3.md. */
 static void smmu_iotlb_sync(struct ims_sim *sim, struct ims_domain *dom,
 			    const struct ims_gather *gather)
 {
-	struct smmu_domain *sd = smmu_dom(dom);
-	unsigned leaf_lg2 = gather_leaf_lg2(sd);
+	unsigned leaf_lg2 = ims_gather_page_lg2(gather);
 
-	if (gather->empty ||
-	    (sim->params.smmuv3_linux_dirty_sync_gap && !gather->max_page_lg2)) {
+	if (gather->empty || (sim->params.smmuv3_linux_dirty_sync_gap && gather->dirty_clear)) {
 		smmu_cmdq_submit_sync(sim, &smmu_iommu(sim)->cmdq, NULL, 0);
 		IMS_STAT_INC(&sim->stats, iotlb_syncs);
 		return;

@@ -41,11 +41,6 @@ struct smmu_domain {
 	uint16_t asid, vmid;       /* stage 1: ASID = did, VMID 0; stage 2: VMID = did */
 	uint64_t cd_pa;            /* stage 1: the domain's CD */
 	bool s2_httu;              /* stage 2: S2HA/S2HD written in the STEs */
-	/* Leaf sizes cleared into the current gather by this model since the
-	 * last sync (0xff/0: none), to pick the TLBI granule and TTL: struct
-	 * ims_gather records only the largest, and one host gather may mix
-	 * sizes (Linux syncs whenever the size changes; iommusim does not). */
-	uint8_t gather_min_lg2, gather_max_lg2;
 };
 
 static inline struct smmu_iommu *smmu_iommu(const struct ims_sim *sim)
@@ -86,8 +81,6 @@ void smmu_free_tables(struct ims_sim *sim, uint64_t table_pa, unsigned level);
  * so writes do not fault once S2HD is 0. Returns the leaves changed. */
 uint64_t smmu_redirty_all(struct ims_sim *sim, struct ims_domain *dom);
 
-/* Host: note the size of a leaf cleared into the current gather. */
-void smmu_gather_note(struct ims_domain *dom, unsigned leaf_lg2);
 
 /* Host: invalidate [start, last] of the domain, one sync (smmu_model.c). */
 void smmu_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t start, uint64_t last,

@@ -111,25 +111,6 @@ static bool subtree_has_leaf(struct ims_sim *sim, uint64_t table_pa, unsigned le
 	return false;
 }
 
-/* The model keeps, per domain, the leaf sizes it put into the gather, so
- * the sync can pick the TLBI granule and level hint (smmu_model.h). */
-void smmu_gather_note(struct ims_domain *dom, unsigned leaf_lg2)
-{
-	struct smmu_domain *sd = smmu_dom(dom);
-
-	if (leaf_lg2 < sd->gather_min_lg2)
-		sd->gather_min_lg2 = (uint8_t)leaf_lg2;
-	if (leaf_lg2 > sd->gather_max_lg2)
-		sd->gather_max_lg2 = (uint8_t)leaf_lg2;
-}
-
-static void gather_add(struct ims_domain *dom, struct ims_gather *g, uint64_t iova, uint64_t len,
-		       unsigned leaf_lg2, unsigned gather_lg2)
-{
-	ims_gather_add(g, iova, len, gather_lg2);
-	smmu_gather_note(dom, leaf_lg2);
-}
-
 /* ---- map ---------------------------------------------------------------- */
 
 static int map_check(struct ims_sim *sim, uint64_t iova, uint64_t pa, unsigned page_lg2,
@@ -325,8 +306,7 @@ static uint64_t unmap_table(const struct range_op *op, uint64_t table_pa, unsign
 	IMS_ASSERT(min_lg2 <= max_lg2, "unmap freed a table without leaves");
 	ims_host_store(op->sim, table_pa + 8 * i, 0);
 	ims_gather_add(op->gather, first, UINT64_C(1) << smmu_level_shift(level), max_lg2);
-	smmu_gather_note(op->dom, min_lg2);
-	smmu_gather_note(op->dom, max_lg2);
+	ims_gather_note_size(op->gather, min_lg2);
 	op->gather->tables_freed = true;
 	return writes + 1;
 }
@@ -352,8 +332,7 @@ static void unmap_clear(const struct range_op *op, uint64_t table_pa, unsigned l
 			 * invalidated granule by granule (D8.17.6) */
 			ims_host_store(sim, table_pa + 8 * i, 0);
 			writes++;
-			gather_add(op->dom, op->gather, first, UINT64_C(1) << shift, shift,
-					shift);
+			ims_gather_add(op->gather, first, UINT64_C(1) << shift, shift);
 			break;
 		case SMMU_DESC_TABLE:
 			if (first < op->start || last > op->last)
@@ -434,9 +413,8 @@ static uint64_t dirty_run(const struct range_op *op, uint64_t table_pa, unsigned
 	for (unsigned i = r; i < r + SMMU_CONTIG_ENTRIES; i++)
 		if (smmu_desc_write_dirty(op->st, t[i]))
 			make_clean(op, table_pa + 8 * i, t[i]);
-	/* gather size 0: Linux's gather for a dirty clear records no pgsize */
-	gather_add(op->dom, op->gather, first, UINT64_C(1) << (shift + SMMU_CONTIG_LG2),
-			shift, 0);
+	/* invalidated granule by granule, like the unmap of a run */
+	ims_gather_add(op->gather, first, UINT64_C(1) << (shift + SMMU_CONTIG_LG2), shift);
 	return outside;
 }
 
@@ -450,7 +428,7 @@ static void dirty_leaf(const struct range_op *op, uint64_t pa, uint64_t d, uint6
 	if (op->flags & IMS_DIRTY_NO_CLEAR)
 		return;
 	make_clean(op, pa, d);
-	gather_add(op->dom, op->gather, first, UINT64_C(1) << shift, shift, 0);
+	ims_gather_add(op->gather, first, UINT64_C(1) << shift, shift);
 }
 
 static void dirty_scan(const struct range_op *op, uint64_t table_pa, unsigned level,

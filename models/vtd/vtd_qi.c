@@ -211,10 +211,12 @@ static uint64_t hw_process(struct ims_sim *sim, struct vtd_qi *q)
 		switch (vtd_qi_desc_type(&d)) {
 		case VTD_QI_TYPE_IOTLB:
 			hw_iotlb(sim, &d);
+			IMS_STAT_INC(&sim->stats, inv_cmd_invalidate);
 			ims_inv_hw_charge(sim, sim->costs.vtd_iotlb_inv_ns);
 			break;
 		case VTD_QI_TYPE_PC:
 			hw_pasid_cache(sim, &d);
+			IMS_STAT_INC(&sim->stats, inv_cmd_invalidate);
 			ims_inv_hw_charge(sim, sim->costs.vtd_pasid_cache_inv_ns);
 			break;
 		case VTD_QI_TYPE_WAIT:

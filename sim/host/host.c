@@ -279,6 +279,7 @@ int ims_host_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, boo
 		struct ims_gather g;
 
 		ims_gather_init(&g);
+		g.dirty_clear = true;
 		for (size_t i = 0; i < dom->mapped.n; i++) {
 			const struct ims_range *r = &dom->mapped.r[i];
 
@@ -352,6 +353,7 @@ int ims_host_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t io
 
 	host_begin(sim);
 	ims_gather_init(&g);
+	g.dirty_clear = true;
 	rc = sim->model->read_dirty(sim, dom, iova, len, flags, &bm, &g, err);
 	if (!rc) {
 		IMS_STAT_INC(&sim->stats, dirty_reads);
