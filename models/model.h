@@ -122,6 +122,7 @@ struct ims_dirty_bitmap {
 	unsigned page_lg2;
 	uint64_t nbits;
 	uint64_t *bits;
+	struct ims_domain *score;   /* domain whose ground truth scores each leaf, or NULL */
 };
 
 /* read_dirty flags */
@@ -167,9 +168,10 @@ struct ims_model_ops {
 	int (*unmap)(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
 		     struct ims_gather *gather, struct ims_error *err);
 
-	/* Software dirty walk over [iova, iova+len): record every leaf whose D
-	 * is set into bm (may be NULL: clear only), clear D unless
-	 * IMS_DIRTY_NO_CLEAR, and add cleared leaves to gather. No sync. */
+	/* Software dirty walk over [iova, iova+len): call ims_dirty_leaf for
+	 * every present leaf, at the moment it is read, with its dirty state
+	 * (replicas and contiguous runs ORed; bm may be NULL: clear only), clear
+	 * D unless IMS_DIRTY_NO_CLEAR, and add cleared leaves to gather. No sync. */
 	int (*read_dirty)(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 			  uint64_t len, unsigned flags, struct ims_dirty_bitmap *bm,
 			  struct ims_gather *gather, struct ims_error *err);

@@ -69,10 +69,10 @@ void ims_host_free_table(struct ims_sim *sim, uint64_t pa)
 	ims_host_charge(sim, IMS_STAT_cyc_sw_unmap, sim->costs.sw_pt_free_cycles);
 }
 
-void ims_dirty_bitmap_record(struct ims_sim *sim, struct ims_dirty_bitmap *bm,
-			     uint64_t iova, uint64_t len)
+void ims_dirty_leaf(struct ims_sim *sim, struct ims_dirty_bitmap *bm, uint64_t iova,
+		    uint64_t len, bool dirty)
 {
-	uint64_t start, last, first_bit, last_bit;
+	uint64_t start, last, first_page, npages;
 
 	if (!bm || !len)
 		return;
@@ -82,15 +82,30 @@ void ims_dirty_bitmap_record(struct ims_sim *sim, struct ims_dirty_bitmap *bm,
 		last = bm->iova + bm->len - 1;
 	if (start > last)
 		return;
-	first_bit = (start - bm->iova) >> bm->page_lg2;
-	last_bit = (last - bm->iova) >> bm->page_lg2;
-	for (uint64_t b = first_bit; b <= last_bit; b++) {
-		uint64_t m = UINT64_C(1) << (b & 63);
+	if (dirty) {
+		uint64_t last_bit = (last - bm->iova) >> bm->page_lg2;
 
-		if (!(bm->bits[b >> 6] & m)) {
-			bm->bits[b >> 6] |= m;
-			ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk,
-					sim->costs.sw_bitmap_record_cycles);
+		for (uint64_t b = (start - bm->iova) >> bm->page_lg2; b <= last_bit; b++) {
+			uint64_t m = UINT64_C(1) << (b & 63);
+
+			if (!(bm->bits[b >> 6] & m)) {
+				bm->bits[b >> 6] |= m;
+				ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk,
+						sim->costs.sw_bitmap_record_cycles);
+			}
 		}
+	}
+	if (!bm->score)
+		return;
+	first_page = start >> IMS_PAGE_LG2;
+	npages = (last - start + 1) >> IMS_PAGE_LG2;
+	if (ims_truth_any(&bm->score->truth, first_page, npages)) {
+		if (!dirty) {
+			/* written, but D is not set: this write can never be reported */
+			IMS_STAT_ADD(&sim->stats, dirty_pages_missed, npages);
+			ims_truth_clear(&bm->score->truth, first_page, npages);
+		}
+	} else if (dirty) {
+		IMS_STAT_ADD(&sim->stats, dirty_pages_spurious, npages);
 	}
 }

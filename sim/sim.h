@@ -154,9 +154,14 @@ static inline void ims_host_store(struct ims_sim *sim, uint64_t pa, uint64_t val
 uint64_t ims_host_alloc_table(struct ims_sim *sim);
 void ims_host_free_table(struct ims_sim *sim, uint64_t pa);
 
-/* Record granules [iova, iova+len) dirty in bm (clipped to its range),
- * charging sw_bitmap_record_cycles per newly set bit. */
-void ims_dirty_bitmap_record(struct ims_sim *sim, struct ims_dirty_bitmap *bm,
-			     uint64_t iova, uint64_t len);
+/* A software dirty walk read the leaf [iova, iova+len) and found it dirty
+ * or clean. Dirty leaves are recorded in bm (clipped to its range, charging
+ * sw_bitmap_record_cycles per newly set bit). When bm->score is set the
+ * leaf is scored against the ground truth now, at scan time, so DMA racing
+ * with the walk is judged by when it happened: a clean leaf that DMA wrote
+ * is a miss (its write is lost for good), a dirty leaf nobody wrote is
+ * spurious. bm may be NULL (a clear-only pass). */
+void ims_dirty_leaf(struct ims_sim *sim, struct ims_dirty_bitmap *bm, uint64_t iova,
+		    uint64_t len, bool dirty);
 
 #endif

@@ -463,11 +463,9 @@ static unsigned dirty_leaf(const struct range_op *op, uint64_t table_pa, const u
 
 	for (unsigned k = 0; k < n; k++)
 		dirty |= (t[g0 + k] & AMDV1_PTE_D) != 0;
-	if (!dirty)
-		return n;
+	ims_dirty_leaf(sim, op->bm, pfirst, UINT64_C(1) << lg2, dirty);
 	/* IMS_DIRTY_NO_CLEAR is a plain read (Linux: test_bit) */
-	ims_dirty_bitmap_record(sim, op->bm, pfirst, UINT64_C(1) << lg2);
-	if (op->flags & IMS_DIRTY_NO_CLEAR)
+	if (!dirty || (op->flags & IMS_DIRTY_NO_CLEAR))
 		return n;
 	for (unsigned k = 0; k < n; k++)
 		if (t[g0 + k] & AMDV1_PTE_D)

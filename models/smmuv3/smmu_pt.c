@@ -405,10 +405,8 @@ static uint64_t dirty_run(const struct range_op *op, uint64_t table_pa, unsigned
 		dirty |= smmu_desc_write_dirty(op->st, t[i]);
 		outside += i < i0 || i > i1;
 	}
-	if (!dirty)
-		return outside;
-	ims_dirty_bitmap_record(op->sim, op->bm, first, UINT64_C(1) << (shift + SMMU_CONTIG_LG2));
-	if (op->flags & IMS_DIRTY_NO_CLEAR)
+	ims_dirty_leaf(op->sim, op->bm, first, UINT64_C(1) << (shift + SMMU_CONTIG_LG2), dirty);
+	if (!dirty || (op->flags & IMS_DIRTY_NO_CLEAR))
 		return outside;
 	for (unsigned i = r; i < r + SMMU_CONTIG_ENTRIES; i++)
 		if (smmu_desc_write_dirty(op->st, t[i]))
@@ -421,11 +419,11 @@ static uint64_t dirty_run(const struct range_op *op, uint64_t table_pa, unsigned
 static void dirty_leaf(const struct range_op *op, uint64_t pa, uint64_t d, uint64_t first,
 		       unsigned shift)
 {
-	if (!smmu_desc_write_dirty(op->st, d))
-		return;
-	ims_dirty_bitmap_record(op->sim, op->bm, first, UINT64_C(1) << shift);
+	bool dirty = smmu_desc_write_dirty(op->st, d);
+
+	ims_dirty_leaf(op->sim, op->bm, first, UINT64_C(1) << shift, dirty);
 	/* IMS_DIRTY_NO_CLEAR is a plain read */
-	if (op->flags & IMS_DIRTY_NO_CLEAR)
+	if (!dirty || (op->flags & IMS_DIRTY_NO_CLEAR))
 		return;
 	make_clean(op, pa, d);
 	ims_gather_add(op->gather, first, UINT64_C(1) << shift, shift);

@@ -333,11 +333,9 @@ static void dirty_scan(const struct range_op *op, uint64_t table_pa, unsigned le
 			dirty_scan(op, vtd_pte_addr(pte), level - 1, first);
 			continue;
 		}
-		if (!(pte & VTD_SLPTE_D))
-			continue;
+		ims_dirty_leaf(sim, op->bm, first, UINT64_C(1) << shift, pte & VTD_SLPTE_D);
 		/* IMS_DIRTY_NO_CLEAR is a plain read (Linux: test_bit) */
-		ims_dirty_bitmap_record(sim, op->bm, first, UINT64_C(1) << shift);
-		if (op->flags & IMS_DIRTY_NO_CLEAR)
+		if (!(pte & VTD_SLPTE_D) || (op->flags & IMS_DIRTY_NO_CLEAR))
 			continue;
 		clear_dirty(sim, table_pa + 8 * i, pte);
 		/* the IOTLB may hold this leaf as dirty: it must be flushed */
