@@ -37,11 +37,6 @@ static int dispatch(struct ims_sim *sim, const struct ims_event *ev,
 		    (rc = lookup_domain(sim, ev->domain, &dom, err)))
 			return rc;
 		return ims_host_attach(sim, dev, dom, err);
-	case IMS_EV_DMA:
-		if ((rc = lookup_device(sim, ev->device, &dev, err)))
-			return rc;
-		ims_dma(sim, dev, ev->iova, ev->len, ev->flags & IMS_EVF_WRITE);
-		return 0;
 	default:
 		break;
 	}
@@ -67,26 +62,92 @@ static int dispatch(struct ims_sim *sim, const struct ims_event *ev,
 	}
 }
 
+/* The run loop's state: one event of lookahead, so the DMAs that follow a
+ * host operation in the trace can run inside it when their time comes. */
+struct replay {
+	struct ims_sim *sim;
+	struct ims_trace_reader *r;
+	struct ims_event next;
+	int have_next;               /* 1 next is valid, 0 end of trace, < 0 error */
+	struct ims_error read_err;   /* error met while reading ahead */
+	struct ims_error dma_err;
+};
+
+static void read_ahead(struct replay *rp)
+{
+	struct ims_sim *sim = rp->sim;
+
+	rp->have_next = ims_trace_next(rp->r, &rp->next, &rp->read_err);
+	sim->race_next = rp->have_next > 0 && rp->next.kind == IMS_EV_DMA ? rp->next.time
+									 : UINT64_MAX;
+}
+
+static int run_dma(struct ims_sim *sim, const struct ims_event *ev, struct ims_error *err)
+{
+	struct ims_device *dev;
+	int rc;
+
+	sim->now = ev->time;
+	if ((rc = lookup_device(sim, ev->device, &dev, err)))
+		return rc;
+	ims_dma(sim, dev, ev->iova, ev->len, ev->flags & IMS_EVF_WRITE);
+	return 0;
+}
+
+/* ims_race_run's hook: run the DMAs before `until`, in trace order. */
+static void race_hook(struct ims_sim *sim, uint64_t until)
+{
+	struct replay *rp = sim->race_ctx;
+
+	while (rp->have_next > 0 && rp->next.kind == IMS_EV_DMA && rp->next.time < until) {
+		if (run_dma(sim, &rp->next, &rp->dma_err)) {
+			ims_error_locate(&rp->dma_err, ims_trace_path(rp->r), rp->next.line);
+			rp->have_next = -1;
+			sim->race_next = UINT64_MAX;
+			return;
+		}
+		read_ahead(rp);
+	}
+}
+
 int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 		  const struct ims_dirty_strategy *strategy, struct ims_error *err)
 {
-	struct ims_event ev;
-	int rc;
+	struct replay rp = { .sim = sim, .r = r };
+	int rc = 0;
 
-	while ((rc = ims_trace_next(r, &ev, err)) > 0) {
-		sim->now = ev.time;
-		rc = dispatch(sim, &ev, strategy, err);
+	sim->race_hook = race_hook;
+	sim->race_ctx = &rp;
+	read_ahead(&rp);
+	while (rp.have_next > 0) {
+		struct ims_event ev = rp.next;
+
+		read_ahead(&rp);
+		if (ev.kind == IMS_EV_DMA) {
+			rc = run_dma(sim, &ev, err);
+		} else {
+			sim->now = ev.time;
+			rc = dispatch(sim, &ev, strategy, err);
+		}
 		if (rc) {
 			ims_error_locate(err, ims_trace_path(r), ev.line);
-			return rc;
+			break;
 		}
 	}
-	if (rc == 0) {
-		if (sim->end_time < sim->cpu_now)
-			sim->end_time = sim->cpu_now;
-		if (sim->end_time < sim->now)
-			sim->end_time = sim->now;
-		IMS_STAT_GET(&sim->stats, sim_end_cycle) = sim->end_time;
+	if (!rc && rp.have_next < 0) {
+		/* a read or a racing DMA failed while the host was busy */
+		*err = rp.dma_err.code ? rp.dma_err : rp.read_err;
+		rc = -err->code;
 	}
-	return rc;
+	sim->race_hook = NULL;
+	sim->race_ctx = NULL;
+	sim->race_next = UINT64_MAX;
+	if (rc)
+		return rc;
+	if (sim->end_time < sim->cpu_now)
+		sim->end_time = sim->cpu_now;
+	if (sim->end_time < sim->now)
+		sim->end_time = sim->now;
+	IMS_STAT_GET(&sim->stats, sim_end_cycle) = sim->end_time;
+	return 0;
 }

@@ -9,6 +9,7 @@ int ims_sim_init(struct ims_sim *sim, const struct ims_model_ops *model,
 	int rc;
 
 	memset(sim, 0, sizeof(*sim));
+	sim->race_next = UINT64_MAX;
 	sim->params = *params;
 	sim->model = model;
 	if ((rc = ims_params_validate(&sim->params, err)))
@@ -48,6 +49,18 @@ void ims_sim_fini(struct ims_sim *sim)
 	ims_memlat_fini(&sim->memlat);
 	ims_mem_fini(&sim->mem);
 	sim->model = NULL;
+}
+
+void ims_race_run(struct ims_sim *sim, uint64_t t)
+{
+	uint64_t now = sim->now;
+
+	if (!sim->race_hook || sim->racing)
+		return;
+	sim->racing = true;
+	sim->race_hook(sim, t);
+	sim->racing = false;
+	sim->now = now;   /* the host operation resumes at its own trace time */
 }
 
 uint64_t ims_host_alloc_table(struct ims_sim *sim)

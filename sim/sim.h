@@ -9,8 +9,14 @@
  *    processed in order, each starting when it is submitted or when the
  *    previous one is done, whichever is later.
  * A host that waits for an invalidation stalls until the engine reaches it.
- * DMA translation latency is accumulated per request; events apply in trace
- * order, each atomically.
+ * DMA translation latency is accumulated per request.
+ *
+ * Racing. A host operation takes simulated time, and devices do not wait for
+ * it: whenever host time passes the trace time of the next DMA, that DMA runs
+ * (ims_race_to), in the middle of the operation, against page tables and
+ * caches exactly as far as the operation has got. Invalidation commands take
+ * effect when the IOMMU processes them, so a DMA that lands between a
+ * command's submission and its processing still sees the old translation.
  */
 #ifndef IMS_SIM_H
 #define IMS_SIM_H
@@ -89,7 +95,23 @@ struct ims_sim {
 
 	struct ims_fault_record faults[IMS_FAULT_LOG];
 	unsigned nfaults_logged;
+
+	/* DMA racing with the host: the run loop's hook runs trace DMAs whose
+	 * time is before `until`; race_next is the time of the next one. */
+	uint64_t race_next;          /* UINT64_MAX when no DMA is pending */
+	void (*race_hook)(struct ims_sim *sim, uint64_t until);
+	void *race_ctx;
+	bool racing;                 /* inside the hook: no nesting */
 };
+
+/* Run the DMAs that happen before time t (see "Racing" above). */
+void ims_race_run(struct ims_sim *sim, uint64_t t);
+
+static inline void ims_race_to(struct ims_sim *sim, uint64_t t)
+{
+	if (t > sim->race_next)
+		ims_race_run(sim, t);
+}
 
 /* Create a simulator for model with the given parameters (validated). */
 int ims_sim_init(struct ims_sim *sim, const struct ims_model_ops *model,
@@ -105,15 +127,19 @@ static inline void ims_host_charge(struct ims_sim *sim, enum ims_stat_id cat,
 	sim->stats.v[cat] += cycles;
 	sim->stats.v[IMS_STAT_cyc_host_total] += cycles;
 	sim->cpu_now += cycles;
+	ims_race_to(sim, sim->cpu_now);
 }
 
 /* The invalidation engine processes one descriptor taking `cycles`, starting
- * no earlier than now (the host's submit time). Returns its completion time. */
+ * no earlier than now (the host's submit time). Returns its completion time.
+ * Call it before applying the descriptor's effect: DMAs that happen before
+ * the IOMMU gets to it run first, against the old state. */
 static inline uint64_t ims_inv_hw_charge(struct ims_sim *sim, uint64_t cycles)
 {
 	uint64_t start = sim->inv_busy_until > sim->cpu_now ? sim->inv_busy_until
 							    : sim->cpu_now;
 
+	ims_race_to(sim, start);
 	sim->inv_busy_until = start + cycles;
 	sim->stats.v[IMS_STAT_cyc_inv_iommu] += cycles;
 	return sim->inv_busy_until;
@@ -126,6 +152,7 @@ static inline void ims_host_wait_until(struct ims_sim *sim, uint64_t t)
 		sim->stats.v[IMS_STAT_cyc_inv_wait] += t - sim->cpu_now;
 		sim->stats.v[IMS_STAT_cyc_host_total] += t - sim->cpu_now;
 		sim->cpu_now = t;
+		ims_race_to(sim, t);
 	}
 }
 

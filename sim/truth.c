@@ -103,6 +103,14 @@ void ims_truth_clear(struct ims_truth *t, uint64_t first, uint64_t n)
 	walk_bits(t, first, n, 1);
 }
 
+uint64_t ims_truth_take(struct ims_truth *t, uint64_t first, uint64_t n)
+{
+	uint64_t before = t->pages_set;
+
+	walk_bits(t, first, n, 1);
+	return before - t->pages_set;
+}
+
 bool ims_truth_any(const struct ims_truth *t, uint64_t first, uint64_t n)
 {
 	return walk_bits((struct ims_truth *)t, first, n, 2);

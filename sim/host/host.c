@@ -256,8 +256,9 @@ int ims_host_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, u
 	if (!rc) {
 		sim->model->iotlb_sync(sim, dom, &g);
 		ims_range_set_remove(&dom->mapped, iova, iova + len - 1);
-		/* the pages are gone: nothing written there can be reported any more */
-		ims_truth_clear(&dom->truth, iova >> IMS_PAGE_LG2, len >> IMS_PAGE_LG2);
+		/* the pages are gone: writes not reported by now never will be */
+		IMS_STAT_ADD(&sim->stats, dirty_pages_missed,
+			     ims_truth_take(&dom->truth, iova >> IMS_PAGE_LG2, len >> IMS_PAGE_LG2));
 		IMS_STAT_INC(&sim->stats, unmap_calls);
 		IMS_STAT_ADD(&sim->stats, unmap_bytes, len);
 	}
@@ -301,12 +302,14 @@ out:
 	return rc;
 }
 
-/* After the read returns: count what it reported and, for a clearing read,
- * retire the ground truth of every reported granule. The VMM copies those
- * pages after this point, so writes that raced with the walk after their
- * page was scanned are covered by the copy, however the D bits ended up. */
+/* After the read returns: count what it reported and retire the ground
+ * truth of every reported granule. The VMM copies those pages after this
+ * point, so writes that raced with the walk after their page was scanned are
+ * covered by the copy, however the D bits ended up. With or without
+ * NO_CLEAR: either way the pages are copied now, and reporting them again
+ * without a new write copies them for nothing (spurious). */
 static void settle_report(struct ims_sim *sim, struct ims_domain *dom,
-			  const struct ims_dirty_bitmap *bm, bool cleared)
+			  const struct ims_dirty_bitmap *bm)
 {
 	uint64_t pages_per_bit = UINT64_C(1) << (bm->page_lg2 - IMS_PAGE_LG2);
 	uint64_t first = bm->iova >> IMS_PAGE_LG2;
@@ -315,8 +318,7 @@ static void settle_report(struct ims_sim *sim, struct ims_domain *dom,
 		if (!(bm->bits[b >> 6] & (UINT64_C(1) << (b & 63))))
 			continue;
 		IMS_STAT_ADD(&sim->stats, dirty_pages_reported, pages_per_bit);
-		if (cleared)
-			ims_truth_clear(&dom->truth, first + b * pages_per_bit, pages_per_bit);
+		ims_truth_clear(&dom->truth, first + b * pages_per_bit, pages_per_bit);
 	}
 }
 
@@ -359,7 +361,7 @@ int ims_host_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t io
 			IMS_STAT_INC(&sim->stats, dirty_reads_no_clear);
 		else
 			sim->model->iotlb_sync(sim, dom, &g);   /* as iommufd: even if nothing was dirty */
-		settle_report(sim, dom, &bm, !(flags & IMS_DIRTY_NO_CLEAR));
+		settle_report(sim, dom, &bm);
 	}
 	host_end(sim);
 	if (bm_out && !rc)

@@ -116,7 +116,9 @@ Test(host, no_clear_and_clear_report_identical_bitmaps)
 	}
 	cr_assert_eq(memcmp(a.bits, b.bits, 8), 0);
 	cr_assert_eq(STAT(dirty_pages_missed), 0);
-	cr_assert_eq(STAT(dirty_pages_spurious), 0);
+	/* the NO_CLEAR read is a report too (the VMM copies those pages), so the
+	 * same pages reported again without a new write are copied for nothing */
+	cr_assert_eq(STAT(dirty_pages_spurious), 22);
 	free(a.bits);
 	free(b.bits);
 }

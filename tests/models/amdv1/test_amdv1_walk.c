@@ -363,7 +363,7 @@ Test(amdv1_nl7, read_dirty_ors_every_replica_and_clears_them_all)
 	cr_assert_eq(refs_of(0x103000, true), 4);
 	cr_assert(ims_mem_load64(&sim.mem, pte_pa3) & AMDV1_PTE_D);
 	cr_assert_eq(STAT(dirty_pages_missed), 0);
-	cr_assert_eq(STAT(dirty_pages_spurious), 0);
+	cr_assert_eq(STAT(dirty_pages_spurious), 16, "b re-reported the NO_CLEAR-reported page");
 	free(a.bits);
 	free(b.bits);
 	free(c.bits);
@@ -744,7 +744,9 @@ Test(amdv1_dirty, no_clear_reports_again_clear_reports_once)
 
 	cr_assert_eq(e.bits[0], 0x20, "the new write is seen: the clear was flushed");
 	cr_assert_eq(STAT(dirty_pages_missed), 0);
-	cr_assert_eq(STAT(dirty_pages_spurious), 0);
+	/* the 2nd and 3rd reads reported the 4 pages again without a new write:
+	 * copied twice more for nothing */
+	cr_assert_eq(STAT(dirty_pages_spurious), 2 * 4);
 	free(a.bits);
 	free(b.bits);
 	free(c.bits);

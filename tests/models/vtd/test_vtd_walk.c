@@ -337,7 +337,9 @@ Test(vtd_dirty, no_clear_reports_again_clear_reports_once)
 
 	cr_assert_eq(e.bits[0], 0x20, "the new write is seen: the clear was flushed");
 	cr_assert_eq(STAT(dirty_pages_missed), 0);
-	cr_assert_eq(STAT(dirty_pages_spurious), 0);
+	/* the 2nd and 3rd reads reported the 4 pages again without a new write:
+	 * copied twice more for nothing */
+	cr_assert_eq(STAT(dirty_pages_spurious), 2 * 4);
 	free(a.bits);
 	free(b.bits);
 	free(c.bits);
