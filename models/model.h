@@ -176,6 +176,15 @@ struct ims_model_ops {
 			  uint64_t len, unsigned flags, struct ims_dirty_bitmap *bm,
 			  struct ims_gather *gather, struct ims_error *err);
 
+	/* Remove write permission from every leaf in [iova, iova+len) so that no
+	 * device write can land there any more (a write faults), keeping dirty
+	 * state as it is, and add the changed leaves to gather. Hardware must not
+	 * be able to grant the write back by itself (SMMUv3: clear DBM too). The
+	 * range is mapped; fails without changing anything if it would split a
+	 * large leaf. No sync. */
+	int (*write_protect)(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+			     uint64_t len, struct ims_gather *gather, struct ims_error *err);
+
 	/* Enable/disable hardware A/D updates for the domain, including the
 	 * context-structure update and every invalidation the spec requires. */
 	int (*set_dirty_tracking)(struct ims_sim *sim, struct ims_domain *dom, bool on,
