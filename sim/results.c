@@ -214,7 +214,7 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 {
 	const unsigned ncol = sizeof(grid_columns) / sizeof(grid_columns[0]);
 
-	fprintf(out, "%-8s %-15s", "model", "strategy");
+	fprintf(out, "%-7s %-29s", "model", "strategy");
 	for (unsigned c = 0; c < ncol; c++)
 		fprintf(out, " %12s", grid_columns[c].label);
 	fprintf(out, " %9s %9s\n", "host-x", "xlate-x");
@@ -227,7 +227,7 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 			if (same_strategy == &runs[r] && !strcmp(runs[q].strategy, runs[r].strategy))
 				same_strategy = &runs[q];
 		}
-		fprintf(out, "%-8s %-15s", runs[r].model, runs[r].strategy);
+		fprintf(out, "%-7s %-29s", runs[r].model, runs[r].strategy);
 		for (unsigned c = 0; c < ncol; c++)
 			fprintf(out, " %12llu",
 				(unsigned long long)runs[r].stats->v[grid_columns[c].stat]);
@@ -249,7 +249,7 @@ void ims_results_print_compare(FILE *out, const struct ims_compare_run *runs, un
 {
 	fprintf(out, "%-26s", "metric");
 	for (unsigned r = 0; r < nruns; r++)
-		fprintf(out, " %16s", runs[r].strategy);
+		fprintf(out, " %29s", runs[r].strategy);
 	for (unsigned r = 1; r < nruns; r++)
 		fprintf(out, " %9s", "ratio");
 	fprintf(out, "\n");
@@ -262,7 +262,7 @@ void ims_results_print_compare(FILE *out, const struct ims_compare_run *runs, un
 			continue;
 		fprintf(out, "%-26s", ims_stat_table[id].name);
 		for (unsigned r = 0; r < nruns; r++)
-			fprintf(out, " %16llu", (unsigned long long)runs[r].stats->v[id]);
+			fprintf(out, " %29llu", (unsigned long long)runs[r].stats->v[id]);
 		for (unsigned r = 1; r < nruns; r++) {
 			if (runs[0].stats->v[id])
 				fprintf(out, " %9.3f", ratio(runs[r].stats->v[id], runs[0].stats->v[id]));

@@ -1,5 +1,7 @@
 #include "sim/run.h"
 
+#include <stdlib.h>
+
 #include "sim/host/host.h"
 
 static int lookup_domain(struct ims_sim *sim, uint32_t index, struct ims_domain **out,
@@ -21,7 +23,7 @@ static int lookup_device(struct ims_sim *sim, uint32_t index, struct ims_device 
 }
 
 static int dispatch(struct ims_sim *sim, const struct ims_event *ev,
-		    const struct ims_dirty_strategy *strategy, struct ims_error *err)
+		    const struct ims_strategies *st, struct ims_error *err)
 {
 	struct ims_domain *dom = NULL;
 	struct ims_device *dev = NULL;
@@ -56,7 +58,9 @@ static int dispatch(struct ims_sim *sim, const struct ims_event *ev,
 					   NULL, err);
 	case IMS_EV_DIRTY_UNMAP:
 		IMS_STAT_INC(&sim->stats, dirty_unmaps);
-		return strategy->dirty_unmap(sim, dom, ev->iova, ev->len, ev->page_lg2, err);
+		return st->unmap->dirty_unmap(sim, dom, ev->iova, ev->len, ev->page_lg2, err);
+	case IMS_EV_STOP_COPY:
+		return ims_host_dirty_round(sim, dom, ev->page_lg2, st->sync->round_flush, err);
 	default:
 		return ims_error_set(err, IMS_EINVAL, "event kind %d not handled", (int)ev->kind);
 	}
@@ -64,9 +68,19 @@ static int dispatch(struct ims_sim *sim, const struct ims_event *ev,
 
 /* The run loop's state: one event of lookahead, so the DMAs that follow a
  * host operation in the trace can run inside it when their time comes. */
+/* Pre-copy rounds of one domain: every `period` from `next` until stop-copy. */
+struct round_plan {
+	uint64_t next;               /* UINT64_MAX: no rounds */
+	uint64_t period;
+	unsigned page_lg2;
+	uint64_t line;               /* of the precopy event, for messages */
+};
+
 struct replay {
 	struct ims_sim *sim;
 	struct ims_trace_reader *r;
+	struct round_plan *rounds;   /* by domain index */
+	unsigned nrounds;
 	struct ims_event next;
 	int have_next;               /* 1 next is valid, 0 end of trace, < 0 error */
 	struct ims_error read_err;   /* error met while reading ahead */
@@ -110,8 +124,59 @@ static void race_hook(struct ims_sim *sim, uint64_t until)
 	}
 }
 
+static int plan_rounds(struct replay *rp, const struct ims_event *ev, struct ims_error *err)
+{
+	if (ev->domain >= rp->nrounds) {
+		unsigned n = ev->domain + 1;
+		struct round_plan *p = realloc(rp->rounds, n * sizeof(*p));
+
+		if (!p)
+			return ims_error_set(err, IMS_ENOMEM, "out of memory");
+		for (unsigned i = rp->nrounds; i < n; i++)
+			p[i].next = UINT64_MAX;
+		rp->rounds = p;
+		rp->nrounds = n;
+	}
+	if (ev->kind == IMS_EV_PRECOPY) {
+		rp->rounds[ev->domain] = (struct round_plan){ ev->time + ev->period, ev->period,
+							      ev->page_lg2, ev->line };
+		if (rp->rounds[ev->domain].next < ev->time)   /* overflow: no rounds */
+			rp->rounds[ev->domain].next = UINT64_MAX;
+	} else {
+		rp->rounds[ev->domain].next = UINT64_MAX;
+	}
+	return 0;
+}
+
+/* The domain whose next pre-copy round comes first, if it is due no later
+ * than `before`; -1 otherwise. */
+static int due_round(const struct replay *rp, uint64_t before)
+{
+	int best = -1;
+
+	for (unsigned d = 0; d < rp->nrounds; d++)
+		if (rp->rounds[d].next <= before &&
+		    (best < 0 || rp->rounds[d].next < rp->rounds[best].next))
+			best = (int)d;
+	return best;
+}
+
+static int run_round(struct replay *rp, int d, const struct ims_strategies *st,
+		     struct ims_error *err)
+{
+	struct ims_sim *sim = rp->sim;
+	struct round_plan *plan = &rp->rounds[d];
+	int rc;
+
+	sim->now = plan->next;
+	rc = ims_host_dirty_round(sim, sim->domains[d], plan->page_lg2, st->sync->round_flush, err);
+	/* rounds keep their cadence; one that overran starts as soon as the host is free */
+	plan->next = plan->next + plan->period < plan->next ? UINT64_MAX : plan->next + plan->period;
+	return rc;
+}
+
 int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
-		  const struct ims_dirty_strategy *strategy, struct ims_error *err)
+		  const struct ims_strategies *strategies, struct ims_error *err)
 {
 	struct replay rp = { .sim = sim, .r = r };
 	int rc = 0;
@@ -121,13 +186,26 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 	read_ahead(&rp);
 	while (rp.have_next > 0) {
 		struct ims_event ev = rp.next;
+		int d = due_round(&rp, ev.time);
 
+		if (d >= 0) {
+			/* a pre-copy round before the next trace event: the
+			 * event stays ahead, so its DMAs can race the round */
+			if ((rc = run_round(&rp, d, strategies, err))) {
+				ims_error_locate(err, ims_trace_path(r), rp.rounds[d].line);
+				break;
+			}
+			continue;
+		}
 		read_ahead(&rp);
 		if (ev.kind == IMS_EV_DMA) {
 			rc = run_dma(sim, &ev, err);
 		} else {
 			sim->now = ev.time;
-			rc = dispatch(sim, &ev, strategy, err);
+			if (ev.kind == IMS_EV_PRECOPY || ev.kind == IMS_EV_STOP_COPY)
+				rc = plan_rounds(&rp, &ev, err);
+			if (!rc && ev.kind != IMS_EV_PRECOPY)
+				rc = dispatch(sim, &ev, strategies, err);
 		}
 		if (rc) {
 			ims_error_locate(err, ims_trace_path(r), ev.line);
@@ -139,6 +217,7 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 		*err = rp.dma_err.code ? rp.dma_err : rp.read_err;
 		rc = -err->code;
 	}
+	free(rp.rounds);
 	sim->race_hook = NULL;
 	sim->race_ctx = NULL;
 	sim->race_next = UINT64_MAX;

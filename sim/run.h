@@ -6,8 +6,9 @@
 #include "sim/sim.h"
 #include "sim/trace/trace.h"
 
-/* Replay every event of r. On error, err names the trace file and line. */
+/* Replay every event of r with the given strategies (one per axis). On
+ * error, err names the trace file and line. */
 int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
-		  const struct ims_dirty_strategy *strategy, struct ims_error *err);
+		  const struct ims_strategies *strategies, struct ims_error *err);
 
 #endif

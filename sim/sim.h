@@ -48,6 +48,8 @@ struct ims_domain {
 	void *priv;                  /* the model's per-domain state */
 	struct ims_range_set mapped; /* IOVA ranges mapped, for overlap checks */
 	struct ims_truth truth;      /* pages really written by DMA while tracking */
+	uint64_t wp_start, wp_last;  /* range write-protected by wrprotect+unmap,
+				      * empty when wp_start > wp_last */
 };
 
 struct ims_device {

@@ -33,15 +33,17 @@ struct options {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: iommusim run TRACE [--model M] [--strategy S] [--param k=v]... [--json FILE] [--quiet]\n"
+		"usage: iommusim run TRACE [--model M] [--strategy S[/S2]] [--param k=v]... [--json FILE] [--quiet]\n"
 		"       iommusim compare TRACE [--models M1,M2,...] [--strategies S1,S2,...] [--param k=v]... [--json FILE]\n"
 		"       iommusim params [--param k=v]... [--markdown]   every parameter: value, unit, source\n"
 		"       iommusim list        list models and strategies\n"
 		"       iommusim --version\n"
 		"\n"
 		"TRACE is a text trace (traces/FORMAT.md), plain or gzip-compressed.\n"
-		"Defaults: --model vtd --strategy clear+unmap; compare defaults to the --model and\n"
-		"--strategy values for whichever list is not given, and needs two runs or more.\n");
+		"Strategies come on two axes (iommusim list): how dirty-unmap is done, and whether\n"
+		"migration dirty-sync rounds flush; S/S2 picks one of each. Defaults: --model vtd\n"
+		"--strategy clear+unmap/sync-flush. compare takes 'all' for --models and --strategies\n"
+		"(every strategy, each on top of the defaults) and needs two runs or more.\n");
 }
 
 static void print_error(const struct ims_error *err)
@@ -69,7 +71,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->model = "vtd";
-	o->strategy = "clear+unmap";
+	o->strategy = "clear+unmap/sync-flush";
 	optind = 2;   /* argv[1] is the subcommand */
 	while ((c = getopt_long(argc, argv, "m:s:S:D:p:j:qh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -131,22 +133,24 @@ static const struct ims_model_ops *find_model(const char *name)
 	return m;
 }
 
-static const struct ims_dirty_strategy *find_strategy(const char *name)
+/* Strategies from "name[/name]" on top of the defaults. */
+static int parse_strategies(const char *spec, struct ims_strategies *out)
 {
-	const struct ims_dirty_strategy *s = ims_dirty_strategy_find(name);
+	char bad[64];
 
-	if (!s) {
-		fprintf(stderr, "iommusim: unknown strategy '%s'; strategies:", name);
-		for (unsigned i = 0; i < ims_dirty_strategy_count; i++)
-			fprintf(stderr, " %s", ims_dirty_strategies[i].name);
-		fprintf(stderr, "\n");
-	}
-	return s;
+	ims_strategies_default(out);
+	if (!ims_strategies_parse(out, spec, bad, sizeof(bad)))
+		return 0;
+	fprintf(stderr, "iommusim: unknown strategy '%s'; strategies:", bad);
+	for (unsigned i = 0; i < ims_dirty_strategy_count; i++)
+		fprintf(stderr, " %s", ims_dirty_strategies[i].name);
+	fprintf(stderr, "\n");
+	return -1;
 }
 
 /* Simulate the whole trace with one strategy. On success the caller owns *sim. */
 static int simulate(const char *trace, const struct ims_model_ops *model,
-		    const struct ims_params *params, const struct ims_dirty_strategy *strategy,
+		    const struct ims_params *params, const struct ims_strategies *strategy,
 		    struct ims_sim *sim)
 {
 	struct ims_error err = { 0 };
@@ -186,23 +190,25 @@ static int write_json(json_t *j, const char *path)
 static int cmd_run(const struct options *o)
 {
 	const struct ims_model_ops *model = find_model(o->model);
-	const struct ims_dirty_strategy *strategy = find_strategy(o->strategy);
+	struct ims_strategies strategy;
 	struct ims_params params;
 	struct ims_sim sim;
+	char name[96];
 	int rc = 0;
 
 	if (!o->trace) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!model || !strategy || build_params(o, &params))
+	if (!model || parse_strategies(o->strategy, &strategy) || build_params(o, &params))
 		return EXIT_USAGE;
-	if (simulate(o->trace, model, &params, strategy, &sim))
+	if (simulate(o->trace, model, &params, &strategy, &sim))
 		return EXIT_FAILURE;
+	ims_strategies_name(&strategy, name, sizeof(name));
 	if (!o->quiet)
-		ims_results_print_summary(stdout, &sim, o->trace, strategy->name);
+		ims_results_print_summary(stdout, &sim, o->trace, name);
 	if (o->json) {
-		json_t *j = ims_results_json(&sim, o->trace, strategy->name);
+		json_t *j = ims_results_json(&sim, o->trace, name);
 
 		rc = write_json(j, o->json) ? EXIT_FAILURE : 0;
 		json_decref(j);
@@ -211,57 +217,63 @@ static int cmd_run(const struct options *o)
 	return rc;
 }
 
-/* Split a comma-separated list, resolving each name with find(); returns the
- * count or -1 (message printed). */
-static int parse_list(const char *text, const char *what, const void *(*find)(const char *),
-		      const void **out)
+/* Split a comma-separated list into out (at most MAX_LIST items; "all"
+ * expands to every name in all[]). Returns the count or -1. */
+static int split_list(const char *text, const char *what, const char *const *all, unsigned nall,
+		      char out[][96])
 {
-	char list[512], *save = NULL, *tok;
+	char list[1024], *save = NULL, *tok;
 	int n = 0;
 
 	snprintf(list, sizeof(list), "%s", text);
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (n == MAX_LIST) {
-			fprintf(stderr, "iommusim: at most %d %s\n", MAX_LIST, what);
-			return -1;
+		bool every = !strcmp(tok, "all");
+
+		for (unsigned k = 0; k < (every ? nall : 1); k++) {
+			if (n == MAX_LIST) {
+				fprintf(stderr, "iommusim: at most %d %s\n", MAX_LIST, what);
+				return -1;
+			}
+			snprintf(out[n++], 96, "%s", every ? all[k] : tok);
 		}
-		if (!(out[n++] = find(tok)))
-			return -1;
 	}
 	return n;
 }
 
-static const void *find_model_any(const char *name)
-{
-	return find_model(name);
-}
-
-static const void *find_strategy_any(const char *name)
-{
-	return find_strategy(name);
-}
-
 static int cmd_compare(const struct options *o)
 {
-	const struct ims_model_ops *models[MAX_LIST];
-	const struct ims_dirty_strategy *strats[MAX_LIST];
+	static char model_names[MAX_LIST][96], strat_names[MAX_LIST][96];
 	static struct ims_stats stats[MAX_LIST * MAX_LIST];
+	static char run_names[MAX_LIST * MAX_LIST][96];
+	const char *all_models[MAX_LIST], *all_strats[MAX_LIST];
+	const struct ims_model_ops *models[MAX_LIST];
+	struct ims_strategies strats[MAX_LIST];
 	struct ims_compare_run runs[MAX_LIST * MAX_LIST];
 	struct ims_params params;
+	unsigned nall_models = 0, nall_strats = 0, n = 0;
 	json_t *all;
 	int nm, ns, rc = 0;
-	unsigned n = 0;
 
 	if (!o->trace) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	nm = parse_list(o->models ? o->models : o->model, "models", find_model_any,
-			(const void **)models);
-	ns = parse_list(o->strategies ? o->strategies : o->strategy, "strategies",
-			find_strategy_any, (const void **)strats);
+	for (unsigned i = 0; i < ims_model_count && nall_models < MAX_LIST; i++)
+		all_models[nall_models++] = ims_models[i]->name;
+	for (unsigned i = 0; i < ims_dirty_strategy_count && nall_strats < MAX_LIST; i++)
+		all_strats[nall_strats++] = ims_dirty_strategies[i].name;
+	nm = split_list(o->models ? o->models : o->model, "models", all_models, nall_models,
+			model_names);
+	ns = split_list(o->strategies ? o->strategies : o->strategy, "strategies", all_strats,
+			nall_strats, strat_names);
 	if (nm < 0 || ns < 0 || build_params(o, &params))
 		return EXIT_USAGE;
+	for (int m = 0; m < nm; m++)
+		if (!(models[m] = find_model(model_names[m])))
+			return EXIT_USAGE;
+	for (int k = 0; k < ns; k++)
+		if (parse_strategies(strat_names[k], &strats[k]))
+			return EXIT_USAGE;
 	if (nm * ns < 2) {
 		fprintf(stderr, "iommusim: compare needs two runs or more "
 				"(give --models and/or --strategies lists)\n");
@@ -272,22 +284,22 @@ static int cmd_compare(const struct options *o)
 		for (int k = 0; k < ns; k++) {
 			struct ims_sim sim;
 
-			if (simulate(o->trace, models[m], &params, strats[k], &sim)) {
+			if (simulate(o->trace, models[m], &params, &strats[k], &sim)) {
 				json_decref(all);
 				return EXIT_FAILURE;
 			}
 			stats[n] = sim.stats;
-			runs[n] = (struct ims_compare_run){ &stats[n], models[m]->name,
-							    strats[k]->name };
+			ims_strategies_name(&strats[k], run_names[n], sizeof(run_names[n]));
+			runs[n] = (struct ims_compare_run){ &stats[n], models[m]->name, run_names[n] };
 			json_array_append_new(json_object_get(all, "runs"),
-					      ims_results_json(&sim, o->trace, strats[k]->name));
+					      ims_results_json(&sim, o->trace, run_names[n]));
 			ims_sim_fini(&sim);
 			n++;
 		}
 	}
 	printf("iommusim %s compare: trace %s\n", IMS_VERSION, o->trace);
 	ims_results_print_grid(stdout, runs, n);
-	if (nm == 1) {
+	if (nm == 1 && ns <= 3) {
 		printf("\nAll counters (ratio = column / %s):\n", runs[0].strategy);
 		ims_results_print_compare(stdout, runs, n);
 	}
@@ -357,10 +369,16 @@ static int cmd_list(void)
 	printf("models:\n");
 	for (unsigned i = 0; i < ims_model_count; i++)
 		printf("  %-16s %s\n", ims_models[i]->name, ims_models[i]->description);
-	printf("dirty-unmap strategies:\n");
+	printf("dirty-unmap strategies (trace keyword dirty-unmap):\n");
 	for (unsigned i = 0; i < ims_dirty_strategy_count; i++)
-		printf("  %-16s %s\n", ims_dirty_strategies[i].name,
-		       ims_dirty_strategies[i].description);
+		if (ims_dirty_strategies[i].axis == IMS_AXIS_UNMAP)
+			printf("  %-16s %s\n", ims_dirty_strategies[i].name,
+			       ims_dirty_strategies[i].description);
+	printf("dirty-sync round strategies (trace keywords precopy, stop-copy):\n");
+	for (unsigned i = 0; i < ims_dirty_strategy_count; i++)
+		if (ims_dirty_strategies[i].axis == IMS_AXIS_SYNC)
+			printf("  %-16s %s\n", ims_dirty_strategies[i].name,
+			       ims_dirty_strategies[i].description);
 	return 0;
 }
 

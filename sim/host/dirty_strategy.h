@@ -1,23 +1,56 @@
-/* Strategies for a "read dirty, then unmap" step (trace keyword dirty-unmap):
- * the ways Linux can return the dirty state of a range it is about to unmap.
- * Each is selectable by name with --strategy. */
+/* Dirty-tracking strategies, on two axes, each selectable by name:
+ *
+ *  - unmap axis: how a "read dirty, then unmap" step (trace keyword
+ *    dirty-unmap) is carried out: clear+unmap, noclear+unmap,
+ *    unmap-all-dirty, wrprotect+unmap;
+ *  - sync axis: whether the migration's periodic dirty-sync rounds (trace
+ *    keywords precopy / stop-copy) flush the IOTLB after clearing:
+ *    sync-flush, sync-noflush.
+ *
+ * A run uses one strategy of each axis (struct ims_strategies). */
 #ifndef IMS_DIRTY_STRATEGY_H
 #define IMS_DIRTY_STRATEGY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sim/sim.h"
 
+enum ims_strategy_axis {
+	IMS_AXIS_UNMAP,
+	IMS_AXIS_SYNC,
+};
+
 struct ims_dirty_strategy {
 	const char *name;
 	const char *description;
+	enum ims_strategy_axis axis;
+	/* IMS_AXIS_UNMAP */
 	int (*dirty_unmap)(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 			   uint64_t len, unsigned page_lg2, struct ims_error *err);
+	/* IMS_AXIS_SYNC: sync the IOTLB after a round's clear */
+	bool round_flush;
 };
 
 extern const struct ims_dirty_strategy ims_dirty_strategies[];
 extern const unsigned ims_dirty_strategy_count;
 
 const struct ims_dirty_strategy *ims_dirty_strategy_find(const char *name);
+
+/* The strategies of one run: one per axis. */
+struct ims_strategies {
+	const struct ims_dirty_strategy *unmap;
+	const struct ims_dirty_strategy *sync;
+};
+
+/* clear+unmap and sync-flush: what Linux does. */
+void ims_strategies_default(struct ims_strategies *out);
+
+/* Apply "name" or "name/name..." (each name replaces its axis' default).
+ * Returns 0, or -1 with the unknown name copied to bad (size badlen). */
+int ims_strategies_parse(struct ims_strategies *s, const char *spec, char *bad, size_t badlen);
+
+/* "unmap/sync", e.g. "clear+unmap/sync-flush". */
+const char *ims_strategies_name(const struct ims_strategies *s, char *buf, size_t len);
 
 #endif

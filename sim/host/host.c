@@ -79,6 +79,8 @@ int ims_host_domain_create(struct ims_sim *sim, const char *name, unsigned iova_
 	strcpy(dom->name, name);
 	dom->did = (uint16_t)(sim->ndomains + 1);   /* DID 0 is reserved on VT-d */
 	dom->tlb_tag = dom->did;
+	dom->wp_start = 1;
+	dom->wp_last = 0;
 	dom->iova_bits = iova_bits;
 	ims_range_set_init(&dom->mapped);
 	ims_truth_init(&dom->truth);
@@ -241,8 +243,10 @@ static int check_mapped(const struct ims_domain *dom, const char *op, uint64_t i
 	return 0;
 }
 
-int ims_host_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
-		   struct ims_error *err)
+/* Clear the range, collect it in one gather, sync once. Writes still
+ * pending in the ground truth are the caller's to settle. */
+static int unmap_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
+		       struct ims_error *err)
 {
 	struct ims_gather g;
 	int rc;
@@ -256,12 +260,76 @@ int ims_host_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, u
 	if (!rc) {
 		sim->model->iotlb_sync(sim, dom, &g);
 		ims_range_set_remove(&dom->mapped, iova, iova + len - 1);
-		/* the pages are gone: writes not reported by now never will be */
-		IMS_STAT_ADD(&sim->stats, dirty_pages_missed,
-			     ims_truth_take(&dom->truth, iova >> IMS_PAGE_LG2, len >> IMS_PAGE_LG2));
 		IMS_STAT_INC(&sim->stats, unmap_calls);
 		IMS_STAT_ADD(&sim->stats, unmap_bytes, len);
 	}
+	host_end(sim);
+	return rc;
+}
+
+int ims_host_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
+		   struct ims_error *err)
+{
+	int rc = unmap_range(sim, dom, iova, len, err);
+
+	/* the pages are gone: writes not reported by now never will be */
+	if (!rc)
+		IMS_STAT_ADD(&sim->stats, dirty_pages_missed,
+			     ims_truth_take(&dom->truth, iova >> IMS_PAGE_LG2, len >> IMS_PAGE_LG2));
+	return rc;
+}
+
+int ims_host_unmap_all_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+			     uint64_t len, unsigned page_lg2, struct ims_error *err)
+{
+	uint64_t pages = len >> IMS_PAGE_LG2, written;
+	int rc;
+
+	if (!dom->dirty_tracking)
+		return ims_error_set(err, IMS_EINVAL,
+				     "dirty-unmap: dirty tracking is off in domain '%s'", dom->name);
+	if ((rc = check_range(dom, "dirty-unmap", iova, len, page_lg2, err)) ||
+	    (rc = unmap_range(sim, dom, iova, len, err)))
+		return rc;
+	/* every page is reported, so nothing written can be missed; what was
+	 * not written is copied for nothing */
+	written = ims_truth_take(&dom->truth, iova >> IMS_PAGE_LG2, pages);
+	IMS_STAT_ADD(&sim->stats, dirty_pages_reported, pages);
+	IMS_STAT_ADD(&sim->stats, dirty_pages_spurious, pages - written);
+	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk,
+			(len >> page_lg2) * sim->costs.sw_bitmap_record_cycles);
+	host_end(sim);
+	return 0;
+}
+
+int ims_host_wrprotect_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+			     uint64_t len, unsigned page_lg2, struct ims_error *err)
+{
+	struct ims_gather g;
+	int rc;
+
+	if (!sim->model->write_protect)
+		return ims_error_set(err, IMS_ENOTSUP,
+				     "wrprotect+unmap: model %s cannot write-protect",
+				     sim->model->name);
+	if ((rc = check_range(dom, "dirty-unmap", iova, len, page_lg2, err)) ||
+	    (rc = check_mapped(dom, "dirty-unmap", iova, len, err)))
+		return rc;
+	host_begin(sim);
+	ims_gather_init(&g);
+	dom->wp_start = iova;
+	dom->wp_last = iova + len - 1;
+	rc = sim->model->write_protect(sim, dom, iova, len, &g, err);
+	if (!rc) {
+		/* after this sync no write can land: the read below is final */
+		sim->model->iotlb_sync(sim, dom, &g);
+		rc = ims_host_read_dirty(sim, dom, iova, len, page_lg2, IMS_DIRTY_NO_CLEAR,
+					 NULL, err);
+	}
+	if (!rc)
+		rc = ims_host_unmap(sim, dom, iova, len, err);
+	dom->wp_start = 1;
+	dom->wp_last = 0;
 	host_end(sim);
 	return rc;
 }
@@ -322,6 +390,66 @@ static void settle_report(struct ims_sim *sim, struct ims_domain *dom,
 	}
 }
 
+static int bitmap_alloc(struct ims_dirty_bitmap *bm, struct ims_domain *dom, uint64_t iova,
+			uint64_t len, unsigned page_lg2, struct ims_error *err)
+{
+	memset(bm, 0, sizeof(*bm));
+	bm->iova = iova;
+	bm->len = len;
+	bm->page_lg2 = page_lg2;
+	bm->nbits = len >> page_lg2;
+	bm->score = dom;
+	bm->bits = calloc((bm->nbits + 63) / 64, sizeof(uint64_t));
+	if (!bm->bits)
+		return ims_error_set(err, IMS_ENOMEM, "out of memory for a %llu-bit bitmap",
+				     (unsigned long long)bm->nbits);
+	return 0;
+}
+
+int ims_host_dirty_round(struct ims_sim *sim, struct ims_domain *dom, unsigned page_lg2,
+			 bool flush, struct ims_error *err)
+{
+	struct ims_dirty_bitmap *bms;
+	struct ims_gather g;
+	size_t n = dom->mapped.n, done = 0;
+	int rc = 0;
+
+	if (!dom->dirty_tracking)
+		return ims_error_set(err, IMS_EINVAL,
+				     "dirty-sync round: dirty tracking is off in domain '%s'",
+				     dom->name);
+	bms = calloc(n ? n : 1, sizeof(*bms));
+	if (!bms)
+		return ims_error_set(err, IMS_ENOMEM, "out of memory");
+	host_begin(sim);
+	ims_gather_init(&g);
+	g.dirty_clear = true;
+	for (; done < n && !rc; done++) {
+		uint64_t start = dom->mapped.r[done].start, len = dom->mapped.r[done].last - start + 1;
+
+		if (!ims_is_aligned(start | len, page_lg2))
+			rc = ims_error_set(err, IMS_EINVAL,
+				"dirty-sync round: mapping [0x%llx, +0x%llx) is not made of "
+				"2^%u-byte pages", (unsigned long long)start,
+				(unsigned long long)len, page_lg2);
+		else if (!(rc = bitmap_alloc(&bms[done], dom, start, len, page_lg2, err)))
+			rc = sim->model->read_dirty(sim, dom, start, len, 0, &bms[done], &g, err);
+	}
+	if (!rc) {
+		if (flush)
+			sim->model->iotlb_sync(sim, dom, &g);
+		for (size_t i = 0; i < n; i++)
+			settle_report(sim, dom, &bms[i]);
+		IMS_STAT_INC(&sim->stats, dirty_sync_rounds);
+		IMS_STAT_ADD(&sim->stats, dirty_reads, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(bms[i].bits);
+	free(bms);
+	host_end(sim);
+	return rc;
+}
+
 int ims_host_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 			uint64_t len, unsigned page_lg2, unsigned flags,
 			struct ims_dirty_bitmap *bm_out, struct ims_error *err)
@@ -340,16 +468,8 @@ int ims_host_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t io
 	if (!dom->dirty_tracking)
 		return ims_error_set(err, IMS_EINVAL,
 				     "get-dirty: dirty tracking is off in domain '%s'", dom->name);
-	memset(&bm, 0, sizeof(bm));
-	bm.iova = iova;
-	bm.len = len;
-	bm.page_lg2 = page_lg2;
-	bm.nbits = len >> page_lg2;
-	bm.score = dom;
-	bm.bits = calloc((bm.nbits + 63) / 64, sizeof(uint64_t));
-	if (!bm.bits)
-		return ims_error_set(err, IMS_ENOMEM, "out of memory for a %llu-bit bitmap",
-				     (unsigned long long)bm.nbits);
+	if ((rc = bitmap_alloc(&bm, dom, iova, len, page_lg2, err)))
+		return rc;
 
 	host_begin(sim);
 	ims_gather_init(&g);
@@ -385,6 +505,9 @@ static void record_fault(struct ims_sim *sim, const struct ims_device *dev, uint
 
 	IMS_STAT_INC(&sim->stats, faults);
 	sim->stats.v[kind_stat[w->fault]]++;
+	if (write && w->fault == IMS_FAULT_PERM && dev->domain &&
+	    iova >= dev->domain->wp_start && iova <= dev->domain->wp_last)
+		IMS_STAT_INC(&sim->stats, dirty_dma_discarded);
 	if (sim->nfaults_logged < IMS_FAULT_LOG) {
 		struct ims_fault_record *f = &sim->faults[sim->nfaults_logged++];
 

@@ -46,6 +46,23 @@ int ims_host_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t io
 			uint64_t len, unsigned page_lg2, unsigned flags,
 			struct ims_dirty_bitmap *bm_out, struct ims_error *err);
 
+/* unmap-all-dirty (VFIO type1 "unmap and return the dirty bitmap"): unmap
+ * with one sync, then report every page of the range dirty. */
+int ims_host_unmap_all_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+			     uint64_t len, unsigned page_lg2, struct ims_error *err);
+
+/* wrprotect+unmap: write-protect the range and sync (no write can land any
+ * more; racing writes fault and are discarded), read the dirty bits, then
+ * unmap. Exact under racing DMA; two syncs. */
+int ims_host_wrprotect_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+			     uint64_t len, unsigned page_lg2, struct ims_error *err);
+
+/* One migration dirty-sync round: read_and_clear over every mapped range of
+ * the domain, then one IOTLB sync if flush (as Linux), none if !flush (the
+ * deliberately unsafe variant). Each range is scored as a report. */
+int ims_host_dirty_round(struct ims_sim *sim, struct ims_domain *dom, unsigned page_lg2,
+			 bool flush, struct ims_error *err);
+
 /* A device's DMA: translate every chunk, fault or move the data. Faults are
  * counted and logged, never errors. Returns the number of chunks that
  * faulted. */

@@ -405,7 +405,8 @@ static int next_tokens(struct ims_trace_reader *r, struct tok *t)
 
 /* --- keywords and their arguments ----------------------------------------- */
 
-enum opt_id { OPT_SID, OPT_IOVA_BITS, OPT_PA, OPT_PROT, OPT_PAGE, OPT_NO_CLEAR, OPT_COUNT };
+enum opt_id { OPT_SID, OPT_IOVA_BITS, OPT_PA, OPT_PROT, OPT_PAGE, OPT_NO_CLEAR, OPT_PERIOD,
+	      OPT_COUNT };
 
 static const struct {
 	const char *name;
@@ -417,6 +418,7 @@ static const struct {
 	[OPT_PROT] = { "prot", false },
 	[OPT_PAGE] = { "page", false },
 	[OPT_NO_CLEAR] = { "no_clear", true },
+	[OPT_PERIOD] = { "period", false },
 };
 
 /* One parsed line: positional arguments, then options by id. */
@@ -450,6 +452,9 @@ static const struct keyword keywords[] = {
 	{ KW("dirty-unmap"), IMS_EV_DIRTY_UNMAP, 3, 1u << OPT_PAGE,
 	  "DOMAIN IOVA LEN [page=SIZE]" },
 	{ KW("dirty-tracking"), IMS_EV_DIRTY_TRACKING, 2, 0, "DOMAIN on|off" },
+	{ KW("precopy"), IMS_EV_PRECOPY, 1, 1u << OPT_PERIOD | 1u << OPT_PAGE,
+	  "DOMAIN period=CYCLES [page=SIZE]" },
+	{ KW("stop-copy"), IMS_EV_STOP_COPY, 1, 1u << OPT_PAGE, "DOMAIN [page=SIZE]" },
 	{ KW("attach"), IMS_EV_ATTACH, 2, 0, "DEVICE DOMAIN" },
 	{ KW("device"), IMS_EV_DEVICE, 1, 1u << OPT_SID, "NAME [sid=N]" },
 	{ KW("domain"), IMS_EV_DOMAIN, 1, 1u << OPT_IOVA_BITS, "NAME [iova_bits=48|57]" },
@@ -871,6 +876,28 @@ static int do_dirty_unmap(struct ims_trace_reader *r, const struct args *a,
 	return rc ? rc : opt_page(r, a, ev);
 }
 
+/* precopy / stop-copy: the domain's dirty-sync rounds (the run's sync
+ * strategy decides whether each round flushes). */
+static int do_migration_phase(struct ims_trace_reader *r, const struct args *a,
+			      struct ims_event *ev)
+{
+	int rc = lookup(r, &r->domains, "domain", a->pos[0], &ev->domain);
+
+	if (rc)
+		return rc;
+	if (ev->kind == IMS_EV_PRECOPY) {
+		if (!(a->have & 1u << OPT_PERIOD))
+			return ims_error_set(&r->err, IMS_ESYNTAX,
+					     "precopy: period=CYCLES is required");
+		rc = arg_num(r, a, a->opt[OPT_PERIOD], "period", false, &ev->period);
+		if (rc)
+			return rc;
+		if (!ev->period)
+			return ims_error_set(&r->err, IMS_EINVAL, "precopy: period must be > 0");
+	}
+	return opt_page(r, a, ev);
+}
+
 static int dispatch(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
 {
 	switch (ev->kind) {
@@ -883,6 +910,8 @@ static int dispatch(struct ims_trace_reader *r, const struct args *a, struct ims
 	case IMS_EV_DIRTY_TRACKING: return do_dirty_tracking(r, a, ev);
 	case IMS_EV_GET_DIRTY: return do_get_dirty(r, a, ev);
 	case IMS_EV_DIRTY_UNMAP: return do_dirty_unmap(r, a, ev);
+	case IMS_EV_PRECOPY:
+	case IMS_EV_STOP_COPY: return do_migration_phase(r, a, ev);
 	default: return ims_error_set(&r->err, IMS_EINVAL, "internal: bad kind");
 	}
 }

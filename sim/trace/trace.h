@@ -22,6 +22,8 @@ enum ims_ev_kind {
 	IMS_EV_DIRTY_TRACKING,  /* domain tracking on (IMS_EVF_ON) or off */
 	IMS_EV_GET_DIRTY,       /* read dirty bitmap of range (IMS_EVF_NO_CLEAR) */
 	IMS_EV_DIRTY_UNMAP,     /* read dirty then unmap: the strategy expands it */
+	IMS_EV_PRECOPY,         /* start dirty-sync rounds of domain every `period` */
+	IMS_EV_STOP_COPY,       /* final dirty-sync round; periodic rounds stop */
 	IMS_EV_KIND_COUNT
 };
 
@@ -41,7 +43,8 @@ struct ims_event {
 	uint64_t len;
 	uint64_t pa;            /* MAP with IMS_EVF_HAS_PA */
 	uint8_t prot;           /* MAP: IMS_PROT_READ | IMS_PROT_WRITE */
-	uint8_t page_lg2;       /* GET_DIRTY, DIRTY_UNMAP: bitmap granule */
+	uint64_t period;        /* PRECOPY: cycles between rounds */
+	uint8_t page_lg2;       /* GET_DIRTY, DIRTY_UNMAP, PRECOPY, STOP_COPY: bitmap granule */
 	uint8_t iova_bits;      /* DOMAIN: 48 or 57 */
 	uint16_t sid;           /* DEVICE: requester id */
 	const char *name;       /* DEVICE, DOMAIN: valid until the reader closes */

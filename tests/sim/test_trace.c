@@ -545,6 +545,7 @@ Test(trace, kind_names)
 		[IMS_EV_UNMAP] = "unmap", [IMS_EV_DMA] = "dma",
 		[IMS_EV_DIRTY_TRACKING] = "dirty-tracking",
 		[IMS_EV_GET_DIRTY] = "get-dirty", [IMS_EV_DIRTY_UNMAP] = "dirty-unmap",
+		[IMS_EV_PRECOPY] = "precopy", [IMS_EV_STOP_COPY] = "stop-copy",
 	};
 
 	for (int k = 0; k < IMS_EV_KIND_COUNT; k++)
@@ -923,7 +924,7 @@ struct example {
 ParameterizedTestParameters(trace, examples_parse)
 {
 	static struct example cases[] = {
-		{ "basic.trace", 19 },
+		{ "basic.trace", 21 },
 		{ "migration.trace", 17 },
 		{ "faults.trace", 12 },
 	};
@@ -952,12 +953,12 @@ Test(trace, examples_basic_fields)
 {
 	size_t len;
 	char *text = slurp(IMS_SOURCE_DIR "/traces/examples/basic.trace", &len);
-	struct ims_event ev[19];
+	struct ims_event ev[21];
 	struct ims_trace_reader *r = open_text(text);
 	struct ims_error err = { 0 };
 	bool seen[IMS_EV_KIND_COUNT] = { 0 };
 
-	for (int i = 0; i < 19; i++) {
+	for (int i = 0; i < 21; i++) {
 		cr_assert_eq(ims_trace_next(r, &ev[i], &err), 1);
 		seen[ev[i].kind] = true;
 	}
@@ -973,8 +974,11 @@ Test(trace, examples_basic_fields)
 	cr_assert_eq(ims_trace_next(r, &ev[0], &err), 0);
 	cr_assert_eq(ev[15].flags, IMS_EVF_NO_CLEAR);
 	cr_assert_eq(ev[15].page_lg2, 13);
-	cr_assert_eq(ev[16].kind, IMS_EV_DIRTY_UNMAP);
-	cr_assert_eq(ev[16].time, 2040);
+	cr_assert_eq(ev[16].kind, IMS_EV_PRECOPY);
+	cr_assert_eq(ev[16].period, 50000);
+	cr_assert_eq(ev[17].kind, IMS_EV_DIRTY_UNMAP);
+	cr_assert_eq(ev[17].time, 2050);
+	cr_assert_eq(ev[18].kind, IMS_EV_STOP_COPY);
 	ims_trace_close(r);
 	free(text);
 }
