@@ -14,12 +14,14 @@ int ims_iotlb_init(struct ims_iotlb *t, uint64_t entries, uint64_t ways,
 	t->nsizes = nsizes;
 	memcpy(t->size_lg2, page_lg2s, nsizes);
 	t->e = calloc(entries, sizeof(*t->e));
-	return t->e ? 0 : -1;
+	t->ghost = calloc(entries, sizeof(*t->ghost));
+	return t->e && t->ghost ? 0 : -1;
 }
 
 void ims_iotlb_fini(struct ims_iotlb *t)
 {
 	free(t->e);
+	free(t->ghost);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -70,6 +72,7 @@ bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 	evicted = victim->page_lg2 &&
 		  !(victim->page_lg2 == page_lg2 && victim->vpn == vpn && victim->did == did);
 	ims_iotlb_drop(t, victim);
+	t->ghost[victim - t->e].page_lg2 = 0;
 	victim->vpn = vpn;
 	victim->pa = pa;
 	victim->did = did;
@@ -85,13 +88,38 @@ static uint64_t total_entries(const struct ims_iotlb *t)
 	return ((uint64_t)t->nsets_mask + 1) * t->ways;
 }
 
+/* An invalidation drops slot i: remember what it held. */
+static void inv_drop(struct ims_iotlb *t, uint64_t i)
+{
+	t->ghost[i] = (struct ims_iotlb_ghost){ t->e[i].vpn, t->e[i].did, t->e[i].page_lg2 };
+	ims_iotlb_drop(t, &t->e[i]);
+}
+
+bool ims_iotlb_ghost_take(struct ims_iotlb *t, uint32_t did, uint64_t iova)
+{
+	for (unsigned s = 0; s < t->nsizes; s++) {
+		uint64_t vpn = iova >> t->size_lg2[s];
+		uint64_t base = (uint64_t)ims_iotlb_set(t, did, vpn) * t->ways;
+
+		for (uint32_t w = 0; w < t->ways; w++) {
+			struct ims_iotlb_ghost *g = &t->ghost[base + w];
+
+			if (g->page_lg2 == t->size_lg2[s] && g->vpn == vpn && g->did == did) {
+				g->page_lg2 = 0;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 uint64_t ims_iotlb_inv_all(struct ims_iotlb *t)
 {
 	uint64_t n = 0;
 
 	for (uint64_t i = 0; i < total_entries(t); i++) {
 		if (t->e[i].page_lg2) {
-			ims_iotlb_drop(t, &t->e[i]);
+			inv_drop(t, i);
 			n++;
 		}
 	}
@@ -104,7 +132,7 @@ uint64_t ims_iotlb_inv_domain(struct ims_iotlb *t, uint32_t did)
 
 	for (uint64_t i = 0; i < total_entries(t); i++) {
 		if (t->e[i].page_lg2 && t->e[i].did == did) {
-			ims_iotlb_drop(t, &t->e[i]);
+			inv_drop(t, i);
 			n++;
 		}
 	}
@@ -125,7 +153,22 @@ uint64_t ims_iotlb_inv_range(struct ims_iotlb *t, uint32_t did, uint64_t start,
 		e_start = e->vpn << e->page_lg2;
 		e_last = e_start + ((UINT64_C(1) << e->page_lg2) - 1);
 		if (e_start <= last && start <= e_last) {
-			ims_iotlb_drop(t, e);
+			inv_drop(t, i);
+			n++;
+		}
+	}
+	return n;
+}
+
+uint64_t ims_iotlb_inv_if(struct ims_iotlb *t,
+			  bool (*match)(const struct ims_iotlb_entry *e, const void *ctx),
+			  const void *ctx)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < total_entries(t); i++) {
+		if (t->e[i].page_lg2 && match(&t->e[i], ctx)) {
+			inv_drop(t, i);
 			n++;
 		}
 	}

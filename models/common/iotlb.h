@@ -37,8 +37,17 @@ struct ims_iotlb_entry {
 	uint16_t pad;
 };
 
+/* What an invalidation dropped from a slot, kept until the slot is filled
+ * again: a later miss on it is a refill the flush caused (its hidden cost). */
+struct ims_iotlb_ghost {
+	uint64_t vpn;
+	uint32_t did;
+	uint8_t page_lg2;    /* 0: no ghost */
+};
+
 struct ims_iotlb {
 	struct ims_iotlb_entry *e;
+	struct ims_iotlb_ghost *ghost;   /* one per entry slot */
 	uint32_t nsets_mask, ways;
 	uint64_t clock;
 	/* live entries per page size, to skip sizes with nothing cached */
@@ -84,6 +93,10 @@ static inline struct ims_iotlb_entry *ims_iotlb_lookup(struct ims_iotlb *t,
 bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 		    unsigned page_lg2, uint64_t pa, unsigned flags);
 
+/* True, once, if an invalidation dropped a translation of iova in domain
+ * did and nothing has taken its slot since. Called on misses only. */
+bool ims_iotlb_ghost_take(struct ims_iotlb *t, uint32_t did, uint64_t iova);
+
 /* Drop one entry (used when a write re-walk refreshes it). */
 void ims_iotlb_drop(struct ims_iotlb *t, struct ims_iotlb_entry *e);
 
@@ -93,5 +106,10 @@ uint64_t ims_iotlb_inv_domain(struct ims_iotlb *t, uint32_t did);
 /* Entries of domain did overlapping [start, last]. */
 uint64_t ims_iotlb_inv_range(struct ims_iotlb *t, uint32_t did, uint64_t start,
 			     uint64_t last);
+/* Entries match() accepts, for scopes the above cannot say (SMMU level
+ * hints, VMID-wide). */
+uint64_t ims_iotlb_inv_if(struct ims_iotlb *t,
+			  bool (*match)(const struct ims_iotlb_entry *e, const void *ctx),
+			  const void *ctx);
 
 #endif

@@ -222,8 +222,9 @@ struct inv_scope {
 	bool leaf;                   /* walk caches are left alone */
 };
 
-static bool iotlb_entry_matches(const struct inv_scope *s, const struct ims_iotlb_entry *e)
+static bool iotlb_entry_matches(const struct ims_iotlb_entry *e, const void *ctx)
 {
+	const struct inv_scope *s = ctx;
 	uint64_t first = e->vpn << e->page_lg2;
 	uint64_t last = first + ((UINT64_C(1) << e->page_lg2) - 1);
 
@@ -246,12 +247,7 @@ static void apply_scope(struct ims_sim *sim, const struct inv_scope *s)
 	struct ims_iotlb *t = &sim->iotlb;
 	uint64_t tlb = 0, psc = 0;
 
-	for (uint64_t i = 0; i < ((uint64_t)t->nsets_mask + 1) * t->ways; i++) {
-		if (t->e[i].page_lg2 && iotlb_entry_matches(s, &t->e[i])) {
-			ims_iotlb_drop(t, &t->e[i]);
-			tlb++;
-		}
-	}
+	tlb = ims_iotlb_inv_if(t, iotlb_entry_matches, s);
 	for (unsigned l = 1; !s->leaf && l <= SMMU_TOP_LEVEL; l++) {
 		struct ims_psc_level *pl = &sim->psc.lvl[l];
 

@@ -78,6 +78,10 @@ Test(strategies, sync_noflush_misses_rewrites_through_cached_dirty_entries)
 		cr_assert_eq(S(s, dirty_pages_spurious), 0, "%s", ims_models[m]->name);
 		cr_assert_eq(S(flush, iotlb_syncs) - S(s, iotlb_syncs), S(s, dirty_sync_rounds),
 			     "%s: one sync saved per round", ims_models[m]->name);
+		/* the flush's hidden cost: pages 0 and 1 refill after round 1 */
+		cr_assert_eq(S(flush, iotlb_refill_after_inv), 2, "%s", ims_models[m]->name);
+		cr_assert_gt(S(flush, cyc_refill_after_inv), 0);
+		cr_assert_eq(S(s, iotlb_refill_after_inv), 0, "%s", ims_models[m]->name);
 	}
 }
 

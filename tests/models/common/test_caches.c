@@ -71,3 +71,22 @@ Test(psc, levels_cache_next_table_and_invalidate_by_range)
 	cr_assert_null(ims_psc_lookup(&c, 1, 7, 0x12345000));
 	ims_psc_fini(&c);
 }
+
+Test(iotlb, invalidated_translation_is_a_ghost_until_refilled_once)
+{
+	struct ims_iotlb t;
+
+	cr_assert_eq(ims_iotlb_init(&t, 64, 4, sizes, 3), 0);
+	ims_iotlb_fill(&t, 1, 0x1000, 12, 0xa000, IMS_TLB_R);
+	ims_iotlb_fill(&t, 1, 0x2000, 12, 0xb000, IMS_TLB_R);
+	cr_assert_not(ims_iotlb_ghost_take(&t, 1, 0x1000), "nothing invalidated yet");
+	cr_assert_eq(ims_iotlb_inv_range(&t, 1, 0x1000, 0x1fff), 1);
+	cr_assert_not(ims_iotlb_ghost_take(&t, 2, 0x1000), "ghosts are per domain");
+	cr_assert(ims_iotlb_ghost_take(&t, 1, 0x1abc), "a miss on the dropped page");
+	cr_assert_not(ims_iotlb_ghost_take(&t, 1, 0x1000), "counted once");
+	/* a fill into the ghost's slot retires it: that drop no longer matters */
+	cr_assert_eq(ims_iotlb_inv_domain(&t, 1), 1);
+	ims_iotlb_fill(&t, 1, 0x2000, 12, 0xb000, IMS_TLB_R);
+	cr_assert_not(ims_iotlb_ghost_take(&t, 1, 0x2000));
+	ims_iotlb_fini(&t);
+}
