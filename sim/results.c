@@ -199,6 +199,7 @@ static const struct {
 	{ IMS_STAT_cyc_host_total, "host-cyc" },
 	{ IMS_STAT_cyc_dma_translation, "xlate-cyc" },
 	{ IMS_STAT_walk_mem_refs, "walk-refs" },
+	{ IMS_STAT_iotlb_refill_after_inv, "refills" },
 	{ IMS_STAT_dirty_pages_reported, "dirty" },
 	{ IMS_STAT_dirty_pages_missed, "missed" },
 	{ IMS_STAT_dirty_pages_spurious, "spurious" },
