@@ -242,6 +242,7 @@ const struct ims_model_ops ims_amdv1_ops = {
 	.map_page = amdv1_map_page,
 	.unmap = amdv1_unmap,
 	.read_dirty = amdv1_read_dirty,
+	.write_protect = amdv1_write_protect,
 	.set_dirty_tracking = amdv1_set_dirty_tracking,
 	.iotlb_sync = amdv1_iotlb_sync,
 	.walk = amdv1_walk,

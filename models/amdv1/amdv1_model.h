@@ -66,6 +66,8 @@ int amdv1_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, u
 		   unsigned page_lg2, unsigned prot, struct ims_error *err);
 int amdv1_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
 		struct ims_gather *gather, struct ims_error *err);
+int amdv1_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+			uint64_t len, struct ims_gather *gather, struct ims_error *err);
 int amdv1_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
 		     unsigned flags, struct ims_dirty_bitmap *bm, struct ims_gather *gather,
 		     struct ims_error *err);

@@ -1,6 +1,6 @@
 /* Host page-table software for AMD v1 host tables: what Linux's AMD driver
  * (io_pgtable v1, now generic_pt's amdv1 format) does on map, unmap and
- * read_and_clear_dirty. Every PTE store goes to simulated memory, where the
+ * read_and_clear_dirty, and a write-protect of a range. Every PTE store goes to simulated memory, where the
  * hardware walker (amdv1_walk.c) reads it; CPU time is charged per PTE.
  *
  * A leaf of a non-default size (Next Level 7) is one page written into
@@ -295,6 +295,7 @@ int amdv1_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, u
 
 struct range_op {
 	struct ims_sim *sim;
+	const char *what;              /* the operation, for messages */
 	uint64_t start, last;          /* inclusive */
 	struct ims_gather *gather;
 	unsigned flags;                /* read_dirty flags */
@@ -317,14 +318,14 @@ static int unmap_check_pde(const struct range_op *op, uint64_t pte, unsigned lev
 
 	if (b > clast)
 		return ims_error_set(err, IMS_ENOMAP,
-			"unmap of [0x%" PRIx64 ", 0x%" PRIx64 "]: 0x%" PRIx64
-			" is not mapped (skipped levels)", op->start, op->last,
+			"%s of [0x%" PRIx64 ", 0x%" PRIx64 "]: 0x%" PRIx64
+			" is not mapped (skipped levels)", op->what, op->start, op->last,
 			a > clast ? a : clast + 1);
 	return unmap_check(op, amdv1_pte_addr(pte), child, first, err);
 }
 
-/* Before anything changes: every page of the range must be mapped, and no
- * leaf may stick out of it (a leaf cannot be split). */
+/* Before anything changes (unmap, write_protect): every page of the range
+ * must be mapped, and no leaf may stick out of it (a leaf cannot be split). */
 static int unmap_check(const struct range_op *op, uint64_t table_pa, unsigned level,
 		       uint64_t base, struct ims_error *err)
 {
@@ -341,20 +342,21 @@ static int unmap_check(const struct range_op *op, uint64_t table_pa, unsigned le
 
 		if (!amdv1_pte_present(pte))
 			return ims_error_set(err, IMS_ENOMAP,
-				"unmap of [0x%" PRIx64 ", 0x%" PRIx64 "]: 0x%" PRIx64
-				" is not mapped", op->start, op->last,
+				"%s of [0x%" PRIx64 ", 0x%" PRIx64 "]: 0x%" PRIx64
+				" is not mapped", op->what, op->start, op->last,
 				first > op->start ? first : op->start);
 		if (!amdv1_pte_valid(pte, level))
 			return ims_error_set(err, IMS_EINVAL,
-				"unmap: malformed entry 0x%" PRIx64 " at level %u", pte, level);
+				"%s: malformed entry 0x%" PRIx64 " at level %u", op->what, pte,
+				level);
 		if (amdv1_pte_type(pte) == AMDV1_PTE_LEAF) {
 			unsigned g0, n, lg2 = leaf_group(pte, level, i, &g0, &n);
 			uint64_t pfirst = base + ((uint64_t)g0 << shift);
 
 			if (pfirst < op->start || span_last(pfirst, lg2) > op->last)
 				return ims_error_set(err, IMS_EINVAL,
-					"unmap of [0x%" PRIx64 ", 0x%" PRIx64 "] would split a %s"
-					" page at 0x%" PRIx64, op->start, op->last,
+					"%s of [0x%" PRIx64 ", 0x%" PRIx64 "] would split a %s"
+					" page at 0x%" PRIx64, op->what, op->start, op->last,
 					size_name(lg2, b, sizeof(b)), pfirst);
 			i = g0 + n - 1;
 			continue;
@@ -426,8 +428,8 @@ int amdv1_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint
 		struct ims_gather *gather, struct ims_error *err)
 {
 	struct amdv1_domain *ad = amdv1_dom(dom);
-	struct range_op op = { .sim = sim, .start = iova, .last = iova + len - 1,
-			       .gather = gather };
+	struct range_op op = { .sim = sim, .what = "unmap", .start = iova,
+			       .last = iova + len - 1, .gather = gather };
 	int rc;
 
 	if ((rc = range_args(ad, "unmap", iova, len, err)) ||
@@ -513,8 +515,8 @@ int amdv1_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 		     struct ims_error *err)
 {
 	struct amdv1_domain *ad = amdv1_dom(dom);
-	struct range_op op = { .sim = sim, .start = iova, .last = iova + len - 1,
-			       .gather = gather, .flags = flags, .bm = bm };
+	struct range_op op = { .sim = sim, .what = "read_dirty", .start = iova,
+			       .last = iova + len - 1, .gather = gather, .flags = flags, .bm = bm };
 	int rc;
 
 	/* amd_iommu_read_and_clear_dirty: a bitmap needs tracking on; the
@@ -525,6 +527,88 @@ int amdv1_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 	if ((rc = range_args(ad, "read_dirty", iova, len, err)))
 		return rc;
 	dirty_scan(&op, ad->root_pa, ad->mode - 1, 0);
+	return 0;
+}
+
+/* ---- write protect -------------------------------------------------------- */
+
+/* Clear IW with an atomic read-modify-write: the hardware may set A or D in
+ * the entry meanwhile (section 2.2.7.4 has it update atomically), and a D
+ * it sets must survive for the next dirty read. Charged as the PTE write it
+ * is, when it happens. */
+static void clear_write(struct ims_sim *sim, uint64_t pte_pa, uint64_t pte)
+{
+	uint64_t old;
+
+	while ((old = ims_mem_cmpxchg64(&sim->mem, pte_pa, pte, pte & ~AMDV1_PTE_IW)) != pte)
+		pte = old;
+	ims_memlat_touch(&sim->memlat, pte_pa);
+	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, sim->costs.sw_pte_write_cycles);
+}
+
+/* One leaf, all its replicas: the walker may use any of them, so IW goes
+ * from every one. Returns the entries read. */
+static unsigned wp_leaf(const struct range_op *op, uint64_t table_pa, const uint64_t *t,
+			unsigned g0, unsigned n, uint64_t pfirst, unsigned lg2)
+{
+	bool changed = false;
+
+	for (unsigned k = 0; k < n; k++) {
+		if (!(t[g0 + k] & AMDV1_PTE_IW))
+			continue;
+		clear_write(op->sim, table_pa + 8 * (g0 + k), t[g0 + k]);
+		changed = true;
+	}
+	/* the IOTLB may hold the page writable: it must be flushed */
+	if (changed)
+		ims_gather_add(op->gather, pfirst, UINT64_C(1) << lg2, lg2);
+	return n;
+}
+
+/* The dirty_scan walk, clearing IW in every writable leaf. */
+static void wp_scan(const struct range_op *op, uint64_t table_pa, unsigned level,
+		    uint64_t base)
+{
+	struct ims_sim *sim = op->sim;
+	const uint64_t *t = table_frame(sim, table_pa);
+	unsigned shift = amdv1_level_shift(level), i0, i1;
+	uint64_t reads = 0;
+
+	if (!table_span(base, level, op->start, op->last, &i0, &i1))
+		return;
+	for (unsigned i = i0; i <= i1; i++) {
+		uint64_t pte = t[i];
+		uint64_t first = base + ((uint64_t)i << shift);
+		unsigned g0, n, lg2;
+
+		if (!amdv1_pte_present(pte) || !amdv1_pte_valid(pte, level)) {
+			reads++;
+			continue;
+		}
+		if (amdv1_pte_type(pte) == AMDV1_PTE_TABLE) {
+			reads++;
+			wp_scan(op, amdv1_pte_addr(pte), amdv1_pde_child_level(pte), first);
+			continue;
+		}
+		lg2 = leaf_group(pte, level, i, &g0, &n);
+		reads += wp_leaf(op, table_pa, t, g0, n, base + ((uint64_t)g0 << shift), lg2);
+		i = g0 + n - 1;
+	}
+	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, reads * sim->costs.sw_pte_read_cycles);
+}
+
+int amdv1_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
+			uint64_t len, struct ims_gather *gather, struct ims_error *err)
+{
+	struct amdv1_domain *ad = amdv1_dom(dom);
+	struct range_op op = { .sim = sim, .what = "write_protect", .start = iova,
+			       .last = iova + len - 1, .gather = gather };
+	int rc;
+
+	if ((rc = range_args(ad, "write_protect", iova, len, err)) ||
+	    (rc = unmap_check(&op, ad->root_pa, ad->mode - 1, 0, err)))
+		return rc;
+	wp_scan(&op, ad->root_pa, ad->mode - 1, 0);
 	return 0;
 }
 

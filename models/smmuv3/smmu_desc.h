@@ -61,6 +61,14 @@
 #define SMMU_DESC_S2XN      IMS_GENMASK(54, 53)   /* XN[1:0] (FEAT_XNX; bit 54 XN without) */
 #define SMMU_DESC_S2_SW     IMS_GENMASK(58, 56)   /* reserved for software use */
 
+/* The model's own software bit, inside both stages' software-use fields
+ * (stage 1 [58:55], stage 2 [58:56], which the walk ignores): the leaf was
+ * writable-dirty when write_protect took away its write permission and
+ * DBM. Without it that dirty state would be lost, since a leaf with neither
+ * reads as non-writable, not dirty (D8.5.2). Bit 56, not 55: the stage 2
+ * field starts at 56 (Table D8-53). */
+#define SMMU_DESC_SW_DIRTY  IMS_BIT(56)
+
 /* Stage 1 Table descriptor hierarchical attributes (Table D8-50); stage 2
  * Table descriptors have none (Table D8-51: 63:59 RES0, 58:51 IGNORED). */
 #define SMMU_TABLE_PXNTABLE IMS_BIT(59)
@@ -210,6 +218,32 @@ static inline bool smmu_desc_write_clean(const struct smmu_stage *st, uint64_t d
 {
 	return (d & SMMU_DESC_DBM) && !(smmu_desc_perm(st, d) & IMS_TLB_W) &&
 	       (smmu_desc_perm(st, smmu_desc_make_dirty(st, d)) & IMS_TLB_W);
+}
+
+/* Dirty as host software reads it: writable-dirty, or write-protected after
+ * being so (SMMU_DESC_SW_DIRTY). */
+static inline bool smmu_desc_sw_dirty(const struct smmu_stage *st, uint64_t d)
+{
+	return smmu_desc_write_dirty(st, d) || (d & SMMU_DESC_SW_DIRTY);
+}
+
+/* What a dirty clear leaves: writable-clean, or a write-protected leaf
+ * without its software dirty bit (make_clean changes nothing there). */
+static inline uint64_t smmu_desc_clear_dirty(const struct smmu_stage *st, uint64_t d)
+{
+	return smmu_desc_make_clean(st, d) & ~SMMU_DESC_SW_DIRTY;
+}
+
+/* Write-protected: no write permission and DBM=0, so neither a write nor an
+ * HTTU update can make the leaf writable again (HTTU changes the permission
+ * only of a descriptor with DBM=1, D8.5.2; IHI 0070 3.13.3.1). A
+ * writable-dirty leaf keeps its dirty state in SMMU_DESC_SW_DIRTY; a
+ * software dirty bit already there stays. */
+static inline uint64_t smmu_desc_write_protect(const struct smmu_stage *st, uint64_t d)
+{
+	uint64_t wp = smmu_desc_make_clean(st, d) & ~SMMU_DESC_DBM;
+
+	return smmu_desc_write_dirty(st, d) ? wp | SMMU_DESC_SW_DIRTY : wp;
 }
 
 /* Permissions a Table descriptor leaves to the levels below it. */

@@ -291,6 +291,7 @@ const struct ims_model_ops ims_smmuv3_ops = {
 	.map_page = smmu_map_page,
 	.unmap = smmu_unmap,
 	.read_dirty = smmu_read_dirty,
+	.write_protect = smmu_write_protect,
 	.set_dirty_tracking = smmu_set_dirty_tracking,
 	.iotlb_sync = smmu_iotlb_sync,
 	.walk = smmu_walk,

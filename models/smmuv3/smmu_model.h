@@ -76,6 +76,8 @@ int smmu_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint6
 int smmu_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
 		    unsigned flags, struct ims_dirty_bitmap *bm, struct ims_gather *gather,
 		    struct ims_error *err);
+int smmu_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
+		       struct ims_gather *gather, struct ims_error *err);
 void smmu_free_tables(struct ims_sim *sim, uint64_t table_pa, unsigned level);
 /* Stage 2 tracking off: make every writable-clean leaf writable-dirty again,
  * so writes do not fault once S2HD is 0. Returns the leaves changed. */

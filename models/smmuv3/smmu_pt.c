@@ -1,6 +1,6 @@
 /* Host page-table software for SMMUv3 VMSAv8-64 tables, both stages: what
  * Linux io-pgtable-arm (or generic_pt's armv8 format) does on map, unmap
- * and read_and_clear_dirty. Every descriptor store goes to simulated
+ * and read_and_clear_dirty, and a write-protect of a range. Every descriptor store goes to simulated
  * memory, where the walker (smmu_walk.c) reads it; CPU time is charged per
  * descriptor.
  *
@@ -249,6 +249,7 @@ int smmu_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, ui
 
 struct range_op {
 	struct ims_sim *sim;
+	const char *what;              /* the operation, for messages */
 	struct ims_domain *dom;
 	const struct smmu_stage *st;
 	uint64_t start, last;          /* inclusive */
@@ -257,8 +258,9 @@ struct range_op {
 	struct ims_dirty_bitmap *bm;
 };
 
-/* Before anything changes: every page of the range must be mapped, and no
- * leaf or contiguous run may stick out of it (neither can be split). */
+/* Before anything changes (unmap, write_protect): every page of the range
+ * must be mapped, and no leaf or contiguous run may stick out of it
+ * (neither can be split). */
 static int unmap_check(const struct range_op *op, uint64_t table_pa, unsigned level,
 		       uint64_t base, struct ims_error *err)
 {
@@ -273,16 +275,16 @@ static int unmap_check(const struct range_op *op, uint64_t table_pa, unsigned le
 		switch (smmu_desc_type(t[i], level)) {
 		case SMMU_DESC_EMPTY:
 			return ims_error_set(err, IMS_ENOMAP,
-				"unmap of [0x%" PRIx64 ", 0x%" PRIx64 "]: 0x%" PRIx64
-				" is not mapped", op->start, op->last,
+				"%s of [0x%" PRIx64 ", 0x%" PRIx64 "]: 0x%" PRIx64
+				" is not mapped", op->what, op->start, op->last,
 				first > op->start ? first : op->start);
 		case SMMU_DESC_LEAF:
 			ext_first = first & ~((UINT64_C(1) << leaf_lg2(t[i], level)) - 1);
 			ext_last = ext_first + ((UINT64_C(1) << leaf_lg2(t[i], level)) - 1);
 			if (ext_first < op->start || ext_last > op->last)
 				return ims_error_set(err, IMS_EINVAL,
-					"unmap of [0x%" PRIx64 ", 0x%" PRIx64 "] would split a %s"
-					" page at 0x%" PRIx64, op->start, op->last,
+					"%s of [0x%" PRIx64 ", 0x%" PRIx64 "] would split a %s"
+					" page at 0x%" PRIx64, op->what, op->start, op->last,
 					size_name(leaf_lg2(t[i], level)), ext_first);
 			break;
 		case SMMU_DESC_TABLE:
@@ -360,8 +362,8 @@ int smmu_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint6
 	       struct ims_gather *gather, struct ims_error *err)
 {
 	struct smmu_domain *sd = smmu_dom(dom);
-	struct range_op op = { .sim = sim, .dom = dom, .st = sd->st, .start = iova,
-			       .last = iova + len - 1, .gather = gather };
+	struct range_op op = { .sim = sim, .what = "unmap", .dom = dom, .st = sd->st,
+			       .start = iova, .last = iova + len - 1, .gather = gather };
 	int rc;
 
 	if ((rc = check_span("unmap", iova, len, err)) ||
@@ -376,13 +378,14 @@ int smmu_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint6
 /* Linux arm_lpae_read_and_clear_dirty clears with set_bit(AP[2]): an atomic
  * RMW, so an HTTU update racing with it is never lost. The descriptor goes
  * back to writable-clean, which is why a cached writable-dirty TLB entry
- * must be invalidated. */
+ * must be invalidated. A write-protected leaf loses its software dirty bit
+ * instead (smmu_desc_clear_dirty). */
 static void make_clean(const struct range_op *op, uint64_t pa, uint64_t d)
 {
 	struct ims_sim *sim = op->sim;
 	uint64_t old;
 
-	while ((old = ims_mem_cmpxchg64(&sim->mem, pa, d, smmu_desc_make_clean(op->st, d))) != d)
+	while ((old = ims_mem_cmpxchg64(&sim->mem, pa, d, smmu_desc_clear_dirty(op->st, d))) != d)
 		d = old;
 	ims_memlat_touch(&sim->memlat, pa);
 	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, sim->costs.sw_pte_clear_dirty_cycles);
@@ -402,14 +405,14 @@ static uint64_t dirty_run(const struct range_op *op, uint64_t table_pa, unsigned
 	bool dirty = false;
 
 	for (unsigned i = r; i < r + SMMU_CONTIG_ENTRIES; i++) {
-		dirty |= smmu_desc_write_dirty(op->st, t[i]);
+		dirty |= smmu_desc_sw_dirty(op->st, t[i]);
 		outside += i < i0 || i > i1;
 	}
 	ims_dirty_leaf(op->sim, op->bm, first, UINT64_C(1) << (shift + SMMU_CONTIG_LG2), dirty);
 	if (!dirty || (op->flags & IMS_DIRTY_NO_CLEAR))
 		return outside;
 	for (unsigned i = r; i < r + SMMU_CONTIG_ENTRIES; i++)
-		if (smmu_desc_write_dirty(op->st, t[i]))
+		if (smmu_desc_sw_dirty(op->st, t[i]))
 			make_clean(op, table_pa + 8 * i, t[i]);
 	/* invalidated granule by granule, like the unmap of a run */
 	ims_gather_add(op->gather, first, UINT64_C(1) << (shift + SMMU_CONTIG_LG2), shift);
@@ -419,7 +422,7 @@ static uint64_t dirty_run(const struct range_op *op, uint64_t table_pa, unsigned
 static void dirty_leaf(const struct range_op *op, uint64_t pa, uint64_t d, uint64_t first,
 		       unsigned shift)
 {
-	bool dirty = smmu_desc_write_dirty(op->st, d);
+	bool dirty = smmu_desc_sw_dirty(op->st, d);
 
 	ims_dirty_leaf(op->sim, op->bm, first, UINT64_C(1) << shift, dirty);
 	/* IMS_DIRTY_NO_CLEAR is a plain read */
@@ -469,9 +472,9 @@ int smmu_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, 
 		    struct ims_error *err)
 {
 	struct smmu_domain *sd = smmu_dom(dom);
-	struct range_op op = { .sim = sim, .dom = dom, .st = sd->st, .start = iova,
-			       .last = iova + len - 1, .gather = gather, .flags = flags,
-			       .bm = bm };
+	struct range_op op = { .sim = sim, .what = "read_dirty", .dom = dom, .st = sd->st,
+			       .start = iova, .last = iova + len - 1, .gather = gather,
+			       .flags = flags, .bm = bm };
 	int rc;
 
 	if (sim->params.smmuv3_httu < 2)
@@ -487,6 +490,73 @@ int smmu_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, 
 	if ((rc = check_span("read_dirty", iova, len, err)))
 		return rc;
 	dirty_scan(&op, sd->root_pa, SMMU_TOP_LEVEL, 0);
+	return 0;
+}
+
+/* ---- write protect --------------------------------------------------------------- */
+
+/* Make a leaf write-protected (smmu_desc_write_protect) with an atomic
+ * read-modify-write, so an HTTU update racing with it is never lost: a leaf
+ * the SMMU makes writable-dirty meanwhile is seen as such and keeps that
+ * state in the software bit. Charged as the descriptor write it is. */
+static void write_protect_desc(const struct range_op *op, uint64_t pa, uint64_t d)
+{
+	struct ims_sim *sim = op->sim;
+	uint64_t old;
+
+	while ((old = ims_mem_cmpxchg64(&sim->mem, pa, d,
+					smmu_desc_write_protect(op->st, d))) != d)
+		d = old;
+	ims_memlat_touch(&sim->memlat, pa);
+	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, sim->costs.sw_pte_write_cycles);
+}
+
+/* The dirty_scan walk, write-protecting every leaf that is not already. A
+ * contiguous run lies wholly in the range (unmap_check): each of its 16
+ * descriptors is changed, and invalidated granule by granule, as unmap does.
+ * A leaf already write-protected is left alone and needs no invalidation. */
+static void wp_scan(const struct range_op *op, uint64_t table_pa, unsigned level,
+		    uint64_t base)
+{
+	struct ims_sim *sim = op->sim;
+	const uint64_t *t = table_frame(sim, table_pa);
+	unsigned shift = smmu_level_shift(level), i0, i1;
+
+	table_span(base, level, op->start, op->last, &i0, &i1);
+	for (unsigned i = i0; i <= i1; i++) {
+		uint64_t first = base + ((uint64_t)i << shift);
+
+		switch (smmu_desc_type(t[i], level)) {
+		case SMMU_DESC_EMPTY:
+			break;
+		case SMMU_DESC_TABLE:
+			wp_scan(op, smmu_desc_oa(t[i]), level - 1, first);
+			break;
+		case SMMU_DESC_LEAF:
+			if (smmu_desc_write_protect(op->st, t[i]) == t[i])
+				break;
+			write_protect_desc(op, table_pa + 8 * i, t[i]);
+			/* the TLB may hold it writable, or writable-clean with HD */
+			ims_gather_add(op->gather, first, UINT64_C(1) << shift, shift);
+			break;
+		}
+	}
+	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk,
+			(uint64_t)(i1 - i0 + 1) * sim->costs.sw_pte_read_cycles);
+}
+
+int smmu_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
+		       struct ims_gather *gather, struct ims_error *err)
+{
+	struct smmu_domain *sd = smmu_dom(dom);
+	struct range_op op = { .sim = sim, .what = "write_protect", .dom = dom, .st = sd->st,
+			       .start = iova, .last = iova + len - 1, .gather = gather };
+	int rc;
+
+	if ((rc = check_span("write_protect", iova, len, err)) ||
+	    (rc = unmap_check(&op, sd->root_pa, SMMU_TOP_LEVEL, 0, err)))
+		return rc;
+	wp_scan(&op, sd->root_pa, SMMU_TOP_LEVEL, 0);
 	return 0;
 }
 

@@ -206,6 +206,7 @@ const struct ims_model_ops ims_vtd_ops = {
 	.map_page = vtd_map_page,
 	.unmap = vtd_unmap,
 	.read_dirty = vtd_read_dirty,
+	.write_protect = vtd_write_protect,
 	.set_dirty_tracking = vtd_set_dirty_tracking,
 	.iotlb_sync = vtd_iotlb_sync,
 	.walk = vtd_walk,

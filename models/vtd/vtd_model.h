@@ -48,6 +48,8 @@ int vtd_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64
 int vtd_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
 		   unsigned flags, struct ims_dirty_bitmap *bm, struct ims_gather *gather,
 		   struct ims_error *err);
+int vtd_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
+		      struct ims_gather *gather, struct ims_error *err);
 void vtd_free_tables(struct ims_sim *sim, uint64_t table_pa, unsigned level);
 
 /* Host invalidation of [start, last] in a domain: one PSI (or DSI) and a

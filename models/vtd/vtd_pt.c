@@ -1,6 +1,6 @@
 /* Host page-table software for VT-d second-stage tables: what the Linux
  * intel-iommu driver (or generic_pt's vtdss format) does on map, unmap and
- * read_and_clear_dirty. Every PTE store goes to simulated memory, where the
+ * read_and_clear_dirty, and a write-protect of a range. Every PTE store goes to simulated memory, where the
  * hardware walker (vtd_walk.c) reads it; CPU time is charged per PTE.
  *
  * Range operations descend table by table over the part of each table that
@@ -201,14 +201,19 @@ int vtd_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uin
 
 struct range_op {
 	struct ims_sim *sim;
+	const char *what;              /* the operation, for messages */
 	uint64_t start, last;          /* inclusive */
 	struct ims_gather *gather;
 	unsigned flags;                /* read_dirty flags */
 	struct ims_dirty_bitmap *bm;
+	bool wrprotect;                /* checking for write_protect */
 };
 
-/* Before anything changes: every page of the range must be mapped, and no
- * leaf may stick out of it (a leaf cannot be split). */
+/* Before anything changes (unmap, write_protect): every page of the range
+ * must be mapped, and no leaf may stick out of it (a leaf cannot be split).
+ * write_protect also refuses a write-only leaf: without a present bit
+ * (section 3.7) clearing its W would make it not present, and keeping it
+ * present would need an R it was never granted. */
 static int unmap_check(const struct range_op *op, uint64_t table_pa, unsigned level,
 		       uint64_t base, struct ims_error *err)
 {
@@ -224,14 +229,20 @@ static int unmap_check(const struct range_op *op, uint64_t table_pa, unsigned le
 
 		if (!vtd_pte_present(pte))
 			return ims_error_set(err, IMS_ENOMAP,
-				"unmap of [0x%" PRIx64 ", 0x%" PRIx64 "]: 0x%" PRIx64
-				" is not mapped", op->start, op->last,
+				"%s of [0x%" PRIx64 ", 0x%" PRIx64 "]: 0x%" PRIx64
+				" is not mapped", op->what, op->start, op->last,
 				first > op->start ? first : op->start);
 		if (vtd_pte_is_leaf(pte, level)) {
 			if (first < op->start || last > op->last)
 				return ims_error_set(err, IMS_EINVAL,
-					"unmap of [0x%" PRIx64 ", 0x%" PRIx64 "] would split a %s"
-					" page at 0x%" PRIx64, op->start, op->last,
+					"%s of [0x%" PRIx64 ", 0x%" PRIx64 "] would split a %s"
+					" page at 0x%" PRIx64, op->what, op->start, op->last,
+					size_name(shift), first);
+			if (op->wrprotect && (pte & VTD_SLPTE_PERM) == VTD_SLPTE_W)
+				return ims_error_set(err, IMS_EINVAL,
+					"write_protect of [0x%" PRIx64 ", 0x%" PRIx64 "]: the"
+					" write-only %s page at 0x%" PRIx64 " would become not"
+					" present (no present bit)", op->start, op->last,
 					size_name(shift), first);
 			continue;
 		}
@@ -283,8 +294,8 @@ int vtd_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64
 	      struct ims_gather *gather, struct ims_error *err)
 {
 	struct vtd_domain *vd = vtd_dom(dom);
-	struct range_op op = { .sim = sim, .start = iova, .last = iova + len - 1,
-			       .gather = gather };
+	struct range_op op = { .sim = sim, .what = "unmap", .start = iova,
+			       .last = iova + len - 1, .gather = gather };
 	unsigned top = vd->levels - 1;
 	int rc;
 
@@ -350,8 +361,8 @@ int vtd_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, u
 		   struct ims_error *err)
 {
 	struct vtd_domain *vd = vtd_dom(dom);
-	struct range_op op = { .sim = sim, .start = iova, .last = iova + len - 1,
-			       .gather = gather, .flags = flags, .bm = bm };
+	struct range_op op = { .sim = sim, .what = "read_dirty", .start = iova,
+			       .last = iova + len - 1, .gather = gather, .flags = flags, .bm = bm };
 
 	/* intel_iommu_read_and_clear_dirty: a bitmap needs tracking on; the
 	 * NULL-bitmap "clear only" call is how tracking gets enabled clean */
@@ -363,6 +374,70 @@ int vtd_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, u
 				     "read_dirty: [0x%" PRIx64 ", +0x%" PRIx64 ") is empty or"
 				     " beyond the address width", iova, len);
 	dirty_scan(&op, vd->root_pa, vd->levels - 1, 0);
+	return 0;
+}
+
+/* ---- write protect -------------------------------------------------------- */
+
+/* Clear W with an atomic read-modify-write: the hardware may set A or D in
+ * the leaf meanwhile (section 3.7.2), and a D it sets must survive for the
+ * next dirty read. Charged as the PTE write it is, when it happens. */
+static void clear_write(struct ims_sim *sim, uint64_t pte_pa, uint64_t pte)
+{
+	uint64_t old;
+
+	while ((old = ims_mem_cmpxchg64(&sim->mem, pte_pa, pte, pte & ~VTD_SLPTE_W)) != pte)
+		pte = old;
+	ims_memlat_touch(&sim->memlat, pte_pa);
+	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, sim->costs.sw_pte_write_cycles);
+}
+
+/* The dirty_scan walk, clearing W in every writable leaf. A leaf that was
+ * already read-only is left alone and needs no invalidation. */
+static void wp_scan(const struct range_op *op, uint64_t table_pa, unsigned level,
+		    uint64_t base)
+{
+	struct ims_sim *sim = op->sim;
+	const uint64_t *t = table_frame(sim, table_pa);
+	unsigned shift = vtd_level_shift(level), i0, i1;
+
+	table_span(base, level, op->start, op->last, &i0, &i1);
+	for (unsigned i = i0; i <= i1; i++) {
+		uint64_t pte = t[i];
+		uint64_t first = base + ((uint64_t)i << shift);
+
+		if (!vtd_pte_present(pte))
+			continue;
+		if (!vtd_pte_is_leaf(pte, level)) {
+			wp_scan(op, vtd_pte_addr(pte), level - 1, first);
+			continue;
+		}
+		if (!(pte & VTD_SLPTE_W))
+			continue;
+		clear_write(sim, table_pa + 8 * i, pte);
+		/* the IOTLB may hold the leaf writable: it must be flushed */
+		ims_gather_add(op->gather, first, UINT64_C(1) << shift, shift);
+	}
+	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk,
+			(uint64_t)(i1 - i0 + 1) * sim->costs.sw_pte_read_cycles);
+}
+
+int vtd_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
+		      struct ims_gather *gather, struct ims_error *err)
+{
+	struct vtd_domain *vd = vtd_dom(dom);
+	struct range_op op = { .sim = sim, .what = "write_protect", .start = iova,
+			       .last = iova + len - 1, .gather = gather, .wrprotect = true };
+	unsigned top = vd->levels - 1;
+	int rc;
+
+	if (!len || op.last < iova || (op.last >> vtd_width_for_levels(vd->levels)))
+		return ims_error_set(err, IMS_EINVAL,
+				     "write_protect: [0x%" PRIx64 ", +0x%" PRIx64 ") is empty or"
+				     " beyond the address width", iova, len);
+	if ((rc = unmap_check(&op, vd->root_pa, top, 0, err)))
+		return rc;
+	wp_scan(&op, vd->root_pa, top, 0);
 	return 0;
 }
 
