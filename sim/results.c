@@ -155,25 +155,30 @@ void ims_results_print_summary(FILE *out, const struct ims_sim *sim, const char 
 			       const char *strategy)
 {
 	const struct ims_stats *s = &sim->stats;
+	/* each group runs from its first counter to the next group's first,
+	 * in sim/stats.def order, so a counter added there is always shown */
 	static const struct {
 		const char *title;
-		enum ims_stat_id first, last;
+		enum ims_stat_id first;
 	} groups[] = {
-		{ "DMA", IMS_STAT_dma, IMS_STAT_translations },
-		{ "Translation caches", IMS_STAT_iotlb_hit, IMS_STAT_psc_miss_l4 },
-		{ "Walks and memory", IMS_STAT_walks, IMS_STAT_ad_cmpxchg_retry },
-		{ "Faults", IMS_STAT_faults, IMS_STAT_fault_addr },
-		{ "Invalidation", IMS_STAT_inv_desc, IMS_STAT_iotlb_syncs },
-		{ "Host page tables", IMS_STAT_map_calls, IMS_STAT_pt_pages_live_max },
-		{ "Dirty tracking", IMS_STAT_dirty_tracking_switches, IMS_STAT_dirty_unmaps },
-		{ "Time (cycles)", IMS_STAT_cyc_dma_translation, IMS_STAT_sim_end_cycle },
+		{ "DMA", IMS_STAT_dma },
+		{ "Translation caches", IMS_STAT_iotlb_hit },
+		{ "Walks and memory", IMS_STAT_walks },
+		{ "Faults", IMS_STAT_faults },
+		{ "Invalidation", IMS_STAT_inv_desc },
+		{ "Host page tables", IMS_STAT_map_calls },
+		{ "Dirty tracking", IMS_STAT_dirty_tracking_switches },
+		{ "Time (cycles)", IMS_STAT_cyc_dma_translation },
 	};
+	const unsigned ngroups = sizeof(groups) / sizeof(groups[0]);
 
 	fprintf(out, "iommusim %s: trace %s, model %s, strategy %s\n", IMS_VERSION, trace_path,
 		sim->model->name, strategy);
-	for (unsigned g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+	for (unsigned g = 0; g < ngroups; g++) {
+		unsigned end = g + 1 < ngroups ? groups[g + 1].first : IMS_STAT_COUNT;
+
 		fprintf(out, "%s\n", groups[g].title);
-		for (unsigned id = groups[g].first; id <= groups[g].last; id++)
+		for (unsigned id = groups[g].first; id < end; id++)
 			if (s->v[id] || id == groups[g].first)
 				line(out, s, (enum ims_stat_id)id);
 	}

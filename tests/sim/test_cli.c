@@ -1,6 +1,7 @@
 /* The iommusim command, as users and CI drive it. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,4 +225,30 @@ Test(cli, compare_grid_has_a_row_per_model_and_strategy)
 	cr_assert(strstr(out, "unknown model 'nope'"), "%s", out);
 	cr_assert_eq(run(out, sizeof(out), "compare t.trace --models vtd"), 2,
 		     "one model x one strategy is not a comparison");
+}
+
+Test(cli, summary_shows_every_nonzero_counter)
+{
+	static char out[65536];
+	size_t len;
+
+	write_file("t.trace", good);
+	cr_assert_eq(run(out, sizeof(out), "run t.trace --json r.json"), 0, "%s", out);
+	char *json = slurp("r.json", &len);
+	json_error_t jerr;
+	json_t *root = json_loads(json, 0, &jerr), *stats = json_object_get(root, "stats");
+	const char *name;
+	json_t *v;
+
+	cr_assert_not_null(stats);
+	json_object_foreach(stats, name, v) {
+		char key[80];
+
+		if (!json_integer_value(v))
+			continue;
+		snprintf(key, sizeof(key), "  %s ", name);
+		cr_assert(strstr(out, key), "summary lacks %s", name);
+	}
+	json_decref(root);
+	free(json);
 }

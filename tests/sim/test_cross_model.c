@@ -162,7 +162,7 @@ static void run_trace_file(const char *path, const struct ims_model_ops *model,
 #define S(st, name) IMS_STAT_GET(&(st), name)
 
 static const char *const unmap_strategies[] = { "clear+unmap", "noclear+unmap",
-						"unmap-all-dirty" };
+						"unmap-all-dirty", "wrprotect+unmap" };
 #define NUNMAP (sizeof(unmap_strategies) / sizeof(unmap_strategies[0]))
 
 /* Race-free traces (no DMA while a host operation runs) give the same
