@@ -98,7 +98,7 @@ static void read_ahead(struct replay *rp)
 
 static int run_dma(struct ims_sim *sim, const struct ims_event *ev, struct ims_error *err)
 {
-	struct ims_device *dev;
+	struct ims_device *dev = NULL;   /* set by lookup_device; gcc 12 -O2 cannot tell */
 	int rc;
 
 	sim->now = ev->time;

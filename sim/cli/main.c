@@ -247,7 +247,7 @@ static int cmd_compare(const struct options *o)
 	static char run_names[MAX_LIST * MAX_LIST][96];
 	const char *all_models[MAX_LIST], *all_strats[MAX_LIST];
 	const struct ims_model_ops *models[MAX_LIST];
-	struct ims_strategies strats[MAX_LIST];
+	struct ims_strategies strats[MAX_LIST], defaults;
 	struct ims_compare_run runs[MAX_LIST * MAX_LIST];
 	struct ims_params params;
 	unsigned nall_models = 0, nall_strats = 0, n = 0;
@@ -260,8 +260,13 @@ static int cmd_compare(const struct options *o)
 	}
 	for (unsigned i = 0; i < ims_model_count && nall_models < MAX_LIST; i++)
 		all_models[nall_models++] = ims_models[i]->name;
+	/* "all": every unmap strategy (with the default sync strategy), then
+	 * every other sync strategy (with the default unmap strategy) */
+	ims_strategies_default(&defaults);
 	for (unsigned i = 0; i < ims_dirty_strategy_count && nall_strats < MAX_LIST; i++)
-		all_strats[nall_strats++] = ims_dirty_strategies[i].name;
+		if (ims_dirty_strategies[i].axis == IMS_AXIS_UNMAP ||
+		    &ims_dirty_strategies[i] != defaults.sync)
+			all_strats[nall_strats++] = ims_dirty_strategies[i].name;
 	nm = split_list(o->models ? o->models : o->model, "models", all_models, nall_models,
 			model_names);
 	ns = split_list(o->strategies ? o->strategies : o->strategy, "strategies", all_strats,
