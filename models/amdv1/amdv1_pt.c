@@ -1,7 +1,8 @@
 /* Host page-table software for AMD v1 host tables: what Linux's AMD driver
  * (io_pgtable v1, now generic_pt's amdv1 format) does on map, unmap and
- * read_and_clear_dirty, and a write-protect of a range. Every PTE store goes to simulated memory, where the
- * hardware walker (amdv1_walk.c) reads it; CPU time is charged per PTE.
+ * read_and_clear_dirty, and a write-protect of a range. Every PTE store
+ * goes to simulated memory, where the hardware walker (amdv1_walk.c) reads
+ * it; CPU time is charged per PTE.
  *
  * A leaf of a non-default size (Next Level 7) is one page written into
  * 2^k consecutive entries, all alike; every operation treats the group as

@@ -1,8 +1,8 @@
 /* Host page-table software for SMMUv3 VMSAv8-64 tables, both stages: what
  * Linux io-pgtable-arm (or generic_pt's armv8 format) does on map, unmap
- * and read_and_clear_dirty, and a write-protect of a range. Every descriptor store goes to simulated
- * memory, where the walker (smmu_walk.c) reads it; CPU time is charged per
- * descriptor.
+ * and read_and_clear_dirty, and a write-protect of a range. Every
+ * descriptor store goes to simulated memory, where the walker (smmu_walk.c)
+ * reads it; CPU time is charged per descriptor.
  *
  * Range operations descend table by table over the part of each table that
  * intersects the range, reading each descriptor once.

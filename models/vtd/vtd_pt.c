@@ -1,7 +1,8 @@
 /* Host page-table software for VT-d second-stage tables: what the Linux
  * intel-iommu driver (or generic_pt's vtdss format) does on map, unmap and
- * read_and_clear_dirty, and a write-protect of a range. Every PTE store goes to simulated memory, where the
- * hardware walker (vtd_walk.c) reads it; CPU time is charged per PTE.
+ * read_and_clear_dirty, and a write-protect of a range. Every PTE store
+ * goes to simulated memory, where the hardware walker (vtd_walk.c) reads
+ * it; CPU time is charged per PTE.
  *
  * Range operations descend table by table over the part of each table that
  * intersects the range, so the cost of a scan is the number of entries it
