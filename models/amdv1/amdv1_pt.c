@@ -20,6 +20,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "models/common/pte_rmw.h"
 #include "models/amdv1/amdv1_model.h"
 #include "models/amdv1/amdv1_pte.h"
 
@@ -446,11 +447,7 @@ int amdv1_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint
  * the hardware sets meanwhile is never lost. */
 static void clear_dirty(struct ims_sim *sim, uint64_t pte_pa, uint64_t pte)
 {
-	uint64_t old;
-
-	while ((old = ims_mem_cmpxchg64(&sim->mem, pte_pa, pte, pte & ~AMDV1_PTE_D)) != pte)
-		pte = old;
-	ims_memlat_touch(&sim->memlat, pte_pa);
+	ims_host_pte_clear(sim, pte_pa, pte, AMDV1_PTE_D);
 	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, sim->costs.sw_pte_clear_dirty_cycles);
 	IMS_STAT_INC(&sim->stats, dirty_ptes_cleared);
 }
@@ -539,11 +536,7 @@ int amdv1_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
  * is, when it happens. */
 static void clear_write(struct ims_sim *sim, uint64_t pte_pa, uint64_t pte)
 {
-	uint64_t old;
-
-	while ((old = ims_mem_cmpxchg64(&sim->mem, pte_pa, pte, pte & ~AMDV1_PTE_IW)) != pte)
-		pte = old;
-	ims_memlat_touch(&sim->memlat, pte_pa);
+	ims_host_pte_clear(sim, pte_pa, pte, AMDV1_PTE_IW);
 	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, sim->costs.sw_pte_write_cycles);
 }
 

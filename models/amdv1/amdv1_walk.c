@@ -12,6 +12,7 @@
  * consulted deepest level first; each of its entries records the level of
  * the table it points to, so a cached skipping PDE skips here too.
  */
+#include "models/common/pte_rmw.h"
 #include "models/amdv1/amdv1_model.h"
 #include "models/amdv1/amdv1_pte.h"
 
@@ -38,29 +39,7 @@ static unsigned pte_perm(uint64_t pte)
  * update. */
 static void set_ad(struct walk_state *w, uint64_t pa, uint64_t *pte, uint64_t bits)
 {
-	struct ims_sim *sim = w->sim;
-	uint64_t cur = *pte, old;
-
-	for (;;) {
-		if ((cur & bits) == bits) {
-			*pte = cur;
-			return;
-		}
-		old = ims_mem_cmpxchg64(&sim->mem, pa, cur, cur | bits);
-		if (old == cur)
-			break;
-		/* lost a race with software (a D clear): redo with what is there */
-		IMS_STAT_INC(&sim->stats, ad_cmpxchg_retry);
-		cur = old;
-	}
-	if ((bits & AMDV1_PTE_A) && !(cur & AMDV1_PTE_A))
-		IMS_STAT_INC(&sim->stats, a_set);
-	if ((bits & AMDV1_PTE_D) && !(cur & AMDV1_PTE_D))
-		IMS_STAT_INC(&sim->stats, d_set);
-	IMS_STAT_INC(&sim->stats, ad_updates);
-	IMS_STAT_ADD(&sim->stats, cyc_ad_update, sim->costs.ad_update_ns);
-	w->cycles += sim->costs.ad_update_ns;
-	*pte = cur | bits;
+	*pte = ims_walk_set_ad_bits(w->sim, pa, *pte, bits, AMDV1_PTE_A, AMDV1_PTE_D, &w->cycles);
 }
 
 /* A PDE at `level` pointing at a table of level `child` < level-1 skips the

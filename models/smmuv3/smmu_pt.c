@@ -9,6 +9,7 @@
  */
 #include <inttypes.h>
 
+#include "models/common/pte_rmw.h"
 #include "models/smmuv3/smmu_desc.h"
 #include "models/smmuv3/smmu_model.h"
 
@@ -380,14 +381,26 @@ int smmu_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint6
  * back to writable-clean, which is why a cached writable-dirty TLB entry
  * must be invalidated. A write-protected leaf loses its software dirty bit
  * instead (smmu_desc_clear_dirty). */
+static uint64_t xform_clean(uint64_t d, const void *st)
+{
+	return smmu_desc_clear_dirty(st, d);
+}
+
+static uint64_t xform_write_protect(uint64_t d, const void *st)
+{
+	return smmu_desc_write_protect(st, d);
+}
+
+static uint64_t xform_dirty(uint64_t d, const void *st)
+{
+	return smmu_desc_make_dirty(st, d);
+}
+
 static void make_clean(const struct range_op *op, uint64_t pa, uint64_t d)
 {
 	struct ims_sim *sim = op->sim;
-	uint64_t old;
 
-	while ((old = ims_mem_cmpxchg64(&sim->mem, pa, d, smmu_desc_clear_dirty(op->st, d))) != d)
-		d = old;
-	ims_memlat_touch(&sim->memlat, pa);
+	ims_host_pte_update(sim, pa, d, xform_clean, op->st);
 	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, sim->costs.sw_pte_clear_dirty_cycles);
 	IMS_STAT_INC(&sim->stats, dirty_ptes_cleared);
 }
@@ -502,12 +515,8 @@ int smmu_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, 
 static void write_protect_desc(const struct range_op *op, uint64_t pa, uint64_t d)
 {
 	struct ims_sim *sim = op->sim;
-	uint64_t old;
 
-	while ((old = ims_mem_cmpxchg64(&sim->mem, pa, d,
-					smmu_desc_write_protect(op->st, d))) != d)
-		d = old;
-	ims_memlat_touch(&sim->memlat, pa);
+	ims_host_pte_update(sim, pa, d, xform_write_protect, op->st);
 	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, sim->costs.sw_pte_write_cycles);
 }
 
@@ -575,11 +584,7 @@ static uint64_t redirty_table(struct ims_sim *sim, const struct smmu_stage *st,
 		if (type == SMMU_DESC_TABLE) {
 			n += redirty_table(sim, st, smmu_desc_oa(t[i]), level - 1, reads);
 		} else if (type == SMMU_DESC_LEAF && smmu_desc_write_clean(st, t[i])) {
-			uint64_t pa = table_pa + 8 * i, d = t[i], old;
-
-			while ((old = ims_mem_cmpxchg64(&sim->mem, pa, d,
-							smmu_desc_make_dirty(st, d))) != d)
-				d = old;
+			ims_host_pte_update(sim, table_pa + 8 * i, t[i], xform_dirty, st);
 			n++;
 		}
 	}

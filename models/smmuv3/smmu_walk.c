@@ -10,6 +10,7 @@
  * STE and, at stage 1, the CD): never from memory. The IOTLB is the
  * engine's; this walker neither looks it up nor fills it.
  */
+#include "models/common/pte_rmw.h"
 #include "models/smmuv3/smmu_desc.h"
 #include "models/smmuv3/smmu_model.h"
 
@@ -53,38 +54,41 @@ static unsigned psc_start(struct walk_state *w, uint64_t *table_pa)
 	return SMMU_TOP_LEVEL;
 }
 
+/* How HTTU spells accessed (AF) and dirty (writable-dirty) at this stage. */
+struct httu_ctx {
+	const struct smmu_stage *st;
+	bool set_dirty;
+};
+
+static uint64_t httu_want(uint64_t d, const void *ctx)
+{
+	const struct httu_ctx *c = ctx;
+
+	d |= SMMU_DESC_AF;
+	return c->set_dirty && smmu_desc_write_clean(c->st, d) ? smmu_desc_make_dirty(c->st, d) : d;
+}
+
+static bool httu_accessed(uint64_t d, const void *ctx)
+{
+	(void)ctx;
+	return d & SMMU_DESC_AF;
+}
+
+static bool httu_dirty(uint64_t d, const void *ctx)
+{
+	return smmu_desc_write_dirty(((const struct httu_ctx *)ctx)->st, d);
+}
+
 /* The HTTU update of a leaf: set AF, and make it writable-dirty for a
  * write, in one atomic read-modify-write (D8.5.2.1 R PRHKD), retried if
  * software changed the descriptor meanwhile (3.13: "agents supporting HTTU
  * update the flags atomically"). */
 static void httu_update(struct walk_state *w, uint64_t pa, uint64_t *d, bool set_dirty)
 {
-	const struct smmu_stage *st = w->x->st;
-	struct ims_sim *sim = w->sim;
-	uint64_t cur = *d, want, old;
+	struct httu_ctx c = { w->x->st, set_dirty };
+	struct ims_ad_format fmt = { httu_want, httu_accessed, httu_dirty, &c };
 
-	for (;;) {
-		want = cur | SMMU_DESC_AF;
-		if (set_dirty && smmu_desc_write_clean(st, want))
-			want = smmu_desc_make_dirty(st, want);
-		if (want == cur) {
-			*d = cur;
-			return;
-		}
-		old = ims_mem_cmpxchg64(&sim->mem, pa, cur, want);
-		if (old == cur)
-			break;
-		IMS_STAT_INC(&sim->stats, ad_cmpxchg_retry);
-		cur = old;
-	}
-	if (!(cur & SMMU_DESC_AF))
-		IMS_STAT_INC(&sim->stats, a_set);
-	if (smmu_desc_write_dirty(st, want) && !smmu_desc_write_dirty(st, cur))
-		IMS_STAT_INC(&sim->stats, d_set);
-	IMS_STAT_INC(&sim->stats, ad_updates);
-	IMS_STAT_ADD(&sim->stats, cyc_ad_update, sim->costs.ad_update_ns);
-	w->cycles += sim->costs.ad_update_ns;
-	*d = want;
+	*d = ims_walk_ad_update(w->sim, pa, *d, &fmt, &w->cycles);
 }
 
 /* Checks on a leaf, in the architecture's priority order (D8.5.2.1 I DSHLJ:

@@ -10,6 +10,7 @@
  */
 #include <inttypes.h>
 
+#include "models/common/pte_rmw.h"
 #include "models/vtd/vtd_model.h"
 #include "models/vtd/vtd_pte.h"
 
@@ -316,11 +317,7 @@ int vtd_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64
  * the hardware sets meanwhile is never lost. */
 static void clear_dirty(struct ims_sim *sim, uint64_t pte_pa, uint64_t pte)
 {
-	uint64_t old;
-
-	while ((old = ims_mem_cmpxchg64(&sim->mem, pte_pa, pte, pte & ~VTD_SLPTE_D)) != pte)
-		pte = old;
-	ims_memlat_touch(&sim->memlat, pte_pa);
+	ims_host_pte_clear(sim, pte_pa, pte, VTD_SLPTE_D);
 	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, sim->costs.sw_pte_clear_dirty_cycles);
 	IMS_STAT_INC(&sim->stats, dirty_ptes_cleared);
 }
@@ -385,11 +382,7 @@ int vtd_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, u
  * next dirty read. Charged as the PTE write it is, when it happens. */
 static void clear_write(struct ims_sim *sim, uint64_t pte_pa, uint64_t pte)
 {
-	uint64_t old;
-
-	while ((old = ims_mem_cmpxchg64(&sim->mem, pte_pa, pte, pte & ~VTD_SLPTE_W)) != pte)
-		pte = old;
-	ims_memlat_touch(&sim->memlat, pte_pa);
+	ims_host_pte_clear(sim, pte_pa, pte, VTD_SLPTE_W);
 	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, sim->costs.sw_pte_write_cycles);
 }
 

@@ -11,6 +11,7 @@
  * invalidation only. The IOTLB is the engine's; this walker neither looks it
  * up nor fills it.
  */
+#include "models/common/pte_rmw.h"
 #include "models/vtd/vtd_model.h"
 #include "models/vtd/vtd_pte.h"
 
@@ -34,29 +35,7 @@ static unsigned pte_perm(uint64_t pte)
  * "atomically sets"). Counted and timed as one A/D update. */
 static void set_ad(struct walk_state *w, uint64_t pa, uint64_t *pte, uint64_t bits)
 {
-	struct ims_sim *sim = w->sim;
-	uint64_t cur = *pte, old;
-
-	for (;;) {
-		if ((cur & bits) == bits) {
-			*pte = cur;
-			return;
-		}
-		old = ims_mem_cmpxchg64(&sim->mem, pa, cur, cur | bits);
-		if (old == cur)
-			break;
-		/* lost a race with software (a D clear): redo with what is there */
-		IMS_STAT_INC(&sim->stats, ad_cmpxchg_retry);
-		cur = old;
-	}
-	if ((bits & VTD_SLPTE_A) && !(cur & VTD_SLPTE_A))
-		IMS_STAT_INC(&sim->stats, a_set);
-	if ((bits & VTD_SLPTE_D) && !(cur & VTD_SLPTE_D))
-		IMS_STAT_INC(&sim->stats, d_set);
-	IMS_STAT_INC(&sim->stats, ad_updates);
-	IMS_STAT_ADD(&sim->stats, cyc_ad_update, sim->costs.ad_update_ns);
-	w->cycles += sim->costs.ad_update_ns;
-	*pte = cur | bits;
+	*pte = ims_walk_set_ad_bits(w->sim, pa, *pte, bits, VTD_SLPTE_A, VTD_SLPTE_D, &w->cycles);
 }
 
 /* Deepest paging-structure cache hit for the IOVA. Hardware looks its
