@@ -170,8 +170,12 @@ static int run_round(struct replay *rp, int d, const struct ims_strategies *st,
 
 	sim->now = plan->next;
 	rc = ims_host_dirty_round(sim, sim->domains[d], plan->page_lg2, st->sync->round_flush, err);
-	/* rounds keep their cadence; one that overran starts as soon as the host is free */
+	/* Rounds keep their cadence while they fit in it; when one overruns,
+	 * the next starts as soon as the host is free (a VMM loop that cannot
+	 * keep up runs rounds back to back), never once per missed period. */
 	plan->next = plan->next + plan->period < plan->next ? UINT64_MAX : plan->next + plan->period;
+	if (plan->next < sim->cpu_now)
+		plan->next = sim->cpu_now;
 	return rc;
 }
 

@@ -116,3 +116,19 @@ Test(strategies, dirty_unmap_spans_many_mappings)
 		}
 	}
 }
+
+/* A period shorter than a round cannot stack up rounds: when one overruns,
+ * the next starts as soon as the host is free. */
+Test(strategies, overrunning_rounds_run_back_to_back)
+{
+	static const char trace[] =
+		"iommusim-trace 1\ndevice nic\ndomain vm\nattach nic vm\n"
+		"@0 map vm 0 64K\n@1 dirty-tracking vm on\n"
+		"@10 precopy vm period=1\n@100000 stop-copy vm\n";
+	struct ims_stats s = run_text(ims_models[0], "sync-flush", trace);
+
+	cr_assert_geq(S(s, dirty_sync_rounds), 10);
+	cr_assert_lt(S(s, dirty_sync_rounds), 1000, "one per round's duration, not per cycle");
+	cr_assert_geq(S(s, cyc_host_total), 100000 - 10 - 2000,
+		      "the host was kept busy with rounds for the whole phase");
+}
