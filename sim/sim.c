@@ -112,13 +112,11 @@ void ims_dirty_leaf(struct ims_sim *sim, struct ims_dirty_bitmap *bm, uint64_t i
 		return;
 	first_page = start >> IMS_PAGE_LG2;
 	npages = (last - start + 1) >> IMS_PAGE_LG2;
-	if (ims_truth_any(&bm->score->truth, first_page, npages)) {
-		if (!dirty) {
-			/* written, but D is not set: this write can never be reported */
-			IMS_STAT_ADD(&sim->stats, dirty_pages_missed, npages);
-			ims_truth_clear(&bm->score->truth, first_page, npages);
-		}
-	} else if (dirty) {
-		IMS_STAT_ADD(&sim->stats, dirty_pages_spurious, npages);
-	}
+	if (!dirty)
+		/* written, but D is not set: these writes can never be reported */
+		IMS_STAT_ADD(&sim->stats, dirty_pages_missed,
+			     ims_truth_take(&bm->score->truth, first_page, npages));
+	else
+		IMS_STAT_ADD(&sim->stats, dirty_pages_spurious,
+			     npages - ims_truth_count(&bm->score->truth, first_page, npages));
 }

@@ -54,13 +54,18 @@ static uint64_t word_mask(unsigned lo, unsigned n)
 	return (n == 64 ? ~UINT64_C(0) : ((UINT64_C(1) << n) - 1)) << lo;
 }
 
-/* Apply op to [first, first+n), one word at a time. op: 0 set, 1 clear, 2 test. */
-static bool walk_bits(struct ims_truth *t, uint64_t first, uint64_t n, int op)
+enum bits_op { OP_SET, OP_CLEAR, OP_ANY, OP_COUNT };
+
+/* Apply op to [first, first+n), one word at a time. OP_ANY returns 1 at the
+ * first set bit, OP_COUNT the number set; the others return 0. */
+static uint64_t walk_bits(struct ims_truth *t, uint64_t first, uint64_t n, enum bits_op op)
 {
+	uint64_t count = 0;
+
 	while (n) {
 		uint64_t in_chunk = first & (CHUNK_PAGES - 1);
 		uint64_t run = CHUNK_PAGES - in_chunk;
-		uint64_t *chunk = op == 0 ? chunk_get(t, first) : chunk_of(t, first);
+		uint64_t *chunk = op == OP_SET ? chunk_get(t, first) : chunk_of(t, first);
 
 		if (run > n)
 			run = n;
@@ -73,15 +78,22 @@ static bool walk_bits(struct ims_truth *t, uint64_t first, uint64_t n, int op)
 				uint64_t m = word_mask(lo, cnt);
 				uint64_t *w = &chunk[bit >> 6];
 
-				if (op == 2) {
+				switch (op) {
+				case OP_ANY:
 					if (*w & m)
-						return true;
-				} else if (op == 0) {
+						return 1;
+					break;
+				case OP_COUNT:
+					count += (uint64_t)__builtin_popcountll(*w & m);
+					break;
+				case OP_SET:
 					t->pages_set += (uint64_t)__builtin_popcountll(m & ~*w);
 					*w |= m;
-				} else {
+					break;
+				case OP_CLEAR:
 					t->pages_set -= (uint64_t)__builtin_popcountll(m & *w);
 					*w &= ~m;
+					break;
 				}
 				bit += cnt;
 				left -= cnt;
@@ -90,30 +102,35 @@ static bool walk_bits(struct ims_truth *t, uint64_t first, uint64_t n, int op)
 		first += run;
 		n -= run;
 	}
-	return false;
+	return count;
 }
 
 void ims_truth_set(struct ims_truth *t, uint64_t first, uint64_t n)
 {
-	walk_bits(t, first, n, 0);
+	walk_bits(t, first, n, OP_SET);
 }
 
 void ims_truth_clear(struct ims_truth *t, uint64_t first, uint64_t n)
 {
-	walk_bits(t, first, n, 1);
+	walk_bits(t, first, n, OP_CLEAR);
+}
+
+uint64_t ims_truth_count(const struct ims_truth *t, uint64_t first, uint64_t n)
+{
+	return walk_bits((struct ims_truth *)t, first, n, OP_COUNT);
 }
 
 uint64_t ims_truth_take(struct ims_truth *t, uint64_t first, uint64_t n)
 {
 	uint64_t before = t->pages_set;
 
-	walk_bits(t, first, n, 1);
+	walk_bits(t, first, n, OP_CLEAR);
 	return before - t->pages_set;
 }
 
 bool ims_truth_any(const struct ims_truth *t, uint64_t first, uint64_t n)
 {
-	return walk_bits((struct ims_truth *)t, first, n, 2);
+	return walk_bits((struct ims_truth *)t, first, n, OP_ANY) != 0;
 }
 
 /* ---- range set ---------------------------------------------------------- */

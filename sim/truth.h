@@ -30,6 +30,8 @@ void ims_truth_fini(struct ims_truth *t);
 /* Mark pages [first, first+n) (page numbers = iova >> 12). */
 void ims_truth_set(struct ims_truth *t, uint64_t first, uint64_t n);
 void ims_truth_clear(struct ims_truth *t, uint64_t first, uint64_t n);
+/* How many of pages [first, first+n) are set. */
+uint64_t ims_truth_count(const struct ims_truth *t, uint64_t first, uint64_t n);
 /* Clear pages [first, first+n) and return how many were set. */
 uint64_t ims_truth_take(struct ims_truth *t, uint64_t first, uint64_t n);
 /* True if any page in [first, first+n) is set. */

@@ -63,7 +63,10 @@ bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 			break;
 		}
 		if (!set[w].page_lg2) {
-			if (victim->page_lg2)
+			/* an empty slot, preferably one no invalidation left a
+			 * ghost in: reusing a ghost's slot forgets that drop */
+			if (victim->page_lg2 || (t->ghost[victim - t->e].page_lg2 &&
+						 !t->ghost[&set[w] - t->e].page_lg2))
 				victim = &set[w];
 		} else if (victim->page_lg2 && set[w].stamp < victim->stamp) {
 			victim = &set[w];

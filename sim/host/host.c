@@ -544,7 +544,10 @@ static inline bool translate(struct ims_sim *sim, struct ims_device *dev,
 	sim->model->walk(sim, dev, dom, iova, write ? IMS_ACCESS_WRITE : IMS_ACCESS_READ, w);
 	lat += w->cycles;
 	IMS_STAT_ADD(&sim->stats, cyc_walk, w->cycles);
-	if (!e && ims_iotlb_ghost_take(&sim->iotlb, dom->tlb_tag, iova)) {
+	/* a refill the flush caused; a walk that faults (the page is gone)
+	 * refills nothing, but the ghost is spent either way */
+	if (!e && ims_iotlb_ghost_take(&sim->iotlb, dom->tlb_tag, iova) &&
+	    w->fault == IMS_FAULT_NONE) {
 		IMS_STAT_INC(&sim->stats, iotlb_refill_after_inv);
 		IMS_STAT_ADD(&sim->stats, cyc_refill_after_inv, w->cycles);
 	}
