@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *fault_kind_name(unsigned kind)
@@ -14,6 +15,25 @@ static const char *fault_kind_name(unsigned kind)
 	case IMS_FAULT_NO_DOMAIN: return "no-domain";
 	default: return "none";
 	}
+}
+
+json_t *ims_results_path_json(const char *path)
+{
+	json_t *j = json_string(path);
+	char *safe;
+
+	if (j)
+		return j;
+	/* not UTF-8: JSON cannot carry the bytes, so show them as '?' */
+	safe = strdup(path);
+	if (!safe)
+		return NULL;
+	for (char *c = safe; *c; c++)
+		if ((unsigned char)*c >= 0x80)
+			*c = '?';
+	j = json_string(safe);
+	free(safe);
+	return j;
 }
 
 double ims_results_iotlb_hit_rate(const struct ims_stats *s)
@@ -94,9 +114,9 @@ json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
 		"walk_mem_refs_avg", per(IMS_STAT_GET(s, walk_mem_refs), IMS_STAT_GET(s, walks)),
 		"sync_cycles_avg", per(IMS_STAT_GET(s, cyc_inv_cpu) + IMS_STAT_GET(s, cyc_inv_wait),
 				       IMS_STAT_GET(s, iotlb_syncs)));
-	return json_pack("{s:{s:s, s:i}, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:{s:s, s:i}, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
 		"iommusim", "version", IMS_VERSION, "results_format", IMS_RESULTS_FORMAT,
-		"trace", trace_path,
+		"trace", ims_results_path_json(trace_path),
 		"model", sim->model->name,
 		"strategy", strategy,
 		"params", params_json(&sim->params),
@@ -112,7 +132,14 @@ int ims_results_write(json_t *j, const char *path, struct ims_error *err)
 	char *tmp = malloc(n + 16);
 	FILE *f;
 	int fd, ok;
+	mode_t mask;
 
+	if (!j) {
+		free(tmp);
+		ims_error_set(err, IMS_ENOMEM, "cannot encode the results as JSON");
+		ims_error_locate(err, path, 0);
+		return -IMS_ENOMEM;
+	}
 	if (!tmp)
 		return ims_error_set(err, IMS_ENOMEM, "out of memory");
 	snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
@@ -125,6 +152,11 @@ int ims_results_write(json_t *j, const char *path, struct ims_error *err)
 		ims_error_locate(err, path, 0);
 		return -IMS_EIO;
 	}
+	/* mkstemp makes the file 0600; a results file should be as readable
+	 * as any other file the user creates (best effort: not fatal) */
+	mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
 	f = fdopen(fd, "w");
 	ok = f && json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
 	     fputc('\n', f) != EOF;

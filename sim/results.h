@@ -11,6 +11,9 @@
 
 #define IMS_RESULTS_FORMAT 1
 
+/* A file path as a JSON string (bytes that are not UTF-8 shown as '?'). */
+json_t *ims_results_path_json(const char *path);
+
 /* Everything about one finished run. Caller json_decref()s. */
 json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
 			 const char *strategy);

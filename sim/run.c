@@ -162,7 +162,7 @@ static int due_round(const struct replay *rp, uint64_t before)
 }
 
 static int run_round(struct replay *rp, int d, const struct ims_strategies *st,
-		     struct ims_error *err)
+		     uint64_t next_event, struct ims_error *err)
 {
 	struct ims_sim *sim = rp->sim;
 	struct round_plan *plan = &rp->rounds[d];
@@ -170,6 +170,15 @@ static int run_round(struct replay *rp, int d, const struct ims_strategies *st,
 
 	sim->now = plan->next;
 	rc = ims_host_dirty_round(sim, sim->domains[d], plan->page_lg2, st->sync->round_flush, err);
+	if (!rc && sim->cpu_now <= plan->next && next_event > plan->next) {
+		/* The round took no time (nothing mapped, nothing to sync), so
+		 * every round until the next trace event would too, and would
+		 * find the same nothing: count them, don't run them. */
+		uint64_t slots = (next_event - plan->next - 1) / plan->period;
+
+		IMS_STAT_ADD(&sim->stats, dirty_sync_rounds, slots);
+		plan->next += slots * plan->period;
+	}
 	/* Rounds keep their cadence while they fit in it; when one overruns,
 	 * the next starts as soon as the host is free (a VMM loop that cannot
 	 * keep up runs rounds back to back), never once per missed period. */
@@ -195,7 +204,7 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 		if (d >= 0) {
 			/* a pre-copy round before the next trace event: the
 			 * event stays ahead, so its DMAs can race the round */
-			if ((rc = run_round(&rp, d, strategies, err))) {
+			if ((rc = run_round(&rp, d, strategies, ev.time, err))) {
 				ims_error_locate(err, ims_trace_path(r), rp.rounds[d].line);
 				break;
 			}

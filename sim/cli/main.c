@@ -284,7 +284,11 @@ static int cmd_compare(const struct options *o)
 				"(give --models and/or --strategies lists)\n");
 		return EXIT_USAGE;
 	}
-	all = json_pack("{s:s, s:[]}", "trace", o->trace, "runs");
+	all = json_pack("{s:o, s:[]}", "trace", ims_results_path_json(o->trace), "runs");
+	if (!all) {
+		fprintf(stderr, "iommusim: out of memory\n");
+		return EXIT_FAILURE;
+	}
 	for (int m = 0; m < nm; m++) {
 		for (int k = 0; k < ns; k++) {
 			struct ims_sim sim;

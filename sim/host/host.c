@@ -118,6 +118,14 @@ int ims_host_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_doma
 	return rc;
 }
 
+static int check_page_size(const char *op, unsigned page_lg2, struct ims_error *err)
+{
+	if (page_lg2 < IMS_PAGE_LG2 || page_lg2 > GIB_LG2)
+		return ims_error_set(err, IMS_EINVAL,
+				     "%s: page size 2^%u is not between 4 KiB and 1 GiB", op, page_lg2);
+	return 0;
+}
+
 static int check_range(const struct ims_domain *dom, const char *op, uint64_t iova,
 		       uint64_t len, unsigned align_lg2, struct ims_error *err)
 {
@@ -288,7 +296,8 @@ int ims_host_unmap_all_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64
 	if (!dom->dirty_tracking)
 		return ims_error_set(err, IMS_EINVAL,
 				     "dirty-unmap: dirty tracking is off in domain '%s'", dom->name);
-	if ((rc = check_range(dom, "dirty-unmap", iova, len, page_lg2, err)) ||
+	if ((rc = check_page_size("dirty-unmap", page_lg2, err)) ||
+	    (rc = check_range(dom, "dirty-unmap", iova, len, page_lg2, err)) ||
 	    (rc = unmap_range(sim, dom, iova, len, err)))
 		return rc;
 	/* every page is reported, so nothing written can be missed; what was
@@ -312,9 +321,13 @@ int ims_host_wrprotect_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64
 		return ims_error_set(err, IMS_ENOTSUP,
 				     "wrprotect+unmap: model %s cannot write-protect",
 				     sim->model->name);
-	if ((rc = check_range(dom, "dirty-unmap", iova, len, page_lg2, err)) ||
+	if ((rc = check_page_size("dirty-unmap", page_lg2, err)) ||
+	    (rc = check_range(dom, "dirty-unmap", iova, len, page_lg2, err)) ||
 	    (rc = check_mapped(dom, "dirty-unmap", iova, len, err)))
 		return rc;
+	if (!dom->dirty_tracking)
+		return ims_error_set(err, IMS_EINVAL,
+				     "dirty-unmap: dirty tracking is off in domain '%s'", dom->name);
 	host_begin(sim);
 	ims_gather_init(&g);
 	dom->wp_start = iova;
@@ -361,6 +374,10 @@ int ims_host_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, boo
 	}
 	rc = sim->model->set_dirty_tracking(sim, dom, on, err);
 	if (!rc) {
+		/* switching off forgets the dirty state: writes not reported by
+		 * now never will be */
+		if (!on)
+			IMS_STAT_ADD(&sim->stats, dirty_pages_missed, dom->truth.pages_set);
 		dom->dirty_tracking = on;
 		ims_truth_fini(&dom->truth);
 		ims_truth_init(&dom->truth);
@@ -418,6 +435,8 @@ int ims_host_dirty_round(struct ims_sim *sim, struct ims_domain *dom, unsigned p
 		return ims_error_set(err, IMS_EINVAL,
 				     "dirty-sync round: dirty tracking is off in domain '%s'",
 				     dom->name);
+	if ((rc = check_page_size("dirty-sync round", page_lg2, err)))
+		return rc;
 	bms = calloc(n ? n : 1, sizeof(*bms));
 	if (!bms)
 		return ims_error_set(err, IMS_ENOMEM, "out of memory");
@@ -458,11 +477,8 @@ int ims_host_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t io
 	struct ims_gather g;
 	int rc;
 
-	if (page_lg2 < IMS_PAGE_LG2 || page_lg2 > GIB_LG2)
-		return ims_error_set(err, IMS_EINVAL,
-				     "get-dirty: page size 2^%u is not between 4 KiB and 1 GiB",
-				     page_lg2);
-	if ((rc = check_range(dom, "get-dirty", iova, len, page_lg2, err)) ||
+	if ((rc = check_page_size("get-dirty", page_lg2, err)) ||
+	    (rc = check_range(dom, "get-dirty", iova, len, page_lg2, err)) ||
 	    (rc = check_mapped(dom, "get-dirty", iova, len, err)))
 		return rc;
 	if (!dom->dirty_tracking)

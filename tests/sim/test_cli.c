@@ -252,3 +252,21 @@ Test(cli, summary_shows_every_nonzero_counter)
 	json_decref(root);
 	free(json);
 }
+
+Test(cli, results_file_is_readable_and_names_any_path)
+{
+	char out[8192], name[64];
+	struct stat st;
+
+	snprintf(name, sizeof(name), "b%c.trace", (char)0xe9);   /* not UTF-8 */
+	write_file(name, good);
+	cr_assert_eq(run(out, sizeof(out), "run b?.trace -q --json r.json"), 0, "%s", out);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/r.json", dir);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 0044, 0044, "readable like any file the user creates");
+	size_t len;
+	char *json = slurp("r.json", &len);
+	cr_assert(strstr(json, "\"trace\": \"b?.trace\""), "%s", json);
+	free(json);
+}

@@ -132,3 +132,34 @@ Test(strategies, overrunning_rounds_run_back_to_back)
 	cr_assert_geq(S(s, cyc_host_total), 100000 - 10 - 2000,
 		      "the host was kept busy with rounds for the whole phase");
 }
+
+/* Rounds over nothing take no time; a billion of them must not take real
+ * time either, and are still counted. */
+Test(strategies, empty_rounds_are_counted_not_run)
+{
+	static const char trace[] =
+		"iommusim-trace 1\ndevice nic\ndomain vm\nattach nic vm\n"
+		"@1000 dirty-tracking vm on\n@1010 precopy vm period=1\n"
+		"@1000000000 stop-copy vm\n";
+	struct ims_stats s = run_text(ims_models[0], "sync-noflush", trace);
+
+	/* one per cycle from when the host is free after the tracking switch
+	 * (a few thousand cycles) to the stop-copy */
+	cr_assert_leq(S(s, dirty_sync_rounds), 1000000000 - 1010 + 1);
+	cr_assert_geq(S(s, dirty_sync_rounds), 1000000000 - 20000);
+}
+
+/* Switching tracking off forgets dirty state: unreported writes are lost. */
+Test(strategies, tracking_off_loses_unreported_writes)
+{
+	static const char trace[] =
+		"iommusim-trace 1\ndevice nic\ndomain vm\nattach nic vm\n"
+		"@0 map vm 0 64K\n@10000 dirty-tracking vm on\n"
+		"@20000 dma nic write 0x1000 8\n@30000 dirty-tracking vm off\n";
+
+	for (unsigned m = 0; m < ims_model_count; m++) {
+		struct ims_stats s = run_text(ims_models[m], "clear+unmap", trace);
+
+		cr_assert_eq(S(s, dirty_pages_missed), 1, "%s", ims_models[m]->name);
+	}
+}
