@@ -64,12 +64,17 @@ static int parse_size_value(const char *s, uint64_t *out)
 	v = strtoull(s, &end, 0);
 	if (end == s || errno)
 		return -1;
+	unsigned shift = 0;
+
 	switch (*end) {
-	case 'K': case 'k': v <<= 10; end++; break;
-	case 'M': case 'm': v <<= 20; end++; break;
-	case 'G': case 'g': v <<= 30; end++; break;
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
 	default: break;
 	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return -1;   /* the suffix would overflow */
+	v <<= shift;
 	if (*end || s[0] == '-')
 		return -1;
 	*out = v;
@@ -97,9 +102,10 @@ int ims_params_set(struct ims_params *p, const char *assignment, struct ims_erro
 
 			errno = 0;
 			v = strtod(eq + 1, &end);
-			if (*end || errno || !isfinite(v) || v < 0)
+			/* 1e12 ns is 1000 s: no single cost is anywhere near it */
+			if (*end || errno || !isfinite(v) || v < 0 || v > 1e12)
 				return ims_error_set(err, IMS_EINVAL,
-					"parameter %s: '%s' is not a non-negative number (%s)",
+					"parameter %s: '%s' is not a number from 0 to 1e12 (%s)",
 					d->name, eq + 1, d->unit);
 			*(double *)(void *)base = v;
 		} else {

@@ -141,7 +141,8 @@ static int parse_strategies(const char *spec, struct ims_strategies *out)
 	ims_strategies_default(out);
 	if (!ims_strategies_parse(out, spec, bad, sizeof(bad)))
 		return 0;
-	fprintf(stderr, "iommusim: unknown strategy '%s'; strategies:", bad);
+	fprintf(stderr, "iommusim: unknown strategy '%s', or a second one on its axis; strategies:",
+		bad);
 	for (unsigned i = 0; i < ims_dirty_strategy_count; i++)
 		fprintf(stderr, " %s", ims_dirty_strategies[i].name);
 	fprintf(stderr, "\n");

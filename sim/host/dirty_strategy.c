@@ -65,6 +65,7 @@ void ims_strategies_default(struct ims_strategies *out)
 int ims_strategies_parse(struct ims_strategies *s, const char *spec, char *bad, size_t badlen)
 {
 	const char *p = spec;
+	bool axis_given[2] = { false, false };
 
 	while (*p) {
 		size_t n = strcspn(p, "/");
@@ -73,10 +74,12 @@ int ims_strategies_parse(struct ims_strategies *s, const char *spec, char *bad, 
 
 		snprintf(name, sizeof(name), "%.*s", (int)n, p);
 		st = n < sizeof(name) ? ims_dirty_strategy_find(name) : NULL;
-		if (!st) {
+		if (!st || axis_given[st->axis]) {
+			/* unknown, or a second choice for the same axis */
 			snprintf(bad, badlen, "%.*s", (int)n, p);
 			return -1;
 		}
+		axis_given[st->axis] = true;
 		if (st->axis == IMS_AXIS_UNMAP)
 			s->unmap = st;
 		else

@@ -46,8 +46,9 @@ struct ims_strategies {
 /* clear+unmap and sync-flush: what Linux does. */
 void ims_strategies_default(struct ims_strategies *out);
 
-/* Apply "name" or "name/name..." (each name replaces its axis' default).
- * Returns 0, or -1 with the unknown name copied to bad (size badlen). */
+/* Apply "name" or "name/name" (each name replaces its axis' default; at
+ * most one per axis). Returns 0, or -1 with the offending name (unknown, or
+ * a second one for an axis) copied to bad (size badlen). */
 int ims_strategies_parse(struct ims_strategies *s, const char *spec, char *bad, size_t badlen);
 
 /* "unmap/sync", e.g. "clear+unmap/sync-flush". */

@@ -270,3 +270,14 @@ Test(cli, results_file_is_readable_and_names_any_path)
 	cr_assert(strstr(json, "\"trace\": \"b?.trace\""), "%s", json);
 	free(json);
 }
+
+Test(cli, one_strategy_per_axis)
+{
+	char out[8192];
+
+	write_file("t.trace", good);
+	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --strategy noclear+unmap/sync-noflush"), 0,
+		     "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --strategy clear+unmap/noclear+unmap"), 2);
+	cr_assert(strstr(out, "'noclear+unmap'"), "%s", out);
+}

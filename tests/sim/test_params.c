@@ -60,3 +60,15 @@ Test(params, ns_costs_become_cycles_at_the_reference_clock)
 	cr_assert_eq(c.mem_dram_ns, 200);
 	cr_assert_eq(c.inv_doorbell_cycles, 123);
 }
+
+Test(params, suffixes_cannot_overflow_and_costs_stay_sane)
+{
+	struct ims_params p;
+	struct ims_error err = { 0 };
+
+	ims_params_default(&p);
+	cr_assert_lt(ims_params_set(&p, "mem_llc_lines=18014398509481985K", &err), 0,
+		     "a K suffix that wraps is refused, not taken as 1024");
+	cr_assert_lt(ims_params_set(&p, "mem_dram_ns=1e300", &err), 0);
+	cr_assert_eq(ims_params_set(&p, "mem_dram_ns=1e6", &err), 0);
+}
