@@ -249,7 +249,12 @@ static void s2_switch(struct ims_sim *sim, struct ims_domain *dom, bool on)
  * since the CD was written; iommufd has already cleared every dirty bit and
  * synced. Stage 2 (no Linux counterpart): the STE switch above; turning it
  * off first makes writable-clean leaves writable-dirty again, or writes
- * would fault once S2HD is 0. */
+ * would fault once S2HD is 0.
+ * With smmuv3_dbm_at_map=0 leaves carry DBM only while tracking is on: the
+ * switch first walks the whole table (smmu_dbm_switch_all), then
+ * invalidates the domain: TLBI_NH_ASID + CMD_SYNC at stage 1, and at stage
+ * 2 the STE switch, whose TLBI_S12_VMALL covers it (one sync either way).
+ * Switching off that way leaves nothing writable-clean to redirty. */
 static int smmu_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, bool on,
 				   struct ims_error *err)
 {
@@ -260,8 +265,17 @@ static int smmu_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, 
 				     "dirty tracking: the SMMU does not update dirty state "
 				     "(smmuv3_httu=%u, SMMU_IDR0.HTTU)",
 				     (unsigned)sim->params.smmuv3_httu);
+	if (!sim->params.smmuv3_dbm_at_map && dom->dirty_tracking != on) {
+		smmu_dbm_switch_all(sim, dom, on);
+		if (sd->st->num == 1) {
+			struct smmu_cmd c = smmu_cmd_tlbi_nh_asid(sd->vmid, sd->asid);
+
+			smmu_cmdq_submit_sync(sim, &smmu_iommu(sim)->cmdq, &c, 1);
+			IMS_STAT_INC(&sim->stats, iotlb_syncs);
+		}
+	}
 	if (sd->st->num == 2 && sd->s2_httu != on) {
-		if (!on)
+		if (!on && sim->params.smmuv3_dbm_at_map)
 			smmu_redirty_all(sim, dom);
 		s2_switch(sim, dom, on);
 	}

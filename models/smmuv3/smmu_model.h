@@ -82,6 +82,11 @@ void smmu_free_tables(struct ims_sim *sim, uint64_t table_pa, unsigned level);
 /* Stage 2 tracking off: make every writable-clean leaf writable-dirty again,
  * so writes do not fault once S2HD is 0. Returns the leaves changed. */
 uint64_t smmu_redirty_all(struct ims_sim *sim, struct ims_domain *dom);
+/* smmuv3_dbm_at_map=0, tracking switch: on, every writable leaf gets DBM
+ * and becomes writable-clean; off, every leaf with DBM becomes writable
+ * without it. Charged to cyc_sw_other; no invalidation (the caller's).
+ * Returns the leaves changed. */
+uint64_t smmu_dbm_switch_all(struct ims_sim *sim, struct ims_domain *dom, bool on);
 
 
 /* Host: invalidate [start, last] of the domain, one sync (smmu_model.c). */

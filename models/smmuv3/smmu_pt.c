@@ -215,8 +215,12 @@ static int claim_slots(struct ims_sim *sim, uint64_t table, uint64_t iova, unsig
 
 /* Writable leaves carry DBM (created writable-dirty, smmu_desc.h) whenever
  * the SMMU updates dirty state (SMMU_IDR0.HTTU=0b10), as Linux sets
- * IO_PGTABLE_QUIRK_ARM_HD for a dirty-tracking capable domain. A 64 KiB or
- * 32 MiB page is a run of 16 descriptors with Contiguous set. */
+ * IO_PGTABLE_QUIRK_ARM_HD for a dirty-tracking capable domain. With
+ * smmuv3_dbm_at_map=0 they get DBM only while tracking is on, and are then
+ * born writable-clean (the driver knows tracking is on, and a new leaf has
+ * no TLB entry to go stale); otherwise plain writable, which HTTU never
+ * updates. A 64 KiB or 32 MiB page is a run of 16 descriptors with
+ * Contiguous set. */
 int smmu_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t pa,
 		  unsigned page_lg2, unsigned prot, struct ims_error *err)
 {
@@ -224,7 +228,9 @@ int smmu_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, ui
 	unsigned leaf = smmu_level_of_lg2(page_lg2);
 	bool contig = page_lg2 != smmu_level_shift(leaf);
 	unsigned n = contig ? SMMU_CONTIG_ENTRIES : 1;
-	bool dbm = sim->params.smmuv3_httu >= 2, flush = false;
+	bool dbm = sim->params.smmuv3_httu >= 2 &&
+		   (sim->params.smmuv3_dbm_at_map || dom->dirty_tracking), flush = false;
+	bool born_clean = dbm && !sim->params.smmuv3_dbm_at_map;
 	uint64_t table = 0;
 	int rc;
 
@@ -235,8 +241,11 @@ int smmu_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, ui
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t off = (uint64_t)i << smmu_level_shift(leaf);
 
-		ims_host_store(sim, table + (uint64_t)(smmu_desc_index(iova, leaf) + i) * 8,
-			       smmu_mk_leaf(sd->st, pa + off, leaf, prot, dbm, contig));
+		uint64_t d = smmu_mk_leaf(sd->st, pa + off, leaf, prot, dbm, contig);
+
+		if (born_clean && smmu_desc_write_dirty(sd->st, d))
+			d = smmu_desc_make_clean(sd->st, d);
+		ims_host_store(sim, table + (uint64_t)(smmu_desc_index(iova, leaf) + i) * 8, d);
 	}
 	ims_host_charge(sim, IMS_STAT_cyc_sw_map, n * sim->costs.sw_pte_write_cycles);
 	sim->stats.v[leaf == 0 ? IMS_STAT_map_pages_4k :
@@ -599,6 +608,61 @@ uint64_t smmu_redirty_all(struct ims_sim *sim, struct ims_domain *dom)
 	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk,
 			reads * sim->costs.sw_pte_read_cycles + n * sim->costs.sw_pte_write_cycles);
 	IMS_STAT_ADD(&sim->stats, dirty_ptes_scanned, reads);
+	return n;
+}
+
+/* ---- DBM switch (smmuv3_dbm_at_map=0) ------------------------------------------ */
+
+/* On: a writable leaf gets DBM and loses write permission (writable-clean).
+ * Off: a leaf with DBM (writable-clean or -dirty) loses DBM and gets write
+ * permission back (plain writable). Write-protected leaves (no write
+ * permission, no DBM) match neither and are left alone. */
+static bool dbm_wants(const struct smmu_stage *st, uint64_t d, bool on)
+{
+	return on ? !(d & SMMU_DESC_DBM) && (smmu_desc_perm(st, d) & IMS_TLB_W)
+		  : (d & SMMU_DESC_DBM) != 0;
+}
+
+static uint64_t xform_dbm_on(uint64_t d, const void *st)
+{
+	return dbm_wants(st, d, true) ? smmu_desc_make_clean(st, d) | SMMU_DESC_DBM : d;
+}
+
+static uint64_t xform_dbm_off(uint64_t d, const void *st)
+{
+	return dbm_wants(st, d, false) ? smmu_desc_make_dirty(st, d) & ~SMMU_DESC_DBM : d;
+}
+
+/* Every entry of every table is read; each leaf changed is one atomic RMW
+ * (a contiguous run has all 16 entries changed, each on its own). */
+static uint64_t dbm_table(struct ims_sim *sim, const struct smmu_stage *st, uint64_t table_pa,
+			  unsigned level, bool on, uint64_t *reads)
+{
+	const uint64_t *t = table_frame(sim, table_pa);
+	uint64_t n = 0;
+
+	*reads += SMMU_TABLE_ENTRIES;
+	for (unsigned i = 0; i < SMMU_TABLE_ENTRIES; i++) {
+		enum smmu_desc_type type = smmu_desc_type(t[i], level);
+
+		if (type == SMMU_DESC_TABLE) {
+			n += dbm_table(sim, st, smmu_desc_oa(t[i]), level - 1, on, reads);
+		} else if (type == SMMU_DESC_LEAF && dbm_wants(st, t[i], on)) {
+			ims_host_pte_update(sim, table_pa + 8 * i, t[i],
+					    on ? xform_dbm_on : xform_dbm_off, st);
+			n++;
+		}
+	}
+	return n;
+}
+
+uint64_t smmu_dbm_switch_all(struct ims_sim *sim, struct ims_domain *dom, bool on)
+{
+	struct smmu_domain *sd = smmu_dom(dom);
+	uint64_t reads = 0, n = dbm_table(sim, sd->st, sd->root_pa, SMMU_TOP_LEVEL, on, &reads);
+
+	ims_host_charge(sim, IMS_STAT_cyc_sw_other,
+			reads * sim->costs.sw_pte_read_cycles + n * sim->costs.sw_pte_write_cycles);
 	return n;
 }
 

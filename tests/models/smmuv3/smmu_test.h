@@ -24,6 +24,7 @@ struct smmu_setup {
 	int ril;
 	int httu;
 	int gap;
+	int dbm_at_map;        /* -1: default */
 	uint64_t max_ops;
 };
 
@@ -49,6 +50,8 @@ static inline void smmu_setup_with(const struct smmu_setup *s)
 		p.smmuv3_httu = (uint64_t)s->httu;
 	if (s->gap >= 0)
 		p.smmuv3_linux_dirty_sync_gap = (uint64_t)s->gap;
+	if (s->dbm_at_map >= 0)
+		p.smmuv3_dbm_at_map = (uint64_t)s->dbm_at_map;
 	if (s->max_ops)
 		p.smmuv3_tlbi_max_ops = s->max_ops;
 	cr_assert_eq(ims_sim_init(&sim, ims_model_find("smmuv3"), &p, &err), 0, "%s", err.msg);
@@ -61,7 +64,7 @@ static inline void smmu_setup_with(const struct smmu_setup *s)
 /* Designated initialisers after the defaults override them, on purpose. */
 #pragma GCC diagnostic ignored "-Woverride-init"
 #define SMMU_SETUP(...) smmu_setup_with(&(struct smmu_setup){ .contig = -1, .ril = -1, \
-			.httu = -1, .gap = -1, __VA_ARGS__ })
+			.httu = -1, .gap = -1, .dbm_at_map = -1, __VA_ARGS__ })
 
 static inline void setup_s1(void)
 {
