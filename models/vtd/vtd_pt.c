@@ -201,6 +201,13 @@ int vtd_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uin
 
 /* ---- unmap --------------------------------------------------------------- */
 
+struct range_op;
+
+/* What leaf_walk does at each present leaf (entry pte at pte_pa, mapping
+ * [first, first + 2^shift)). */
+typedef void (*leaf_fn)(const struct range_op *op, uint64_t pte_pa, uint64_t pte,
+			uint64_t first, unsigned shift);
+
 struct range_op {
 	struct ims_sim *sim;
 	const char *what;              /* the operation, for messages */
@@ -209,6 +216,8 @@ struct range_op {
 	unsigned flags;                /* read_dirty flags */
 	struct ims_dirty_bitmap *bm;
 	bool wrprotect;                /* checking for write_protect */
+	leaf_fn leaf;                  /* leaf_walk's action */
+	bool dirty_scan;               /* leaf_walk counts dirty_ptes_scanned */
 };
 
 /* Before anything changes (unmap, write_protect): every page of the range
@@ -322,8 +331,11 @@ static void clear_dirty(struct ims_sim *sim, uint64_t pte_pa, uint64_t pte)
 	IMS_STAT_INC(&sim->stats, dirty_ptes_cleared);
 }
 
-static void dirty_scan(const struct range_op *op, uint64_t table_pa, unsigned level,
-		       uint64_t base)
+/* The software walk of read_dirty and write_protect: every entry of the
+ * range read once, table by table (charged per table), op->leaf at each
+ * present leaf. */
+static void leaf_walk(const struct range_op *op, uint64_t table_pa, unsigned level,
+		      uint64_t base)
 {
 	struct ims_sim *sim = op->sim;
 	const uint64_t *t = table_frame(sim, table_pa);
@@ -338,20 +350,26 @@ static void dirty_scan(const struct range_op *op, uint64_t table_pa, unsigned le
 
 		if (!vtd_pte_present(pte))
 			continue;
-		if (!vtd_pte_is_leaf(pte, level)) {
-			dirty_scan(op, vtd_pte_addr(pte), level - 1, first);
-			continue;
-		}
-		ims_dirty_leaf(sim, op->bm, first, UINT64_C(1) << shift, pte & VTD_SLPTE_D);
-		/* IMS_DIRTY_NO_CLEAR is a plain read (Linux: test_bit) */
-		if (!(pte & VTD_SLPTE_D) || (op->flags & IMS_DIRTY_NO_CLEAR))
-			continue;
-		clear_dirty(sim, table_pa + 8 * i, pte);
-		/* the IOTLB may hold this leaf as dirty: it must be flushed */
-		ims_gather_add(op->gather, first, UINT64_C(1) << shift, shift);
+		if (vtd_pte_is_leaf(pte, level))
+			op->leaf(op, table_pa + 8 * i, pte, first, shift);
+		else
+			leaf_walk(op, vtd_pte_addr(pte), level - 1, first);
 	}
 	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, reads * sim->costs.sw_pte_read_cycles);
-	IMS_STAT_ADD(&sim->stats, dirty_ptes_scanned, reads);
+	if (op->dirty_scan)
+		IMS_STAT_ADD(&sim->stats, dirty_ptes_scanned, reads);
+}
+
+static void dirty_leaf(const struct range_op *op, uint64_t pte_pa, uint64_t pte,
+		       uint64_t first, unsigned shift)
+{
+	ims_dirty_leaf(op->sim, op->bm, first, UINT64_C(1) << shift, pte & VTD_SLPTE_D);
+	/* IMS_DIRTY_NO_CLEAR is a plain read (Linux: test_bit) */
+	if (!(pte & VTD_SLPTE_D) || (op->flags & IMS_DIRTY_NO_CLEAR))
+		return;
+	clear_dirty(op->sim, pte_pa, pte);
+	/* the IOTLB may hold this leaf as dirty: it must be flushed */
+	ims_gather_add(op->gather, first, UINT64_C(1) << shift, shift);
 }
 
 int vtd_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
@@ -360,7 +378,8 @@ int vtd_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, u
 {
 	struct vtd_domain *vd = vtd_dom(dom);
 	struct range_op op = { .sim = sim, .what = "read_dirty", .start = iova,
-			       .last = iova + len - 1, .gather = gather, .flags = flags, .bm = bm };
+			       .last = iova + len - 1, .gather = gather, .flags = flags, .bm = bm,
+			       .leaf = dirty_leaf, .dirty_scan = true };
 
 	/* intel_iommu_read_and_clear_dirty: a bitmap needs tracking on; the
 	 * NULL-bitmap "clear only" call is how tracking gets enabled clean */
@@ -371,7 +390,7 @@ int vtd_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, u
 		return ims_error_set(err, IMS_EINVAL,
 				     "read_dirty: [0x%" PRIx64 ", +0x%" PRIx64 ") is empty or"
 				     " beyond the address width", iova, len);
-	dirty_scan(&op, vd->root_pa, vd->levels - 1, 0);
+	leaf_walk(&op, vd->root_pa, vd->levels - 1, 0);
 	return 0;
 }
 
@@ -386,34 +405,14 @@ static void clear_write(struct ims_sim *sim, uint64_t pte_pa, uint64_t pte)
 	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, sim->costs.sw_pte_write_cycles);
 }
 
-/* The dirty_scan walk, clearing W in every writable leaf. A leaf that was
- * already read-only is left alone and needs no invalidation. */
-static void wp_scan(const struct range_op *op, uint64_t table_pa, unsigned level,
-		    uint64_t base)
+static void wp_leaf(const struct range_op *op, uint64_t pte_pa, uint64_t pte,
+		    uint64_t first, unsigned shift)
 {
-	struct ims_sim *sim = op->sim;
-	const uint64_t *t = table_frame(sim, table_pa);
-	unsigned shift = vtd_level_shift(level), i0, i1;
-
-	table_span(base, level, op->start, op->last, &i0, &i1);
-	for (unsigned i = i0; i <= i1; i++) {
-		uint64_t pte = t[i];
-		uint64_t first = base + ((uint64_t)i << shift);
-
-		if (!vtd_pte_present(pte))
-			continue;
-		if (!vtd_pte_is_leaf(pte, level)) {
-			wp_scan(op, vtd_pte_addr(pte), level - 1, first);
-			continue;
-		}
-		if (!(pte & VTD_SLPTE_W))
-			continue;
-		clear_write(sim, table_pa + 8 * i, pte);
-		/* the IOTLB may hold the leaf writable: it must be flushed */
-		ims_gather_add(op->gather, first, UINT64_C(1) << shift, shift);
-	}
-	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk,
-			(uint64_t)(i1 - i0 + 1) * sim->costs.sw_pte_read_cycles);
+	if (!(pte & VTD_SLPTE_W))
+		return;
+	clear_write(op->sim, pte_pa, pte);
+	/* the IOTLB may hold the leaf writable: it must be flushed */
+	ims_gather_add(op->gather, first, UINT64_C(1) << shift, shift);
 }
 
 int vtd_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
@@ -421,7 +420,8 @@ int vtd_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova
 {
 	struct vtd_domain *vd = vtd_dom(dom);
 	struct range_op op = { .sim = sim, .what = "write_protect", .start = iova,
-			       .last = iova + len - 1, .gather = gather, .wrprotect = true };
+			       .last = iova + len - 1, .gather = gather, .wrprotect = true,
+			       .leaf = wp_leaf };
 	unsigned top = vd->levels - 1;
 	int rc;
 
@@ -431,7 +431,7 @@ int vtd_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova
 				     " beyond the address width", iova, len);
 	if ((rc = unmap_check(&op, vd->root_pa, top, 0, err)))
 		return rc;
-	wp_scan(&op, vd->root_pa, top, 0);
+	leaf_walk(&op, vd->root_pa, top, 0);
 	return 0;
 }
 
