@@ -295,6 +295,14 @@ int amdv1_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, u
 
 /* ---- unmap --------------------------------------------------------------- */
 
+struct range_op;
+
+/* What leaf_walk does at each present leaf: the n entries from index g0 of
+ * the table t (at table_pa) that map [pfirst, pfirst + 2^lg2). Returns the
+ * entries it read. */
+typedef unsigned (*leaf_fn)(const struct range_op *op, uint64_t table_pa, const uint64_t *t,
+			    unsigned g0, unsigned n, uint64_t pfirst, unsigned lg2);
+
 struct range_op {
 	struct ims_sim *sim;
 	const char *what;              /* the operation, for messages */
@@ -302,6 +310,8 @@ struct range_op {
 	struct ims_gather *gather;
 	unsigned flags;                /* read_dirty flags */
 	struct ims_dirty_bitmap *bm;
+	leaf_fn leaf;                  /* leaf_walk's action */
+	bool dirty_scan;               /* leaf_walk counts dirty_ptes_scanned */
 };
 
 static int unmap_check(const struct range_op *op, uint64_t table_pa, unsigned level,
@@ -475,8 +485,11 @@ static unsigned dirty_leaf(const struct range_op *op, uint64_t table_pa, const u
 	return n;
 }
 
-static void dirty_scan(const struct range_op *op, uint64_t table_pa, unsigned level,
-		       uint64_t base)
+/* The software walk of read_dirty and write_protect: every entry of the
+ * range read once (every replica of a leaf too, even outside the range),
+ * table by table (charged per table), op->leaf at each present leaf. */
+static void leaf_walk(const struct range_op *op, uint64_t table_pa, unsigned level,
+		      uint64_t base)
 {
 	struct ims_sim *sim = op->sim;
 	const uint64_t *t = table_frame(sim, table_pa);
@@ -496,16 +509,16 @@ static void dirty_scan(const struct range_op *op, uint64_t table_pa, unsigned le
 		}
 		if (amdv1_pte_type(pte) == AMDV1_PTE_TABLE) {
 			reads++;
-			dirty_scan(op, amdv1_pte_addr(pte), amdv1_pde_child_level(pte), first);
+			leaf_walk(op, amdv1_pte_addr(pte), amdv1_pde_child_level(pte), first);
 			continue;
 		}
-		/* every replica is read once, even those outside the range */
 		lg2 = leaf_group(pte, level, i, &g0, &n);
-		reads += dirty_leaf(op, table_pa, t, g0, n, base + ((uint64_t)g0 << shift), lg2);
+		reads += op->leaf(op, table_pa, t, g0, n, base + ((uint64_t)g0 << shift), lg2);
 		i = g0 + n - 1;
 	}
 	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, reads * sim->costs.sw_pte_read_cycles);
-	IMS_STAT_ADD(&sim->stats, dirty_ptes_scanned, reads);
+	if (op->dirty_scan)
+		IMS_STAT_ADD(&sim->stats, dirty_ptes_scanned, reads);
 }
 
 int amdv1_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
@@ -514,7 +527,8 @@ int amdv1_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 {
 	struct amdv1_domain *ad = amdv1_dom(dom);
 	struct range_op op = { .sim = sim, .what = "read_dirty", .start = iova,
-			       .last = iova + len - 1, .gather = gather, .flags = flags, .bm = bm };
+			       .last = iova + len - 1, .gather = gather, .flags = flags, .bm = bm,
+			       .leaf = dirty_leaf, .dirty_scan = true };
 	int rc;
 
 	/* amd_iommu_read_and_clear_dirty: a bitmap needs tracking on; the
@@ -524,7 +538,7 @@ int amdv1_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 				     "read_dirty: dirty tracking is off in domain '%s'", dom->name);
 	if ((rc = range_args(ad, "read_dirty", iova, len, err)))
 		return rc;
-	dirty_scan(&op, ad->root_pa, ad->mode - 1, 0);
+	leaf_walk(&op, ad->root_pa, ad->mode - 1, 0);
 	return 0;
 }
 
@@ -559,50 +573,18 @@ static unsigned wp_leaf(const struct range_op *op, uint64_t table_pa, const uint
 	return n;
 }
 
-/* The dirty_scan walk, clearing IW in every writable leaf. */
-static void wp_scan(const struct range_op *op, uint64_t table_pa, unsigned level,
-		    uint64_t base)
-{
-	struct ims_sim *sim = op->sim;
-	const uint64_t *t = table_frame(sim, table_pa);
-	unsigned shift = amdv1_level_shift(level), i0, i1;
-	uint64_t reads = 0;
-
-	if (!table_span(base, level, op->start, op->last, &i0, &i1))
-		return;
-	for (unsigned i = i0; i <= i1; i++) {
-		uint64_t pte = t[i];
-		uint64_t first = base + ((uint64_t)i << shift);
-		unsigned g0, n, lg2;
-
-		if (!amdv1_pte_present(pte) || !amdv1_pte_valid(pte, level)) {
-			reads++;
-			continue;
-		}
-		if (amdv1_pte_type(pte) == AMDV1_PTE_TABLE) {
-			reads++;
-			wp_scan(op, amdv1_pte_addr(pte), amdv1_pde_child_level(pte), first);
-			continue;
-		}
-		lg2 = leaf_group(pte, level, i, &g0, &n);
-		reads += wp_leaf(op, table_pa, t, g0, n, base + ((uint64_t)g0 << shift), lg2);
-		i = g0 + n - 1;
-	}
-	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, reads * sim->costs.sw_pte_read_cycles);
-}
-
 int amdv1_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 			uint64_t len, struct ims_gather *gather, struct ims_error *err)
 {
 	struct amdv1_domain *ad = amdv1_dom(dom);
 	struct range_op op = { .sim = sim, .what = "write_protect", .start = iova,
-			       .last = iova + len - 1, .gather = gather };
+			       .last = iova + len - 1, .gather = gather, .leaf = wp_leaf };
 	int rc;
 
 	if ((rc = range_args(ad, "write_protect", iova, len, err)) ||
 	    (rc = unmap_check(&op, ad->root_pa, ad->mode - 1, 0, err)))
 		return rc;
-	wp_scan(&op, ad->root_pa, ad->mode - 1, 0);
+	leaf_walk(&op, ad->root_pa, ad->mode - 1, 0);
 	return 0;
 }
 
