@@ -257,6 +257,15 @@ int smmu_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, ui
 
 /* ---- unmap ----------------------------------------------------------------- */
 
+struct range_op;
+
+/* What leaf_walk does at the leaf at index *i of the table at table_pa
+ * (level, mapping from base), the walk covering indexes [i0, i1]. It may
+ * advance *i past entries it handled (a contiguous run); returns the
+ * entries it read outside [i0, i1]. */
+typedef uint64_t (*leaf_fn)(const struct range_op *op, uint64_t table_pa, unsigned level,
+			    uint64_t base, unsigned *i, unsigned i0, unsigned i1);
+
 struct range_op {
 	struct ims_sim *sim;
 	const char *what;              /* the operation, for messages */
@@ -266,6 +275,8 @@ struct range_op {
 	struct ims_gather *gather;
 	unsigned flags;                /* read_dirty flags */
 	struct ims_dirty_bitmap *bm;
+	leaf_fn leaf;                  /* leaf_walk's action */
+	bool dirty_scan;               /* leaf_walk counts dirty_ptes_scanned */
 };
 
 /* Before anything changes (unmap, write_protect): every page of the range
@@ -454,8 +465,28 @@ static void dirty_leaf(const struct range_op *op, uint64_t pa, uint64_t d, uint6
 	ims_gather_add(op->gather, first, UINT64_C(1) << shift, shift);
 }
 
-static void dirty_scan(const struct range_op *op, uint64_t table_pa, unsigned level,
-		       uint64_t base)
+/* read_dirty's leaf action: a contiguous run is read and cleaned as one. */
+static uint64_t dirty_at(const struct range_op *op, uint64_t table_pa, unsigned level,
+			 uint64_t base, unsigned *i, unsigned i0, unsigned i1)
+{
+	const uint64_t *t = table_frame(op->sim, table_pa);
+	unsigned shift = smmu_level_shift(level);
+
+	if (t[*i] & SMMU_DESC_CONTIG) {
+		unsigned r = *i & ~(SMMU_CONTIG_ENTRIES - 1);
+
+		*i = r + SMMU_CONTIG_ENTRIES - 1;
+		return dirty_run(op, table_pa, level, base, r, i0, i1);
+	}
+	dirty_leaf(op, table_pa + 8 * *i, t[*i], base + ((uint64_t)*i << shift), shift);
+	return 0;
+}
+
+/* The software walk of read_dirty and write_protect: every descriptor of
+ * the range read once, table by table (charged per table), op->leaf at
+ * each leaf. */
+static void leaf_walk(const struct range_op *op, uint64_t table_pa, unsigned level,
+		      uint64_t base)
 {
 	struct ims_sim *sim = op->sim;
 	const uint64_t *t = table_frame(sim, table_pa);
@@ -465,28 +496,20 @@ static void dirty_scan(const struct range_op *op, uint64_t table_pa, unsigned le
 	table_span(base, level, op->start, op->last, &i0, &i1);
 	reads = i1 - i0 + 1;
 	for (unsigned i = i0; i <= i1; i++) {
-		uint64_t first = base + ((uint64_t)i << shift);
-
 		switch (smmu_desc_type(t[i], level)) {
 		case SMMU_DESC_EMPTY:
 			break;
 		case SMMU_DESC_TABLE:
-			dirty_scan(op, smmu_desc_oa(t[i]), level - 1, first);
+			leaf_walk(op, smmu_desc_oa(t[i]), level - 1, base + ((uint64_t)i << shift));
 			break;
 		case SMMU_DESC_LEAF:
-			if (t[i] & SMMU_DESC_CONTIG) {
-				unsigned r = i & ~(SMMU_CONTIG_ENTRIES - 1);
-
-				reads += dirty_run(op, table_pa, level, base, r, i0, i1);
-				i = r + SMMU_CONTIG_ENTRIES - 1;
-			} else {
-				dirty_leaf(op, table_pa + 8 * i, t[i], first, shift);
-			}
+			reads += op->leaf(op, table_pa, level, base, &i, i0, i1);
 			break;
 		}
 	}
 	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, reads * sim->costs.sw_pte_read_cycles);
-	IMS_STAT_ADD(&sim->stats, dirty_ptes_scanned, reads);
+	if (op->dirty_scan)
+		IMS_STAT_ADD(&sim->stats, dirty_ptes_scanned, reads);
 }
 
 int smmu_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
@@ -496,7 +519,7 @@ int smmu_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, 
 	struct smmu_domain *sd = smmu_dom(dom);
 	struct range_op op = { .sim = sim, .what = "read_dirty", .dom = dom, .st = sd->st,
 			       .start = iova, .last = iova + len - 1, .gather = gather,
-			       .flags = flags, .bm = bm };
+			       .flags = flags, .bm = bm, .leaf = dirty_at, .dirty_scan = true };
 	int rc;
 
 	if (sim->params.smmuv3_httu < 2)
@@ -511,7 +534,7 @@ int smmu_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, 
 				     "read_dirty: dirty tracking is off in domain '%s'", dom->name);
 	if ((rc = check_span("read_dirty", iova, len, err)))
 		return rc;
-	dirty_scan(&op, sd->root_pa, SMMU_TOP_LEVEL, 0);
+	leaf_walk(&op, sd->root_pa, SMMU_TOP_LEVEL, 0);
 	return 0;
 }
 
@@ -529,38 +552,24 @@ static void write_protect_desc(const struct range_op *op, uint64_t pa, uint64_t 
 	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk, sim->costs.sw_pte_write_cycles);
 }
 
-/* The dirty_scan walk, write-protecting every leaf that is not already. A
+/* write_protect's leaf action, for every leaf that is not already. A
  * contiguous run lies wholly in the range (unmap_check): each of its 16
  * descriptors is changed, and invalidated granule by granule, as unmap does.
  * A leaf already write-protected is left alone and needs no invalidation. */
-static void wp_scan(const struct range_op *op, uint64_t table_pa, unsigned level,
-		    uint64_t base)
+static uint64_t wp_at(const struct range_op *op, uint64_t table_pa, unsigned level,
+		      uint64_t base, unsigned *i, unsigned i0, unsigned i1)
 {
-	struct ims_sim *sim = op->sim;
-	const uint64_t *t = table_frame(sim, table_pa);
-	unsigned shift = smmu_level_shift(level), i0, i1;
+	uint64_t d = table_frame(op->sim, table_pa)[*i];
+	unsigned shift = smmu_level_shift(level);
 
-	table_span(base, level, op->start, op->last, &i0, &i1);
-	for (unsigned i = i0; i <= i1; i++) {
-		uint64_t first = base + ((uint64_t)i << shift);
-
-		switch (smmu_desc_type(t[i], level)) {
-		case SMMU_DESC_EMPTY:
-			break;
-		case SMMU_DESC_TABLE:
-			wp_scan(op, smmu_desc_oa(t[i]), level - 1, first);
-			break;
-		case SMMU_DESC_LEAF:
-			if (smmu_desc_write_protect(op->st, t[i]) == t[i])
-				break;
-			write_protect_desc(op, table_pa + 8 * i, t[i]);
-			/* the TLB may hold it writable, or writable-clean with HD */
-			ims_gather_add(op->gather, first, UINT64_C(1) << shift, shift);
-			break;
-		}
-	}
-	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk,
-			(uint64_t)(i1 - i0 + 1) * sim->costs.sw_pte_read_cycles);
+	(void)i0;
+	(void)i1;
+	if (smmu_desc_write_protect(op->st, d) == d)
+		return 0;
+	write_protect_desc(op, table_pa + 8 * *i, d);
+	/* the TLB may hold it writable, or writable-clean with HD */
+	ims_gather_add(op->gather, base + ((uint64_t)*i << shift), UINT64_C(1) << shift, shift);
+	return 0;
 }
 
 int smmu_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
@@ -568,13 +577,14 @@ int smmu_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iov
 {
 	struct smmu_domain *sd = smmu_dom(dom);
 	struct range_op op = { .sim = sim, .what = "write_protect", .dom = dom, .st = sd->st,
-			       .start = iova, .last = iova + len - 1, .gather = gather };
+			       .start = iova, .last = iova + len - 1, .gather = gather,
+			       .leaf = wp_at };
 	int rc;
 
 	if ((rc = check_span("write_protect", iova, len, err)) ||
 	    (rc = unmap_check(&op, sd->root_pa, SMMU_TOP_LEVEL, 0, err)))
 		return rc;
-	wp_scan(&op, sd->root_pa, SMMU_TOP_LEVEL, 0);
+	leaf_walk(&op, sd->root_pa, SMMU_TOP_LEVEL, 0);
 	return 0;
 }
 
