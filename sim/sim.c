@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/host/ioas.h"
+
 int ims_sim_init(struct ims_sim *sim, const struct ims_model_ops *model,
 		 const struct ims_params *params, struct ims_error *err)
 {
@@ -35,11 +37,15 @@ void ims_sim_fini(struct ims_sim *sim)
 		struct ims_domain *d = sim->domains[i];
 
 		sim->model->domain_fini(sim, d);
+		ims_ioas_free(sim, d->own_ioas);
 		ims_range_set_fini(&d->mapped);
 		ims_truth_fini(&d->truth);
 		free(d);
 	}
 	free(sim->domains);
+	for (unsigned i = 0; i < sim->nioas; i++)
+		ims_ioas_free(sim, sim->ioas[i]);
+	free(sim->ioas);
 	for (unsigned i = 0; i < sim->ndevices; i++)
 		free(sim->devices[i]);
 	free(sim->devices);

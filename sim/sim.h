@@ -36,6 +36,8 @@
 
 #define IMS_NAME_MAX 64
 
+struct ims_ioas;   /* sim/host/ioas.h */
+
 struct ims_domain {
 	unsigned index;              /* position in sim->domains */
 	char name[IMS_NAME_MAX];
@@ -50,6 +52,8 @@ struct ims_domain {
 	struct ims_truth truth;      /* pages really written by DMA while tracking */
 	uint64_t wp_start, wp_last;  /* range write-protected by wrprotect+unmap,
 				      * empty when wp_start > wp_last */
+	struct ims_ioas *ioas;       /* the IOAS it mirrors, NULL when detached */
+	struct ims_ioas *own_ioas;   /* its private IOAS if declared without one */
 };
 
 struct ims_device {
@@ -94,6 +98,10 @@ struct ims_sim {
 	struct ims_device **devices;
 	unsigned ndevices;
 	uint64_t data_pa_next;       /* allocator for pinned host pages */
+	struct ims_ioas **ioas;      /* declared IOASes, in trace order */
+	unsigned nioas;
+	unsigned npages_objects;     /* pages objects created (their ids) */
+	uint64_t pinned_pages;       /* 4 KiB pages pinned now */
 
 	struct ims_fault_record faults[IMS_FAULT_LOG];
 	unsigned nfaults_logged;

@@ -5,22 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/bits.h"
-
-#define GIB_LG2 30
-
-/* A host operation starts when the CPU is free and the event has arrived. */
-static void host_begin(struct ims_sim *sim)
-{
-	if (sim->cpu_now < sim->now)
-		sim->cpu_now = sim->now;
-}
-
-static void host_end(struct ims_sim *sim)
-{
-	if (sim->end_time < sim->cpu_now)
-		sim->end_time = sim->cpu_now;
-}
+#include "sim/host/host_internal.h"
+#include "sim/host/ioas.h"
 
 static int check_name(const char *name, struct ims_error *err)
 {
@@ -62,6 +48,13 @@ int ims_host_device_create(struct ims_sim *sim, const char *name, uint16_t sid,
 int ims_host_domain_create(struct ims_sim *sim, const char *name, unsigned iova_bits,
 			   struct ims_domain **out, struct ims_error *err)
 {
+	return ims_host_domain_create_in(sim, name, iova_bits, NULL, out, err);
+}
+
+int ims_host_domain_create_in(struct ims_sim *sim, const char *name, unsigned iova_bits,
+			      struct ims_ioas *ioas, struct ims_domain **out,
+			      struct ims_error *err)
+{
 	struct ims_domain *dom, **v;
 	int rc;
 
@@ -90,12 +83,17 @@ int ims_host_domain_create(struct ims_sim *sim, const char *name, unsigned iova_
 		return rc;
 	}
 	v = realloc(sim->domains, (sim->ndomains + 1) * sizeof(*v));
-	if (!v) {
+	if (v)
+		sim->domains = v;
+	rc = !v ? ims_error_set(err, IMS_ENOMEM, "out of memory")
+		: ioas ? ims_ioas_attach_domain(sim, ioas, dom, err)
+		       : ims_ioas_create_implicit(sim, dom, err);
+	if (rc) {
 		sim->model->domain_fini(sim, dom);
+		ims_range_set_fini(&dom->mapped);
 		free(dom);
-		return ims_error_set(err, IMS_ENOMEM, "out of memory");
+		return rc;
 	}
-	sim->domains = v;
 	sim->domains[sim->ndomains++] = dom;
 	if (out)
 		*out = dom;
@@ -110,24 +108,24 @@ int ims_host_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_doma
 	if (dev->domain)
 		return ims_error_set(err, IMS_EEXIST, "device '%s' is already attached to '%s'",
 				     dev->name, dev->domain->name);
-	host_begin(sim);
+	ims_host_begin(sim);
 	rc = sim->model->attach(sim, dev, dom, err);
 	if (!rc)
 		dev->domain = dom;
-	host_end(sim);
+	ims_host_end(sim);
 	return rc;
 }
 
 static int check_page_size(const char *op, unsigned page_lg2, struct ims_error *err)
 {
-	if (page_lg2 < IMS_PAGE_LG2 || page_lg2 > GIB_LG2)
+	if (page_lg2 < IMS_PAGE_LG2 || page_lg2 > IMS_GIB_LG2)
 		return ims_error_set(err, IMS_EINVAL,
 				     "%s: page size 2^%u is not between 4 KiB and 1 GiB", op, page_lg2);
 	return 0;
 }
 
-static int check_range(const struct ims_domain *dom, const char *op, uint64_t iova,
-		       uint64_t len, unsigned align_lg2, struct ims_error *err)
+int ims_host_check_range(const struct ims_domain *dom, const char *op, uint64_t iova,
+			 uint64_t len, unsigned align_lg2, struct ims_error *err)
 {
 	uint64_t limit = UINT64_C(1) << dom->iova_bits;
 
@@ -146,33 +144,14 @@ static int check_range(const struct ims_domain *dom, const char *op, uint64_t io
 	return 0;
 }
 
-/* Largest leaf the model supports that fits at iova/pa with `left` bytes to go. */
-static unsigned pick_page_lg2(uint64_t pgsizes, uint64_t iova, uint64_t pa, uint64_t left)
+int ims_host_alloc_data(struct ims_sim *sim, uint64_t iova, uint64_t len, uint64_t *out,
+			struct ims_error *err)
 {
-	unsigned best = IMS_PAGE_LG2;
-
-	for (unsigned lg2 = IMS_PAGE_LG2; lg2 < 64; lg2++) {
-		uint64_t size = UINT64_C(1) << lg2;
-
-		if (!(pgsizes & size))
-			continue;
-		if (size > left || !ims_is_aligned(iova | pa, lg2))
-			break;
-		best = lg2;
-	}
-	return best;
-}
-
-/* Where the host pins memory for a mapping without an explicit PA: aligned
- * like the IOVA, up to 1 GiB, as a hugepage-backed guest would be. */
-static int alloc_data_pa(struct ims_sim *sim, uint64_t iova, uint64_t len, uint64_t *out,
-			 struct ims_error *err)
-{
-	unsigned align = iova ? (unsigned)__builtin_ctzll(iova) : GIB_LG2;
+	unsigned align = iova ? (unsigned)__builtin_ctzll(iova) : IMS_GIB_LG2;
 	uint64_t mask, pa;
 
-	if (align > GIB_LG2)
-		align = GIB_LG2;
+	if (align > IMS_GIB_LG2)
+		align = IMS_GIB_LG2;
 	mask = (UINT64_C(1) << align) - 1;
 	pa = (sim->data_pa_next + mask) & ~mask;
 	if (pa + len > IMS_PA_TABLE_BASE || pa + len < pa)
@@ -184,58 +163,22 @@ static int alloc_data_pa(struct ims_sim *sim, uint64_t iova, uint64_t len, uint6
 	return 0;
 }
 
+static int domain_ioas(const struct ims_domain *dom, const char *op, struct ims_error *err)
+{
+	if (!dom->ioas)
+		return ims_error_set(err, IMS_EINVAL,
+				     "%s: domain '%s' is not attached to an IOAS", op, dom->name);
+	return 0;
+}
+
 int ims_host_map(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
 		 bool pa_given, uint64_t pa, unsigned prot, struct ims_error *err)
 {
-	const struct ims_range *clash;
-	uint64_t pgsizes = sim->model->pgsize_bitmap(sim);
-	uint64_t done = 0;
-	int rc;
+	int rc = domain_ioas(dom, "map", err);
 
-	if ((rc = check_range(dom, "map", iova, len, IMS_PAGE_LG2, err)))
-		return rc;
-	if (pa_given && (!ims_is_aligned(pa, IMS_PAGE_LG2) || pa + len > IMS_PA_LIMIT ||
-			 pa + len < pa))
-		return ims_error_set(err, IMS_EINVAL,
-				     "map: pa 0x%llx must be 4 KiB aligned and the range below 2^%d",
-				     (unsigned long long)pa, IMS_PA_BITS);
-	if (!(prot & (IMS_PROT_READ | IMS_PROT_WRITE)))
-		return ims_error_set(err, IMS_EINVAL, "map: no access permitted (prot)");
-	clash = ims_range_set_overlap(&dom->mapped, iova, iova + len - 1);
-	if (clash)
-		return ims_error_set(err, IMS_EEXIST,
-			"map: [0x%llx, 0x%llx] overlaps mapping [0x%llx, 0x%llx] in domain '%s'",
-			(unsigned long long)iova, (unsigned long long)(iova + len - 1),
-			(unsigned long long)clash->start, (unsigned long long)clash->last,
-			dom->name);
-	if (!pa_given && (rc = alloc_data_pa(sim, iova, len, &pa, err)))
-		return rc;
-
-	host_begin(sim);
-	while (done < len) {
-		unsigned lg2 = pick_page_lg2(pgsizes, iova + done, pa + done, len - done);
-
-		rc = sim->model->map_page(sim, dom, iova + done, pa + done, lg2, prot, err);
-		if (rc)
-			break;
-		done += UINT64_C(1) << lg2;
-	}
-	if (rc) {
-		/* undo the part already mapped, so a failed map leaves no trace */
-		struct ims_gather g;
-
-		ims_gather_init(&g);
-		if (done && !sim->model->unmap(sim, dom, iova, done, &g, NULL))
-			sim->model->iotlb_sync(sim, dom, &g);
-		host_end(sim);
-		return rc;
-	}
-	if (ims_range_set_add(&dom->mapped, iova, iova + len - 1))
-		return ims_error_set(err, IMS_ENOMEM, "out of memory");
-	IMS_STAT_INC(&sim->stats, map_calls);
-	IMS_STAT_ADD(&sim->stats, map_bytes, len);
-	host_end(sim);
-	return 0;
+	if (!rc)
+		rc = ims_host_check_range(dom, "map", iova, len, IMS_PAGE_LG2, err);
+	return rc ? rc : ims_ioas_map(sim, dom->ioas, iova, len, pa_given, pa, prot, err);
 }
 
 static int check_mapped(const struct ims_domain *dom, const char *op, uint64_t iova,
@@ -251,63 +194,46 @@ static int check_mapped(const struct ims_domain *dom, const char *op, uint64_t i
 	return 0;
 }
 
-/* Clear the range, collect it in one gather, sync once. Writes still
- * pending in the ground truth are the caller's to settle. */
+/* Unmap through the domain's IOAS (every domain attached to it loses the
+ * range). Writes pending in the dirty ground truth of `reported` are
+ * returned in *written for the caller to report; everyone else's are lost. */
 static int unmap_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
-		       struct ims_error *err)
+		       struct ims_domain *reported, uint64_t *written, struct ims_error *err)
 {
-	struct ims_gather g;
 	int rc;
 
-	if ((rc = check_range(dom, "unmap", iova, len, IMS_PAGE_LG2, err)) ||
-	    (rc = check_mapped(dom, "unmap", iova, len, err)))
+	if ((rc = domain_ioas(dom, "unmap", err)) ||
+	    (rc = ims_host_check_range(dom, "unmap", iova, len, IMS_PAGE_LG2, err)))
 		return rc;
-	host_begin(sim);
-	ims_gather_init(&g);
-	rc = sim->model->unmap(sim, dom, iova, len, &g, err);
-	if (!rc) {
-		sim->model->iotlb_sync(sim, dom, &g);
-		ims_range_set_remove(&dom->mapped, iova, iova + len - 1);
-		IMS_STAT_INC(&sim->stats, unmap_calls);
-		IMS_STAT_ADD(&sim->stats, unmap_bytes, len);
-	}
-	host_end(sim);
-	return rc;
+	return ims_ioas_unmap(sim, dom->ioas, iova, len, reported, written, err);
 }
 
 int ims_host_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
 		   struct ims_error *err)
 {
-	int rc = unmap_range(sim, dom, iova, len, err);
-
-	/* the pages are gone: writes not reported by now never will be */
-	if (!rc)
-		IMS_STAT_ADD(&sim->stats, dirty_pages_missed,
-			     ims_truth_take(&dom->truth, iova >> IMS_PAGE_LG2, len >> IMS_PAGE_LG2));
-	return rc;
+	return unmap_range(sim, dom, iova, len, NULL, NULL, err);
 }
 
 int ims_host_unmap_all_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 			     uint64_t len, unsigned page_lg2, struct ims_error *err)
 {
-	uint64_t pages = len >> IMS_PAGE_LG2, written;
+	uint64_t pages = len >> IMS_PAGE_LG2, written = 0;
 	int rc;
 
 	if (!dom->dirty_tracking)
 		return ims_error_set(err, IMS_EINVAL,
 				     "dirty-unmap: dirty tracking is off in domain '%s'", dom->name);
 	if ((rc = check_page_size("dirty-unmap", page_lg2, err)) ||
-	    (rc = check_range(dom, "dirty-unmap", iova, len, page_lg2, err)) ||
-	    (rc = unmap_range(sim, dom, iova, len, err)))
+	    (rc = ims_host_check_range(dom, "dirty-unmap", iova, len, page_lg2, err)) ||
+	    (rc = unmap_range(sim, dom, iova, len, dom, &written, err)))
 		return rc;
 	/* every page is reported, so nothing written can be missed; what was
 	 * not written is copied for nothing */
-	written = ims_truth_take(&dom->truth, iova >> IMS_PAGE_LG2, pages);
 	IMS_STAT_ADD(&sim->stats, dirty_pages_reported, pages);
 	IMS_STAT_ADD(&sim->stats, dirty_pages_spurious, pages - written);
 	ims_host_charge(sim, IMS_STAT_cyc_sw_dirty_walk,
 			(len >> page_lg2) * sim->costs.sw_bitmap_record_cycles);
-	host_end(sim);
+	ims_host_end(sim);
 	return 0;
 }
 
@@ -322,13 +248,13 @@ int ims_host_wrprotect_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64
 				     "wrprotect+unmap: model %s cannot write-protect",
 				     sim->model->name);
 	if ((rc = check_page_size("dirty-unmap", page_lg2, err)) ||
-	    (rc = check_range(dom, "dirty-unmap", iova, len, page_lg2, err)) ||
+	    (rc = ims_host_check_range(dom, "dirty-unmap", iova, len, page_lg2, err)) ||
 	    (rc = check_mapped(dom, "dirty-unmap", iova, len, err)))
 		return rc;
 	if (!dom->dirty_tracking)
 		return ims_error_set(err, IMS_EINVAL,
 				     "dirty-unmap: dirty tracking is off in domain '%s'", dom->name);
-	host_begin(sim);
+	ims_host_begin(sim);
 	ims_gather_init(&g);
 	dom->wp_start = iova;
 	dom->wp_last = iova + len - 1;
@@ -343,7 +269,7 @@ int ims_host_wrprotect_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64
 		rc = ims_host_unmap(sim, dom, iova, len, err);
 	dom->wp_start = 1;
 	dom->wp_last = 0;
-	host_end(sim);
+	ims_host_end(sim);
 	return rc;
 }
 
@@ -354,7 +280,7 @@ int ims_host_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, boo
 
 	if (dom->dirty_tracking == on)
 		return 0;
-	host_begin(sim);
+	ims_host_begin(sim);
 	if (on) {
 		/* As iommufd does before enabling: start from clean PTEs, so bits
 		 * left from an earlier tracking period are not reported. */
@@ -383,7 +309,7 @@ int ims_host_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, boo
 		ims_truth_init(&dom->truth);
 	}
 out:
-	host_end(sim);
+	ims_host_end(sim);
 	return rc;
 }
 
@@ -440,7 +366,7 @@ int ims_host_dirty_round(struct ims_sim *sim, struct ims_domain *dom, unsigned p
 	bms = calloc(n ? n : 1, sizeof(*bms));
 	if (!bms)
 		return ims_error_set(err, IMS_ENOMEM, "out of memory");
-	host_begin(sim);
+	ims_host_begin(sim);
 	ims_gather_init(&g);
 	g.dirty_clear = true;
 	for (; done < n && !rc; done++) {
@@ -465,7 +391,7 @@ int ims_host_dirty_round(struct ims_sim *sim, struct ims_domain *dom, unsigned p
 	for (size_t i = 0; i < n; i++)
 		free(bms[i].bits);
 	free(bms);
-	host_end(sim);
+	ims_host_end(sim);
 	return rc;
 }
 
@@ -478,7 +404,7 @@ int ims_host_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t io
 	int rc;
 
 	if ((rc = check_page_size("get-dirty", page_lg2, err)) ||
-	    (rc = check_range(dom, "get-dirty", iova, len, page_lg2, err)) ||
+	    (rc = ims_host_check_range(dom, "get-dirty", iova, len, page_lg2, err)) ||
 	    (rc = check_mapped(dom, "get-dirty", iova, len, err)))
 		return rc;
 	if (!dom->dirty_tracking)
@@ -487,7 +413,7 @@ int ims_host_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t io
 	if ((rc = bitmap_alloc(&bm, dom, iova, len, page_lg2, err)))
 		return rc;
 
-	host_begin(sim);
+	ims_host_begin(sim);
 	ims_gather_init(&g);
 	g.dirty_clear = true;
 	rc = sim->model->read_dirty(sim, dom, iova, len, flags, &bm, &g, err);
@@ -499,7 +425,7 @@ int ims_host_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t io
 			sim->model->iotlb_sync(sim, dom, &g);   /* as iommufd: even if nothing was dirty */
 		settle_report(sim, dom, &bm);
 	}
-	host_end(sim);
+	ims_host_end(sim);
 	if (bm_out && !rc)
 		*bm_out = bm;
 	else

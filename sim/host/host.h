@@ -12,21 +12,29 @@
 
 #include "sim/sim.h"
 
-/* Declarations. Domain ids (IOTLB tags) are assigned 1, 2, ... in order. */
+/* Declarations. Domain ids (IOTLB tags) are assigned 1, 2, ... in order.
+ * ims_host_domain_create gives the domain a private IOAS (sim/host/ioas.h);
+ * ims_host_domain_create_in attaches it to `ioas` and fills it from the
+ * IOAS's areas (a host operation, timed). */
 int ims_host_device_create(struct ims_sim *sim, const char *name, uint16_t sid,
 			   struct ims_device **out, struct ims_error *err);
 int ims_host_domain_create(struct ims_sim *sim, const char *name, unsigned iova_bits,
 			   struct ims_domain **out, struct ims_error *err);
+int ims_host_domain_create_in(struct ims_sim *sim, const char *name, unsigned iova_bits,
+			      struct ims_ioas *ioas, struct ims_domain **out,
+			      struct ims_error *err);
 int ims_host_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		    struct ims_error *err);
 
-/* Map [iova, iova+len) to host pages. pa_given = false: the host pins pages
- * at an address aligned like the IOVA (up to 1 GiB), so large pages are used
- * wherever IOVA, PA and length allow. Fails on overlap with a mapping. */
+/* Map [iova, iova+len) to host pages in the domain's IOAS (so in every
+ * domain attached to it: ims_ioas_map). pa_given = false: the host pins
+ * pages at an address aligned like the IOVA (up to 1 GiB), so large pages
+ * are used wherever IOVA, PA and length allow. Fails on overlap. */
 int ims_host_map(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
 		 bool pa_given, uint64_t pa, unsigned prot, struct ims_error *err);
 
-/* Unmap: clear the range, collect it in one gather, sync the IOTLB once.
+/* Unmap the range from the domain's IOAS (ims_ioas_unmap: one unmap and
+ * IOTLB sync per area and domain; mappings that stick out are split).
  * Fails if any part of the range is not mapped. */
 int ims_host_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
 		   struct ims_error *err);

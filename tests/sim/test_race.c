@@ -36,8 +36,8 @@ static struct ims_stats run_text(const struct ims_model_ops *model, const char *
 
 #define HEADER \
 	"iommusim-trace 1\ndevice nic\ndomain vm\nattach nic vm\n" \
-	"@0 map vm 0x100000 4M pa=0x300001000\n"   /* 1024 4 KiB leaves: two leaf tables */ \
-	"@100000 dirty-tracking vm on\n"
+	"@0 map vm 0x100000 4M pa=0x300001000\n"   /* 1024 4 KiB leaves, pinned: ~0.65M cycles */ \
+	"@1100000 dirty-tracking vm on\n"
 
 /* The walk passes page 0 (clean) long before it finishes the second leaf
  * table; a write to page 0 at that point is owed to the next round, not
@@ -45,9 +45,9 @@ static struct ims_stats run_text(const struct ims_model_ops *model, const char *
 Test(race, write_behind_the_walk_is_reported_next_round)
 {
 	static const char trace[] = HEADER
-		"@200000 get-dirty vm 0x100000 4M\n"
-		"@200001 dma nic write 0x100000 64\n"     /* lands while the walk runs */
-		"@900000 get-dirty vm 0x100000 4M\n";
+		"@1200000 get-dirty vm 0x100000 4M\n"
+		"@1200001 dma nic write 0x100000 64\n"     /* lands while the walk runs */
+		"@1900000 get-dirty vm 0x100000 4M\n";
 
 	for (unsigned m = 0; m < ims_model_count; m++) {
 		struct ims_stats s = run_text(ims_models[m], "clear+unmap", trace);
@@ -70,9 +70,9 @@ Test(race, write_behind_the_walk_is_reported_next_round)
 Test(race, write_between_read_and_unmap_is_lost)
 {
 	static const char trace[] = HEADER
-		"@200000 dma nic write 0x100000 64\n"
-		"@300000 dirty-unmap vm 0x100000 4M\n"
-		"@305900 dma nic write 0x4ff000 64\n";
+		"@1200000 dma nic write 0x100000 64\n"
+		"@1300000 dirty-unmap vm 0x100000 4M\n"
+		"@1305900 dma nic write 0x4ff000 64\n";
 
 	static const char *const read_then_unmap[] = { "clear+unmap", "noclear+unmap" };
 
@@ -116,9 +116,9 @@ Test(race, write_between_read_and_unmap_is_lost)
 Test(race, wrprotect_discards_writes_after_the_protection)
 {
 	static const char trace[] = HEADER
-		"@200000 dma nic write 0x100000 64\n"
-		"@300000 dirty-unmap vm 0x100000 4M\n"
-		"@318000 dma nic write 0x4ff000 64\n";
+		"@1200000 dma nic write 0x100000 64\n"
+		"@1300000 dirty-unmap vm 0x100000 4M\n"
+		"@1318000 dma nic write 0x4ff000 64\n";
 
 	for (unsigned m = 0; m < ims_model_count; m++) {
 		struct ims_stats s = run_text(ims_models[m], "wrprotect+unmap", trace);
@@ -180,10 +180,10 @@ Test(race, stale_iotlb_entry_serves_dma_until_the_invalidation_runs)
 Test(race, separated_events_lose_nothing)
 {
 	static const char trace[] = HEADER
-		"@200000 dma nic write 0x100000 64\n"
-		"@300000 get-dirty vm 0x100000 4M\n"
-		"@900000 dma nic write 0x101000 64\n"
-		"@1900000 dirty-unmap vm 0x100000 4M\n";
+		"@1200000 dma nic write 0x100000 64\n"
+		"@1300000 get-dirty vm 0x100000 4M\n"
+		"@1900000 dma nic write 0x101000 64\n"
+		"@2900000 dirty-unmap vm 0x100000 4M\n";
 
 	for (unsigned m = 0; m < ims_model_count; m++) {
 		struct ims_stats s = run_text(ims_models[m], "noclear+unmap", trace);

@@ -257,7 +257,7 @@ Test(smmu_sync, range_sync_costs_the_sum_of_its_parts)
 	cr_assert_leq(sim.inv_busy_until, sim.cpu_now, "the SMMU is idle");
 	uint64_t host0 = STAT(cyc_host_total), cpu0 = STAT(cyc_inv_cpu), wait0 = STAT(cyc_inv_wait);
 	uint64_t iommu0 = STAT(cyc_inv_iommu), syncs0 = STAT(iotlb_syncs), desc0 = STAT(inv_desc);
-	uint64_t unmap0 = STAT(cyc_sw_unmap);
+	uint64_t unmap0 = STAT(cyc_sw_unmap), pin0 = STAT(cyc_sw_pin);
 
 	cr_assert_eq(ims_host_unmap(&sim, dom, 0x101000, 0x2000, &err), 0, "%s", err.msg);
 	uint64_t cpu = 2 * c->inv_desc_write_cycles + c->inv_doorbell_cycles + c->inv_poll_cycles;
@@ -267,7 +267,9 @@ Test(smmu_sync, range_sync_costs_the_sum_of_its_parts)
 	cr_assert_eq(STAT(cyc_inv_cpu) - cpu0, cpu);
 	cr_assert_eq(STAT(cyc_inv_iommu) - iommu0, hw);
 	cr_assert_eq(STAT(cyc_inv_wait) - wait0, hw);
-	cr_assert_eq(STAT(cyc_host_total) - host0, cpu + hw + STAT(cyc_sw_unmap) - unmap0);
+	cr_assert_eq(STAT(cyc_host_total) - host0,
+		     cpu + hw + STAT(cyc_sw_unmap) - unmap0 + STAT(cyc_sw_pin) - pin0,
+		     "the unmap, its sync, and the unpin of its pages");
 	cr_assert_eq(STAT(iotlb_syncs) - syncs0, 1);
 }
 

@@ -95,7 +95,7 @@ Test(smmu_walk, partial_unmap_of_a_contiguous_run_fails)
 	SMMU_SETUP(.stage = 1, .contig = 1);
 	map(0x10000, 64 * KIB, RW);
 	cr_assert_eq(ims_host_unmap(&sim, dom, 0x14000, 0x1000, &err), -IMS_EINVAL);
-	cr_assert(strstr(err.msg, "would split a 64 KiB contiguous page at 0x10000"), "%s",
+	cr_assert(strstr(err.msg, "would cut the 64 KiB page at 0x10000"), "%s",
 		  err.msg);
 	cr_assert(leaf(0x14000) & SMMU_DESC_CONTIG);
 	cr_assert_eq(ims_host_unmap(&sim, dom, 0x10000, 64 * KIB, &err), 0, "%s", err.msg);
