@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "sim/host/host.h"
+#include "sim/host/ioas.h"
 
 static int lookup_domain(struct ims_sim *sim, uint32_t index, struct ims_domain **out,
 			 struct ims_error *err)
@@ -22,18 +23,82 @@ static int lookup_device(struct ims_sim *sim, uint32_t index, struct ims_device 
 	return 0;
 }
 
+static int lookup_ioas(struct ims_sim *sim, uint32_t index, struct ims_ioas **out,
+		       struct ims_error *err)
+{
+	if (index >= sim->nioas)
+		return ims_error_set(err, IMS_ENOENT, "IOAS #%u not declared", index);
+	*out = sim->ioas[index];
+	return 0;
+}
+
+/* The iommufd object operations: IOAS declaration, map, unmap, copy,
+ * domain attach/detach, access pins. Returns 1 if ev is not one of them. */
+static int dispatch_ioas(struct ims_sim *sim, const struct ims_event *ev, struct ims_error *err)
+{
+	struct ims_ioas *ioas = NULL, *src = NULL;
+	struct ims_domain *dom = NULL;
+	int rc;
+
+	switch (ev->kind) {
+	case IMS_EV_IOAS:
+		return ims_ioas_create(sim, ev->name, NULL, err);
+	case IMS_EV_IOAS_ATTACH:
+		if ((rc = lookup_domain(sim, ev->domain, &dom, err)) ||
+		    (rc = lookup_ioas(sim, ev->ioas, &ioas, err)))
+			return rc;
+		return ims_ioas_attach_domain(sim, ioas, dom, err);
+	case IMS_EV_IOAS_DETACH:
+		if ((rc = lookup_domain(sim, ev->domain, &dom, err)))
+			return rc;
+		return ims_ioas_detach_domain(sim, dom, err);
+	case IMS_EV_IOAS_MAP:
+	case IMS_EV_IOAS_UNMAP:
+	case IMS_EV_IOAS_COPY:
+	case IMS_EV_ACCESS_PIN:
+	case IMS_EV_ACCESS_UNPIN:
+		break;
+	default:
+		return 1;
+	}
+	if ((rc = lookup_ioas(sim, ev->ioas, &ioas, err)))
+		return rc;
+	switch (ev->kind) {
+	case IMS_EV_IOAS_MAP:
+		return ims_ioas_map(sim, ioas, ev->iova, ev->len, ev->flags & IMS_EVF_HAS_PA,
+				    ev->pa, ev->prot, err);
+	case IMS_EV_IOAS_UNMAP:
+		return ims_ioas_unmap(sim, ioas, ev->iova, ev->len, NULL, NULL, err);
+	case IMS_EV_IOAS_COPY:
+		if ((rc = lookup_ioas(sim, ev->src_ioas, &src, err)))
+			return rc;
+		return ims_ioas_copy(sim, ioas, ev->iova, src, ev->src_iova, ev->len, ev->prot,
+				     err);
+	case IMS_EV_ACCESS_PIN:
+		return ims_ioas_access_pin(sim, ioas, ev->iova, ev->len, err);
+	default:
+		return ims_ioas_access_unpin(sim, ioas, ev->iova, ev->len, err);
+	}
+}
+
 static int dispatch(struct ims_sim *sim, const struct ims_event *ev,
 		    const struct ims_strategies *st, struct ims_error *err)
 {
 	struct ims_domain *dom = NULL;
 	struct ims_device *dev = NULL;
-	int rc;
+	struct ims_ioas *ioas = NULL;
+	int rc = dispatch_ioas(sim, ev, err);
 
+	if (rc <= 0)
+		return rc;
 	switch (ev->kind) {
 	case IMS_EV_DEVICE:
 		return ims_host_device_create(sim, ev->name, ev->sid, NULL, err);
 	case IMS_EV_DOMAIN:
-		return ims_host_domain_create(sim, ev->name, ev->iova_bits, NULL, err);
+		if (ev->flags & IMS_EVF_HAS_IOAS &&
+		    (rc = lookup_ioas(sim, ev->ioas, &ioas, err)))
+			return rc;
+		return ims_host_domain_create_in(sim, ev->name, ev->iova_bits, ioas, NULL, err);
 	case IMS_EV_ATTACH:
 		if ((rc = lookup_device(sim, ev->device, &dev, err)) ||
 		    (rc = lookup_domain(sim, ev->domain, &dom, err)))

@@ -22,7 +22,7 @@
 #define MAX_TOKENS 16                 /* more than any keyword can take */
 #define NAME_MAX_CHARS 63
 #define NAMES_PER_CHUNK 256u
-#define MAX_NAMES 65536u              /* devices: 16-bit SIDs; domains: IDs */
+#define MAX_NAMES 65536u              /* devices: 16-bit SIDs; domains: IDs; IOASes */
 #define MAX_CHUNKS (MAX_NAMES / NAMES_PER_CHUNK)
 #define PAGE_LG2 12
 #define PA_LIMIT_LG2 52
@@ -61,7 +61,7 @@ struct ims_trace_reader {
 	bool eof;             /* no more input beyond buf[end] */
 	uint64_t lineno;      /* lines consumed so far */
 	uint64_t time;
-	struct name_table devices, domains;
+	struct name_table devices, domains, ioases;
 	uint8_t sid_used[65536 / 8];
 	int failed;           /* sticky error code (negative), 0 if none */
 	struct ims_error err; /* the sticky error, replayed on later calls */
@@ -406,7 +406,7 @@ static int next_tokens(struct ims_trace_reader *r, struct tok *t)
 /* --- keywords and their arguments ----------------------------------------- */
 
 enum opt_id { OPT_SID, OPT_IOVA_BITS, OPT_PA, OPT_PROT, OPT_PAGE, OPT_NO_CLEAR, OPT_PERIOD,
-	      OPT_COUNT };
+	      OPT_IOAS, OPT_COUNT };
 
 static const struct {
 	const char *name;
@@ -419,13 +419,14 @@ static const struct {
 	[OPT_PAGE] = { "page", false },
 	[OPT_NO_CLEAR] = { "no_clear", true },
 	[OPT_PERIOD] = { "period", false },
+	[OPT_IOAS] = { "ioas", false },
 };
 
 /* One parsed line: positional arguments, then options by id. */
 struct args {
 	const char *kw;
 	const char *usage;
-	struct tok pos[4];
+	struct tok pos[5];
 	struct tok opt[OPT_COUNT];
 	unsigned have;        /* bit per enum opt_id */
 };
@@ -457,7 +458,18 @@ static const struct keyword keywords[] = {
 	{ KW("stop-copy"), IMS_EV_STOP_COPY, 1, 1u << OPT_PAGE, "DOMAIN [page=SIZE]" },
 	{ KW("attach"), IMS_EV_ATTACH, 2, 0, "DEVICE DOMAIN" },
 	{ KW("device"), IMS_EV_DEVICE, 1, 1u << OPT_SID, "NAME [sid=N]" },
-	{ KW("domain"), IMS_EV_DOMAIN, 1, 1u << OPT_IOVA_BITS, "NAME [iova_bits=48|57]" },
+	{ KW("domain"), IMS_EV_DOMAIN, 1, 1u << OPT_IOVA_BITS | 1u << OPT_IOAS,
+	  "NAME [iova_bits=48|57] [ioas=IOAS]" },
+	{ KW("ioas-map"), IMS_EV_IOAS_MAP, 3, 1u << OPT_PA | 1u << OPT_PROT,
+	  "IOAS IOVA LEN [pa=PA] [prot=r|w|rw]" },
+	{ KW("ioas-unmap"), IMS_EV_IOAS_UNMAP, 3, 0, "IOAS IOVA LEN" },
+	{ KW("ioas-copy"), IMS_EV_IOAS_COPY, 5, 1u << OPT_PROT,
+	  "SRC_IOAS SRC_IOVA DST_IOAS DST_IOVA LEN [prot=r|w|rw]" },
+	{ KW("ioas-attach"), IMS_EV_IOAS_ATTACH, 2, 0, "DOMAIN IOAS" },
+	{ KW("ioas-detach"), IMS_EV_IOAS_DETACH, 1, 0, "DOMAIN" },
+	{ KW("access-pin"), IMS_EV_ACCESS_PIN, 3, 0, "IOAS IOVA LEN" },
+	{ KW("access-unpin"), IMS_EV_ACCESS_UNPIN, 3, 0, "IOAS IOVA LEN" },
+	{ KW("ioas"), IMS_EV_IOAS, 1, 0, "NAME" },
 };
 
 #undef KW
@@ -683,6 +695,12 @@ static int do_domain(struct ims_trace_reader *r, const struct args *a, struct im
 					     "domain: iova_bits must be 48 or 57, not %llu",
 					     (unsigned long long)bits);
 	}
+	if (a->have & 1u << OPT_IOAS) {
+		rc = lookup(r, &r->ioases, "ioas", a->opt[OPT_IOAS], &ev->ioas);
+		if (rc)
+			return rc;
+		ev->flags |= IMS_EVF_HAS_IOAS;
+	}
 	rc = declare(r, a, &r->domains, &e);
 	if (rc)
 		return rc;
@@ -786,7 +804,30 @@ static int opt_prot(struct ims_trace_reader *r, const struct args *a, struct ims
 		ev->prot = IMS_PROT_WRITE;
 	else
 		return ims_error_set(&r->err, IMS_ESYNTAX,
-				     "map: invalid prot '%s' (expected r, w or rw)", show(buf, t));
+				     "%s: invalid prot '%s' (expected r, w or rw)", a->kw,
+				     show(buf, t));
+	return 0;
+}
+
+static int opt_pa(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
+{
+	int rc;
+
+	if (!(a->have & 1u << OPT_PA))
+		return 0;
+	rc = arg_num(r, a, a->opt[OPT_PA], "pa", true, &ev->pa);
+	if (rc)
+		return rc;
+	if (ev->pa & ((1u << PAGE_LG2) - 1))
+		return ims_error_set(&r->err, IMS_EINVAL, "%s: pa 0x%llx is not 4 KiB aligned",
+				     a->kw, (unsigned long long)ev->pa);
+	/* Output addresses are at most 52 bits in all three formats. */
+	if (ev->pa >= UINT64_C(1) << PA_LIMIT_LG2 ||
+	    ev->len > (UINT64_C(1) << PA_LIMIT_LG2) - ev->pa)
+		return ims_error_set(&r->err, IMS_EINVAL,
+				     "%s: pa range 0x%llx + 0x%llx is beyond 2^52", a->kw,
+				     (unsigned long long)ev->pa, (unsigned long long)ev->len);
+	ev->flags |= IMS_EVF_HAS_PA;
 	return 0;
 }
 
@@ -796,22 +837,7 @@ static int do_map(struct ims_trace_reader *r, const struct args *a, struct ims_e
 
 	if (!rc)
 		rc = opt_prot(r, a, ev);
-	if (rc || !(a->have & 1u << OPT_PA))
-		return rc;
-	rc = arg_num(r, a, a->opt[OPT_PA], "pa", true, &ev->pa);
-	if (rc)
-		return rc;
-	if (ev->pa & ((1u << PAGE_LG2) - 1))
-		return ims_error_set(&r->err, IMS_EINVAL, "map: pa 0x%llx is not 4 KiB aligned",
-				     (unsigned long long)ev->pa);
-	/* Output addresses are at most 52 bits in all three formats. */
-	if (ev->pa >= UINT64_C(1) << PA_LIMIT_LG2 ||
-	    ev->len > (UINT64_C(1) << PA_LIMIT_LG2) - ev->pa)
-		return ims_error_set(&r->err, IMS_EINVAL,
-				     "map: pa range 0x%llx + 0x%llx is beyond 2^52",
-				     (unsigned long long)ev->pa, (unsigned long long)ev->len);
-	ev->flags |= IMS_EVF_HAS_PA;
-	return 0;
+	return rc ? rc : opt_pa(r, a, ev);
 }
 
 static int do_unmap(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
@@ -898,6 +924,81 @@ static int do_migration_phase(struct ims_trace_reader *r, const struct args *a,
 	return opt_page(r, a, ev);
 }
 
+static int do_ioas(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
+{
+	struct name_entry *e;
+	int rc = declare_check(r, a, &r->ioases);
+
+	if (!rc)
+		rc = declare(r, a, &r->ioases, &e);
+	if (rc)
+		return rc;
+	ev->ioas = r->ioases.count - 1;
+	ev->name = e->name;
+	return 0;
+}
+
+/* IOVA and LEN of an IOAS operation: page-granular. An IOAS has no width of
+ * its own; the domains attached to it check theirs when the run applies it. */
+static int page_range(struct ims_trace_reader *r, const struct args *a, struct tok iova,
+		      struct tok len, struct ims_event *ev)
+{
+	int rc = arg_range(r, a, iova, len, ev);
+
+	if (rc)
+		return rc;
+	if (ev->iova & ((1u << PAGE_LG2) - 1))
+		return ims_error_set(&r->err, IMS_EINVAL, "%s: iova 0x%llx is not 4 KiB aligned",
+				     a->kw, (unsigned long long)ev->iova);
+	if (ev->len & ((1u << PAGE_LG2) - 1))
+		return ims_error_set(&r->err, IMS_EINVAL, "%s: len 0x%llx is not 4 KiB aligned",
+				     a->kw, (unsigned long long)ev->len);
+	return 0;
+}
+
+static int ioas_range(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
+{
+	int rc = lookup(r, &r->ioases, "ioas", a->pos[0], &ev->ioas);
+
+	return rc ? rc : page_range(r, a, a->pos[1], a->pos[2], ev);
+}
+
+static int do_ioas_map(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
+{
+	int rc = ioas_range(r, a, ev);
+
+	if (!rc)
+		rc = opt_prot(r, a, ev);
+	return rc ? rc : opt_pa(r, a, ev);
+}
+
+static int do_ioas_copy(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
+{
+	int rc = lookup(r, &r->ioases, "ioas", a->pos[0], &ev->src_ioas);
+
+	if (!rc)
+		rc = lookup(r, &r->ioases, "ioas", a->pos[2], &ev->ioas);
+	if (!rc)
+		rc = page_range(r, a, a->pos[1], a->pos[4], ev);
+	if (rc)
+		return rc;
+	ev->src_iova = ev->iova;
+	rc = page_range(r, a, a->pos[3], a->pos[4], ev);
+	if (rc || !(a->have & 1u << OPT_PROT))
+		return rc;
+	return opt_prot(r, a, ev);
+}
+
+static int do_ioas_attach(struct ims_trace_reader *r, const struct args *a,
+			  struct ims_event *ev)
+{
+	int rc = lookup(r, &r->domains, "domain", a->pos[0], &ev->domain);
+
+	if (rc || ev->kind == IMS_EV_IOAS_DETACH)
+		return rc;
+	return lookup(r, &r->ioases, "ioas", a->pos[1], &ev->ioas);
+}
+
 static int dispatch(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
 {
 	switch (ev->kind) {
@@ -912,6 +1013,14 @@ static int dispatch(struct ims_trace_reader *r, const struct args *a, struct ims
 	case IMS_EV_DIRTY_UNMAP: return do_dirty_unmap(r, a, ev);
 	case IMS_EV_PRECOPY:
 	case IMS_EV_STOP_COPY: return do_migration_phase(r, a, ev);
+	case IMS_EV_IOAS: return do_ioas(r, a, ev);
+	case IMS_EV_IOAS_MAP: return do_ioas_map(r, a, ev);
+	case IMS_EV_IOAS_UNMAP:
+	case IMS_EV_ACCESS_PIN:
+	case IMS_EV_ACCESS_UNPIN: return ioas_range(r, a, ev);
+	case IMS_EV_IOAS_COPY: return do_ioas_copy(r, a, ev);
+	case IMS_EV_IOAS_ATTACH:
+	case IMS_EV_IOAS_DETACH: return do_ioas_attach(r, a, ev);
 	default: return ims_error_set(&r->err, IMS_EINVAL, "internal: bad kind");
 	}
 }
@@ -1123,6 +1232,7 @@ void ims_trace_close(struct ims_trace_reader *r)
 		gzclose(r->gz);
 	names_free(&r->devices);
 	names_free(&r->domains);
+	names_free(&r->ioases);
 	free(r->store);
 	free(r->path);
 	free(r);
@@ -1146,6 +1256,11 @@ const char *ims_trace_device_name(const struct ims_trace_reader *r, uint32_t ind
 const char *ims_trace_domain_name(const struct ims_trace_reader *r, uint32_t index)
 {
 	return name_by_index(&r->domains, index);
+}
+
+const char *ims_trace_ioas_name(const struct ims_trace_reader *r, uint32_t index)
+{
+	return name_by_index(&r->ioases, index);
 }
 
 const char *ims_ev_kind_name(enum ims_ev_kind kind)

@@ -546,6 +546,10 @@ Test(trace, kind_names)
 		[IMS_EV_DIRTY_TRACKING] = "dirty-tracking",
 		[IMS_EV_GET_DIRTY] = "get-dirty", [IMS_EV_DIRTY_UNMAP] = "dirty-unmap",
 		[IMS_EV_PRECOPY] = "precopy", [IMS_EV_STOP_COPY] = "stop-copy",
+		[IMS_EV_IOAS] = "ioas", [IMS_EV_IOAS_MAP] = "ioas-map",
+		[IMS_EV_IOAS_UNMAP] = "ioas-unmap", [IMS_EV_IOAS_COPY] = "ioas-copy",
+		[IMS_EV_IOAS_ATTACH] = "ioas-attach", [IMS_EV_IOAS_DETACH] = "ioas-detach",
+		[IMS_EV_ACCESS_PIN] = "access-pin", [IMS_EV_ACCESS_UNPIN] = "access-unpin",
 	};
 
 	for (int k = 0; k < IMS_EV_KIND_COUNT; k++)
@@ -676,6 +680,29 @@ ParameterizedTestParameters(trace, errors)
 		  "does not fit in 64 bits" },
 		{ PRE "@0xffffffffffffffff dma a read 0 1\n+1 dma a read 0 1\n", IMS_EINVAL,
 		  "t.trace:6: ", "overflows 64 bits" },
+		/* iommufd objects */
+		{ PRE "ioas-map vm 0 4K\n", IMS_ENOENT, "t.trace:5: ", "unknown ioas 'vm'" },
+		{ HDR "domain d ioas=vm\n", IMS_ENOENT, "t.trace:2: ", "unknown ioas 'vm'" },
+		{ HDR "ioas vm\nioas vm\n", IMS_EEXIST, "t.trace:3: ",
+		  "ioas 'vm' already declared at line 2" },
+		{ HDR "ioas vm\nioas-map vm 0x800 4K\n", IMS_EINVAL, "t.trace:3: ",
+		  "ioas-map: iova 0x800 is not 4 KiB aligned" },
+		{ HDR "ioas vm\nioas-unmap vm 0 0\n", IMS_EINVAL, "t.trace:3: ",
+		  "ioas-unmap: len must not be 0" },
+		{ HDR "ioas vm\nioas-map vm 0 4K pa=0x10\n", IMS_EINVAL, "t.trace:3: ",
+		  "ioas-map: pa 0x10 is not 4 KiB aligned" },
+		{ HDR "ioas vm\nioas-copy vm 0 vm 4K\n", IMS_ESYNTAX, "t.trace:3: ",
+		  "ioas-copy: expected SRC_IOAS SRC_IOVA DST_IOAS DST_IOVA LEN" },
+		{ HDR "ioas vm\nioas-copy vm 0 vm 0x1800 4K\n", IMS_EINVAL, "t.trace:3: ",
+		  "ioas-copy: iova 0x1800 is not 4 KiB aligned" },
+		{ HDR "ioas vm\nioas-copy vm 0 other 0 4K\n", IMS_ENOENT, "t.trace:3: ",
+		  "unknown ioas 'other'" },
+		{ HDR "ioas vm\nioas-copy vm 0 vm 8K 4K prot=x\n", IMS_ESYNTAX, "t.trace:3: ",
+		  "ioas-copy: invalid prot 'x'" },
+		{ HDR "ioas vm\nioas-attach nodom vm\n", IMS_ENOENT, "t.trace:3: ",
+		  "unknown domain 'nodom'" },
+		{ HDR "ioas vm\naccess-pin vm 0 4K extra\n", IMS_ESYNTAX, "t.trace:3: ",
+		  "unexpected argument 'extra'" },
 		/* time */
 		{ PRE "@100 dma a read 0 4\n\n@50 dma a read 0 4\n", IMS_EINVAL, "t.trace:7: ",
 		  "time goes backwards (@50 after @100)" },
@@ -924,7 +951,7 @@ struct example {
 ParameterizedTestParameters(trace, examples_parse)
 {
 	static struct example cases[] = {
-		{ "basic.trace", 21 },
+		{ "basic.trace", 31 },
 		{ "migration.trace", 17 },
 		{ "faults.trace", 12 },
 	};
@@ -953,12 +980,12 @@ Test(trace, examples_basic_fields)
 {
 	size_t len;
 	char *text = slurp(IMS_SOURCE_DIR "/traces/examples/basic.trace", &len);
-	struct ims_event ev[21];
+	struct ims_event ev[31];
 	struct ims_trace_reader *r = open_text(text);
 	struct ims_error err = { 0 };
 	bool seen[IMS_EV_KIND_COUNT] = { 0 };
 
-	for (int i = 0; i < 21; i++) {
+	for (int i = 0; i < 31; i++) {
 		cr_assert_eq(ims_trace_next(r, &ev[i], &err), 1);
 		seen[ev[i].kind] = true;
 	}
@@ -979,6 +1006,25 @@ Test(trace, examples_basic_fields)
 	cr_assert_eq(ev[17].kind, IMS_EV_DIRTY_UNMAP);
 	cr_assert_eq(ev[17].time, 2050);
 	cr_assert_eq(ev[18].kind, IMS_EV_STOP_COPY);
+	/* the iommufd objects */
+	cr_assert_eq(ev[21].kind, IMS_EV_IOAS);
+	cr_assert_str_eq(ev[21].name, "vm");
+	cr_assert_eq(ev[22].flags, IMS_EVF_HAS_IOAS);
+	cr_assert_eq(ev[22].ioas, 0);
+	cr_assert_eq(ev[22].domain, 2);
+	cr_assert_eq(ev[23].ioas, 1);
+	cr_assert_eq(ev[24].flags, IMS_EVF_HAS_PA);
+	cr_assert_eq(ev[24].pa, 0x80001000);
+	cr_assert_eq(ev[25].kind, IMS_EV_IOAS_COPY);
+	cr_assert_eq(ev[25].src_ioas, 0);
+	cr_assert_eq(ev[25].src_iova, 0);
+	cr_assert_eq(ev[25].ioas, 1);
+	cr_assert_eq(ev[25].iova, 0x10000000);
+	cr_assert_eq(ev[25].len, 1 << 20);
+	cr_assert_eq(ev[25].prot, IMS_PROT_READ);
+	cr_assert_eq(ev[26].len, 8192);
+	cr_assert_eq(ev[29].domain, 2);
+	cr_assert_eq(ev[30].ioas, 1);
 	ims_trace_close(r);
 	free(text);
 }
