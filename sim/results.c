@@ -230,18 +230,29 @@ static const struct {
 	enum ims_stat_id stat;
 	const char *label;
 } grid_columns[] = {
+	/* the cost breakdown: invalidation, host CPU, what DMA pays */
 	{ IMS_STAT_iotlb_syncs, "syncs" },
 	{ IMS_STAT_inv_desc, "inv-cmds" },
 	{ IMS_STAT_cyc_inv_wait, "inv-wait-cyc" },
+	{ IMS_STAT_cyc_sw_dirty_walk, "sw-dirty-cyc" },
 	{ IMS_STAT_cyc_host_total, "host-cyc" },
-	{ IMS_STAT_cyc_dma_translation, "xlate-cyc" },
-	{ IMS_STAT_walk_mem_refs, "walk-refs" },
+	{ IMS_STAT_cyc_walk, "dma-stall-cyc" },
 	{ IMS_STAT_iotlb_refill_after_inv, "refills" },
+	{ IMS_STAT_cyc_refill_after_inv, "refill-cyc" },
+	{ IMS_STAT_cyc_dma_translation, "xlate-cyc" },
+	/* what it gets right and wrong */
 	{ IMS_STAT_dirty_pages_reported, "dirty" },
 	{ IMS_STAT_dirty_pages_missed, "missed" },
 	{ IMS_STAT_dirty_pages_spurious, "spurious" },
+	{ IMS_STAT_dirty_dma_discarded, "discarded" },
 	{ IMS_STAT_faults, "faults" },
 };
+
+/* Cycle counts get room for 12 digits, event counts for 9. */
+static int grid_width(unsigned c)
+{
+	return strstr(grid_columns[c].label, "cyc") ? 12 : 9;
+}
 
 static double ratio(uint64_t a, uint64_t b)
 {
@@ -254,7 +265,7 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 
 	fprintf(out, "%-7s %-29s", "model", "strategy");
 	for (unsigned c = 0; c < ncol; c++)
-		fprintf(out, " %12s", grid_columns[c].label);
+		fprintf(out, " %*s", grid_width(c), grid_columns[c].label);
 	fprintf(out, " %9s %9s\n", "host-x", "xlate-x");
 	for (unsigned r = 0; r < nruns; r++) {
 		const struct ims_compare_run *same_model = &runs[r], *same_strategy = &runs[r];
@@ -267,7 +278,7 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 		}
 		fprintf(out, "%-7s %-29s", runs[r].model, runs[r].strategy);
 		for (unsigned c = 0; c < ncol; c++)
-			fprintf(out, " %12llu",
+			fprintf(out, " %*llu", grid_width(c),
 				(unsigned long long)runs[r].stats->v[grid_columns[c].stat]);
 		fprintf(out, " %9.3f %9.3f\n",
 			ratio(IMS_STAT_GET(runs[r].stats, cyc_host_total),
@@ -279,7 +290,9 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 	for (unsigned c = 0; c < ncol; c++)
 		fprintf(out, "%s %s = %s", c ? "," : "", grid_columns[c].label,
 			ims_stat_table[grid_columns[c].stat].name);
-	fprintf(out, ";\n  host-x = host-cyc / the same model's first strategy;"
+	fprintf(out, ";\n  dma-stall-cyc: translation latency DMA waited beyond IOTLB hits (page walks),"
+		     " refill-cyc the part caused by invalidations;\n"
+		     "  host-x = host-cyc / the same model's first strategy;"
 		     " xlate-x = xlate-cyc / the first model's run of the same strategy\n");
 }
 
