@@ -89,20 +89,28 @@ Test(strategies, sync_noflush_misses_rewrites_through_cached_dirty_entries)
  * guest's domain-selective invalidation) works for every strategy. */
 Test(strategies, dirty_unmap_spans_many_mappings)
 {
-	static char trace[64 * 1024];
+	static char trace[64 * 1024], setup_only[64 * 1024];
 	static const char *const unmap_strategies[] = { "clear+unmap", "noclear+unmap",
-							"unmap-all-dirty" };
+							"unmap-all-dirty", "wrprotect+unmap" };
+	/* syncs of the dirty-unmap step: the unmap syncs once per area (512),
+	 * plus the clear's or the write-protect's one sync */
+	static const uint64_t step_syncs[] = { 513, 512, 512, 513 };
 	int n = snprintf(trace, sizeof(trace),
 			 "iommusim-trace 1\ndevice nic\ndomain vm\nattach nic vm\n");
 
 	for (int i = 0; i < 512; i++)
 		n += snprintf(trace + n, sizeof(trace) - (size_t)n, "@%d map vm 0x%x 4K\n",
 			      i * 2000, 0x200000 + i * 0x1000);
+	memcpy(setup_only, trace, (size_t)n);
+	snprintf(setup_only + n, sizeof(setup_only) - (size_t)n,
+		 "@2000000 dirty-tracking vm on\n@2100000 dma nic write 0x212000 64\n");
 	n += snprintf(trace + n, sizeof(trace) - (size_t)n,
 		      "@2000000 dirty-tracking vm on\n@2100000 dma nic write 0x212000 64\n"
 		      "@2200000 dirty-unmap vm 0x200000 2M\n@2300000 dma nic write 0x212000 8\n");
 	for (unsigned m = 0; m < ims_model_count; m++) {
-		for (unsigned k = 0; k < 3; k++) {
+		struct ims_stats none = run_text(ims_models[m], "clear+unmap", setup_only);
+
+		for (unsigned k = 0; k < 4; k++) {
 			struct ims_stats s = run_text(ims_models[m], unmap_strategies[k], trace);
 
 			cr_assert_eq(S(s, unmap_calls), 1, "%s/%s", ims_models[m]->name,
@@ -113,6 +121,9 @@ Test(strategies, dirty_unmap_spans_many_mappings)
 				     "%s/%s: the one written page", ims_models[m]->name,
 				     unmap_strategies[k]);
 			cr_assert_eq(S(s, fault_not_present), 1, "the DMA after the unmap faults");
+			cr_assert_eq(S(s, iotlb_syncs) - S(none, iotlb_syncs), step_syncs[k],
+				     "%s/%s", ims_models[m]->name, unmap_strategies[k]);
+			cr_assert_eq(S(s, pages_unpinned), 512);
 		}
 	}
 }
@@ -161,5 +172,43 @@ Test(strategies, tracking_off_loses_unreported_writes)
 		struct ims_stats s = run_text(ims_models[m], "clear+unmap", trace);
 
 		cr_assert_eq(S(s, dirty_pages_missed), 1, "%s", ims_models[m]->name);
+	}
+}
+
+/* One mapping, one dirty-unmap, no racing: every strategy on every model
+ * reports exactly the written pages (unmap-all-dirty: all of them) at its
+ * documented number of syncs. */
+Test(strategies, single_range_syncs_and_exact_bitmaps)
+{
+	static const char base[] =
+		"iommusim-trace 1\ndevice nic\ndomain vm\nattach nic vm\n"
+		"@0 map vm 0x100000 64K pa=0x300001000\n"
+		"@1000000 dirty-tracking vm on\n"
+		"@1100000 dma nic write 0x101000 64\n"
+		"+1000 dma nic write 0x10f000 4K\n";
+	static const struct {
+		const char *strategy;
+		uint64_t syncs, reported;
+	} want[] = {
+		{ "clear+unmap", 2, 2 }, { "noclear+unmap", 1, 2 },
+		{ "unmap-all-dirty", 1, 16 }, { "wrprotect+unmap", 2, 2 },
+	};
+	char trace[512];
+
+	snprintf(trace, sizeof(trace), "%s@1200000 dirty-unmap vm 0x100000 64K\n", base);
+	for (unsigned m = 0; m < ims_model_count; m++) {
+		struct ims_stats none = run_text(ims_models[m], "clear+unmap", base);
+
+		for (unsigned k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+			struct ims_stats s = run_text(ims_models[m], want[k].strategy, trace);
+
+			cr_assert_eq(S(s, iotlb_syncs) - S(none, iotlb_syncs), want[k].syncs, "%s/%s",
+				     ims_models[m]->name, want[k].strategy);
+			cr_assert_eq(S(s, dirty_pages_reported), want[k].reported, "%s/%s",
+				     ims_models[m]->name, want[k].strategy);
+			cr_assert_eq(S(s, dirty_pages_reported) - S(s, dirty_pages_spurious), 2);
+			cr_assert_eq(S(s, dirty_pages_missed), 0);
+			cr_assert_eq(S(s, dirty_dma_discarded), 0);
+		}
 	}
 }
