@@ -733,6 +733,24 @@ int ims_ioas_detach_domain(struct ims_sim *sim, struct ims_domain *dom,
 	return 0;
 }
 
+/* An access pins (+1) or unpins (-1) the pages behind [iova, last], which
+ * areas i0..i1 cover. Pages another user pinned already are read back
+ * rather than pinned again. */
+static void access_adjust(struct ims_sim *sim, struct ims_ioas *ioas, size_t i0, size_t i1,
+			  uint64_t iova, uint64_t last, int delta)
+{
+	for (size_t i = i0; i <= i1; i++) {
+		struct ims_area *a = &ioas->area[i];
+		uint64_t lo = a->iova > iova ? a->iova : iova, hi = a->last < last ? a->last : last;
+		uint64_t first = a->pgoff + PAGES(lo - a->iova);
+		int64_t fresh = pin_adjust(sim, a->pages, first, first + PAGES(hi - lo), delta);
+
+		IMS_ASSERT(fresh >= 0, "out of memory adjusting pin counts");
+		if (delta > 0)
+			charge_pfn_reads(sim, PAGES(hi - lo + 1) - (uint64_t)fresh);
+	}
+}
+
 int ims_ioas_access_pin(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t iova,
 			uint64_t len, struct ims_error *err)
 {
@@ -753,15 +771,7 @@ int ims_ioas_access_pin(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t iov
 		ioas->pin_cap = cap;
 	}
 	ims_host_begin(sim);
-	for (size_t i = i0; i <= i1; i++) {
-		struct ims_area *a = &ioas->area[i];
-		uint64_t lo = a->iova > iova ? a->iova : iova, hi = a->last < last ? a->last : last;
-		uint64_t first = a->pgoff + PAGES(lo - a->iova);
-		int64_t fresh = pin_adjust(sim, a->pages, first, first + PAGES(hi - lo), +1);
-
-		IMS_ASSERT(fresh >= 0, "out of memory adjusting pin counts");
-		charge_pfn_reads(sim, PAGES(hi - lo + 1) - (uint64_t)fresh);
-	}
+	access_adjust(sim, ioas, i0, i1, iova, last, +1);
 	ioas->pin[ioas->npins++] = (struct ims_access_pin){ iova, last };
 	IMS_STAT_INC(&sim->stats, access_pins);
 	ims_host_end(sim);
@@ -784,14 +794,7 @@ int ims_ioas_access_unpin(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t i
 	if (check_covered(ioas, "access-unpin", iova, last, &i0, &i1, err))
 		IMS_BUG("areas under an access pin disappeared");
 	ims_host_begin(sim);
-	for (size_t i = i0; i <= i1; i++) {
-		struct ims_area *a = &ioas->area[i];
-		uint64_t lo = a->iova > iova ? a->iova : iova, hi = a->last < last ? a->last : last;
-		uint64_t first = a->pgoff + PAGES(lo - a->iova);
-
-		if (pin_adjust(sim, a->pages, first, first + PAGES(hi - lo), -1) < 0)
-			IMS_BUG("out of memory adjusting pin counts");
-	}
+	access_adjust(sim, ioas, i0, i1, iova, last, -1);
 	ioas->pin[p] = ioas->pin[--ioas->npins];
 	ims_host_end(sim);
 	return 0;

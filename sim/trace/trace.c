@@ -831,9 +831,12 @@ static int opt_pa(struct ims_trace_reader *r, const struct args *a, struct ims_e
 	return 0;
 }
 
+static int ioas_range(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev);
+
+/* map DOMAIN ... and ioas-map IOAS ...: the same options. */
 static int do_map(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
 {
-	int rc = domain_range(r, a, ev);
+	int rc = ev->kind == IMS_EV_MAP ? domain_range(r, a, ev) : ioas_range(r, a, ev);
 
 	if (!rc)
 		rc = opt_prot(r, a, ev);
@@ -963,15 +966,6 @@ static int ioas_range(struct ims_trace_reader *r, const struct args *a, struct i
 	return rc ? rc : page_range(r, a, a->pos[1], a->pos[2], ev);
 }
 
-static int do_ioas_map(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
-{
-	int rc = ioas_range(r, a, ev);
-
-	if (!rc)
-		rc = opt_prot(r, a, ev);
-	return rc ? rc : opt_pa(r, a, ev);
-}
-
 static int do_ioas_copy(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
 {
 	int rc = lookup(r, &r->ioases, "ioas", a->pos[0], &ev->src_ioas);
@@ -1014,7 +1008,7 @@ static int dispatch(struct ims_trace_reader *r, const struct args *a, struct ims
 	case IMS_EV_PRECOPY:
 	case IMS_EV_STOP_COPY: return do_migration_phase(r, a, ev);
 	case IMS_EV_IOAS: return do_ioas(r, a, ev);
-	case IMS_EV_IOAS_MAP: return do_ioas_map(r, a, ev);
+	case IMS_EV_IOAS_MAP: return do_map(r, a, ev);
 	case IMS_EV_IOAS_UNMAP:
 	case IMS_EV_ACCESS_PIN:
 	case IMS_EV_ACCESS_UNPIN: return ioas_range(r, a, ev);
