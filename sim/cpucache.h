@@ -1,0 +1,88 @@
+/* CPU cache model for non-coherent DMA: per 64-byte physical line, does the
+ * CPU's cache agree with memory?
+ *
+ * Per line, one of:
+ *  - NOT_CACHED: the CPU holds no copy;
+ *  - CLEAN: the CPU holds a copy equal to memory (it read the line, or a
+ *    snooped DMA read made it write its data back);
+ *  - DIRTY: the CPU holds newer data than memory (it wrote the line, e.g.
+ *    zeroing a page before pinning it); a non-snooped DMA read of the line
+ *    reads stale memory: an exposure (the device sees old host data);
+ *  - STALE: memory is newer than the CPU's copy (a non-snooped DMA wrote the
+ *    line while the CPU held it); a host read returns the old copy: an
+ *    exposure (and a dirty copy written back later would clobber the DMA).
+ * The model assumes the worst case for safety: a line the CPU touched stays
+ * cached until flushed (no capacity evictions).
+ *
+ * Snooped DMA keeps caches coherent: a snooped write leaves the line
+ * NOT_CACHED (other copies invalidated), a snooped read of a DIRTY line gets
+ * the CPU's data and leaves it CLEAN. A flush (clflush/clflushopt) writes
+ * dirty lines back and invalidates every line of the range.
+ *
+ * Storage is sparse (only lines ever touched cost memory) and deterministic.
+ */
+#ifndef IMS_CPUCACHE_H
+#define IMS_CPUCACHE_H
+
+#include <stdint.h>
+
+#define IMS_CACHE_LINE_LG2 6
+
+enum ims_line_state {
+	IMS_LINE_NOT_CACHED = 0,
+	IMS_LINE_CLEAN = 1,
+	IMS_LINE_DIRTY = 2,
+	IMS_LINE_STALE = 3,
+};
+
+struct ims_cpucache_chunk;
+
+struct ims_cpucache {
+	struct ims_cpucache_chunk **slot;   /* open-addressed by chunk number */
+	uint64_t nslots, nchunks;
+	uint64_t lines_cached;              /* lines not NOT_CACHED, now */
+};
+
+/* What a flush found: lines it wrote back (DIRTY), lines it dropped
+ * (CLEAN or STALE), and lines not in the cache at all (flushing them was
+ * redundant). */
+struct ims_flush_result {
+	uint64_t lines_written_back;
+	uint64_t lines_dropped;
+	uint64_t lines_redundant;
+};
+
+int ims_cpucache_init(struct ims_cpucache *c);   /* 0 or -1 (no memory) */
+void ims_cpucache_fini(struct ims_cpucache *c);
+
+/* Host CPU writes [pa, pa+len): every line becomes DIRTY (a STALE line's
+ * written bytes win over the DMA data, so it is DIRTY too). 0 or -1 (no
+ * memory for the line states). */
+int ims_cpucache_cpu_write(struct ims_cpucache *c, uint64_t pa, uint64_t len);
+/* Host CPU reads [pa, pa+len): returns how many lines it read from a STALE
+ * copy (exposures); NOT_CACHED lines become CLEAN. -1 cast to uint64_t
+ * (UINT64_MAX) if out of memory. */
+uint64_t ims_cpucache_cpu_read(struct ims_cpucache *c, uint64_t pa, uint64_t len);
+
+/* A DMA of [pa, pa+len), write != 0 for a write.
+ * Snooped: a write leaves its lines NOT_CACHED, a read turns DIRTY lines
+ * CLEAN; returns 0.
+ * Non-snooped: a read returns how many of its lines were DIRTY (the device
+ * read stale memory; states unchanged); a write turns CLEAN, DIRTY and
+ * STALE lines STALE and returns how many of them were DIRTY (a later
+ * write-back of those will clobber the DMA data).
+ * Never allocates: NOT_CACHED lines stay NOT_CACHED. */
+uint64_t ims_cpucache_dma(struct ims_cpucache *c, uint64_t pa, uint64_t len, int write,
+			  int snooped);
+
+/* Flush (write back + invalidate) [pa, pa+len): every line ends NOT_CACHED. */
+struct ims_flush_result ims_cpucache_flush(struct ims_cpucache *c, uint64_t pa, uint64_t len);
+
+/* State of one line (tests, exposure reports). */
+enum ims_line_state ims_cpucache_state(const struct ims_cpucache *c, uint64_t pa);
+
+/* How many lines of [pa, pa+len) are in `state`. */
+uint64_t ims_cpucache_count(const struct ims_cpucache *c, uint64_t pa, uint64_t len,
+			    enum ims_line_state state);
+
+#endif
