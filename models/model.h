@@ -34,6 +34,13 @@ struct ims_device;
 /* Permissions of a mapping, as the host requests them. */
 #define IMS_PROT_READ 0x1u
 #define IMS_PROT_WRITE 0x2u
+/* The mapping is cache-coherent (Linux IOMMU_CACHE): DMA through it snoops
+ * CPU caches. Without it, DMA is non-snooped: a device may use the PCIe
+ * No-Snoop attribute and the IOMMU lets it through. Each model writes this
+ * its own way (VT-d SNP, AMD FC, SMMUv3 memory attributes); a model that
+ * cannot enforce it says so in can_enforce_coherency and maps the page
+ * non-snooped. */
+#define IMS_PROT_CACHE 0x4u
 
 enum ims_access {
 	IMS_ACCESS_READ = 0,
@@ -55,7 +62,7 @@ struct ims_walk {
 	enum ims_fault fault;
 	uint64_t pa;             /* output address of the page (page-aligned) */
 	uint8_t page_lg2;        /* leaf page size */
-	uint8_t tlb_flags;       /* IMS_TLB_R/W/DIRTY to cache for this leaf */
+	uint8_t tlb_flags;       /* IMS_TLB_R/W/DIRTY/SNOOP to cache for this leaf */
 	uint8_t fault_level;     /* table level where the walk stopped */
 	uint64_t fault_pte_pa;   /* address of the offending entry, 0 if none */
 	uint64_t cycles;         /* walk latency including A/D updates */
@@ -142,6 +149,13 @@ struct ims_model_ops {
 	/* Leaf sizes the format can map with the current parameters: bit n set
 	 * means 2^n bytes. */
 	uint64_t (*pgsize_bitmap)(const struct ims_sim *sim);
+
+	/* Whether map_page can honour IMS_PROT_CACHE with the current
+	 * parameters, i.e. make DMA snooped whatever No-Snoop the device sets
+	 * (Linux: enforce_cache_coherency). When it cannot, a CACHE mapping
+	 * still succeeds but is non-snooped: the host must check this before
+	 * it calls a domain coherent. */
+	bool (*can_enforce_coherency)(const struct ims_sim *sim);
 
 	/* Hardware instance: invalidation queue, registers. Caches are the
 	 * engine's (sim->iotlb, sim->psc); the model configures their levels. */

@@ -25,6 +25,14 @@ static uint64_t amdv1_pgsize_bitmap(const struct ims_sim *sim)
 	return sim->params.amdv1_pgsizes & AMDV1_PGSIZES_MODELLED;
 }
 
+/* FC (Force Coherent) is a field of every PTE (section 2.2.3), with no
+ * capability bit to gate it: any mapping can be made coherent. */
+static bool amdv1_can_enforce_coherency(const struct ims_sim *sim)
+{
+	(void)sim;
+	return true;
+}
+
 static int init_caches(struct ims_sim *sim, struct ims_error *err)
 {
 	const struct ims_params *p = &sim->params;
@@ -234,6 +242,7 @@ const struct ims_model_ops ims_amdv1_ops = {
 	.description = "AMD IOMMU v1 host page tables (4/5-level, Next Level 7 page sizes), "
 		       "command buffer, DTE HAD dirty tracking",
 	.pgsize_bitmap = amdv1_pgsize_bitmap,
+	.can_enforce_coherency = amdv1_can_enforce_coherency,
 	.iommu_init = amdv1_iommu_init,
 	.iommu_fini = amdv1_iommu_fini,
 	.domain_init = amdv1_domain_init,

@@ -47,7 +47,7 @@
 #define AMDV1_PTE_NL      IMS_GENMASK(11, 9)      /* Next Level */
 #define AMDV1_PTE_ADDR    IMS_GENMASK(51, 12)     /* next table, or page (+ size code) */
 #define AMDV1_PTE_U       IMS_BIT(59)             /* PTE: untranslated access only */
-#define AMDV1_PTE_FC      IMS_BIT(60)             /* PTE: force coherent */
+#define AMDV1_PTE_FC      IMS_BIT(60)             /* PTE: force coherent (snooped) */
 #define AMDV1_PTE_IR      IMS_BIT(61)             /* I/O read permission */
 #define AMDV1_PTE_IW      IMS_BIT(62)             /* I/O write permission */
 
@@ -222,15 +222,26 @@ static inline uint64_t amdv1_prot_to_pte(unsigned prot)
 
 /* The leaf entry for a page of 2^lg2 bytes at pa (aligned to it): NL=0 at
  * a default size, else NL=7 with address bits lg2-2:12 set and bit lg2-1
- * clear. The caller writes it into amdv1_replicas(lg2) entries. */
+ * clear. A coherent mapping (IMS_PROT_CACHE) sets FC. The caller writes it
+ * into amdv1_replicas(lg2) entries, so every replica carries the same FC. */
 static inline uint64_t amdv1_mk_leaf(uint64_t pa, unsigned lg2, unsigned prot)
 {
-	uint64_t pte = AMDV1_PTE_PR | amdv1_prot_to_pte(prot);
+	uint64_t pte = AMDV1_PTE_PR | amdv1_prot_to_pte(prot) |
+		       ((prot & IMS_PROT_CACHE) ? AMDV1_PTE_FC : 0);
 
 	if (lg2 == amdv1_level_shift(amdv1_level_for_size(lg2)))
 		return pte | ims_field_prep(AMDV1_PTE_NL, AMDV1_NL_LEAF) | (pa & AMDV1_PTE_ADDR);
 	return pte | ims_field_prep(AMDV1_PTE_NL, AMDV1_NL_SIZE) |
 	       ((pa | ((UINT64_C(1) << (lg2 - 1)) - 1)) & AMDV1_PTE_ADDR);
+}
+
+/* Does DMA through this leaf snoop? FC=1: the IOMMU forces the request
+ * coherent whatever its No-Snoop attribute; FC=0: the request's own
+ * attribute decides (section 2.2.3, PTE fields, FC). FC is a PTE field
+ * only: bit 60 is reserved in a PDE. */
+static inline bool amdv1_pte_snoops(uint64_t pte)
+{
+	return (pte & AMDV1_PTE_FC) != 0;
 }
 
 /* A PDE pointing at a table of iommusim level child_level. IR and IW are

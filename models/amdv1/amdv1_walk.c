@@ -3,7 +3,8 @@
  * AMD IOMMU spec 48882 rev. 3.x: section 2.2.2 (the DTE starts the walk:
  * Mode, root, IR/IW, DomainID, HAD), 2.2.3 (PDE/PTE formats, Next Level,
  * level skipping, Table 14 page-size encoding), 2.2.3.1 and 2.2.3.2 (A and D
- * updates under HAD), 2.2.7.4 (the atomic A/D update sequence).
+ * updates under HAD), 2.2.7.4 (the atomic A/D update sequence); the PTE's FC
+ * (force coherent) makes the translation snooped.
  *
  * The walk starts from the device table cache's copy of the requesting
  * device's DTE, never from memory: a changed DTE takes effect after an
@@ -106,9 +107,12 @@ static void leaf(struct walk_state *w, uint64_t pte_pa, uint64_t pte, unsigned l
 		set_ad(w, pte_pa, &pte, want);
 	out->pa = amdv1_leaf_base(pte, level);
 	out->page_lg2 = (uint8_t)amdv1_leaf_size_lg2(pte, level);
-	/* without hardware Dirty updates a cached write needs no memory update */
+	/* without hardware Dirty updates a cached write needs no memory
+	 * update; FC is cached with the translation (every replica of an
+	 * NL=7 page carries the same FC) */
 	out->tlb_flags = (uint8_t)(w->perm |
-		((!w->hd || (pte & AMDV1_PTE_D)) ? IMS_TLB_DIRTY : 0u));
+		((!w->hd || (pte & AMDV1_PTE_D)) ? IMS_TLB_DIRTY : 0u) |
+		(amdv1_pte_snoops(pte) ? IMS_TLB_SNOOP : 0u));
 }
 
 /* Checks of the DTE before any table read. Returns false after a fault;

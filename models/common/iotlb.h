@@ -22,6 +22,10 @@
  * An entry without it makes a write re-walk to set D in memory. This cached
  * bit is why clearing D in memory requires an IOTLB flush. */
 #define IMS_TLB_DIRTY 0x4u
+/* The translation forces snooping: DMA through it is coherent with CPU
+ * caches whatever No-Snoop attribute the request carries. Set by the walk
+ * from the leaf (IMS_PROT_CACHE mappings); a hit carries it like R/W. */
+#define IMS_TLB_SNOOP 0x8u
 
 /* Page sizes one IOTLB can hold: AMD next-level-7 leaves come in any power
  * of two, SMMU contiguous runs add 64 KiB and 32 MiB to the block sizes. */

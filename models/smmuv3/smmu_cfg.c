@@ -26,10 +26,10 @@ void smmu_cd_build(uint64_t cd[SMMU_CD_WORDS], uint64_t ttb, uint16_t asid, bool
 		SMMU_CD0_R | SMMU_CD0_A | SMMU_CD0_ASET |
 		ims_field_prep(SMMU_CD0_ASID, asid);
 	cd[1] = ttb & SMMU_CD1_TTB0;
-	/* MAIR0 as io-pgtable-arm lays it out: index 0 Normal non-cacheable
-	 * (0x44), 1 Normal write-back (0xff, SMMU_MAIR_IDX_CACHE), 2
-	 * Device-nGnRE (0x04), 3 inner non-cacheable outer write-back (0xf4) */
-	cd[3] = ims_field_prep(SMMU_CD3_MAIR0, 0xf404ff44u);
+	/* MAIR0 as io-pgtable-arm lays it out (smmu_desc.h): index 0 Normal
+	 * non-cacheable, 1 Normal write-back, 2 Device-nGnRE, 3 inner
+	 * non-cacheable outer write-back; MAIR1 unused */
+	cd[3] = ims_field_prep(SMMU_CD3_MAIR0, SMMU_MAIR0_VALUE);
 }
 
 /* Linux arm_smmu_make_cdtable_ste: stage 1 only, one CD, NS-EL1 stream
@@ -93,6 +93,7 @@ static bool decode_s1(const struct smmu_cfg_entry *c, struct smmu_xlate_cfg *out
 	out->tag = smmu_tag((uint16_t)ims_field_get(SMMU_STE2_S2VMID, c->ste[2]),
 			    (uint16_t)ims_field_get(SMMU_CD0_ASID, cd0));
 	out->hier = !(c->cd[1] & SMMU_CD1_HAD0);
+	out->mair = c->cd[3];   /* MAIR1:MAIR0, attributes 7..0 */
 	httu_enables(&smmu_stage1, c->cd, out);
 	return true;
 }
@@ -110,6 +111,7 @@ static bool decode_s2(const struct smmu_cfg_entry *c, struct smmu_xlate_cfg *out
 	out->ttb = c->ste[3] & SMMU_STE3_S2TTB & SMMU_DESC_OA;
 	out->tag = smmu_tag((uint16_t)ims_field_get(SMMU_STE2_S2VMID, s2), 0);
 	out->hier = false;   /* VMSAv8-64 stage 2 has no hierarchical permissions */
+	out->mair = 0;       /* stage 2 leaves carry MemAttr itself */
 	httu_enables(&smmu_stage2, c->ste, out);
 	return true;
 }

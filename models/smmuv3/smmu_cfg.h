@@ -137,6 +137,7 @@ struct smmu_xlate_cfg {
 	uint32_t tag;          /* VMID << 16 | ASID: the IOTLB/walk-cache tag */
 	bool ha, hd, affd;     /* HTTU enables and Access flag fault disable */
 	bool hier;             /* hierarchical permissions (APTable) apply */
+	uint64_t mair;         /* stage 1: CD MAIR1:MAIR0, what AttrIndx selects from */
 };
 
 /* The tag of the shared caches: VMID in 31:16, ASID in 15:0 (3.17). */

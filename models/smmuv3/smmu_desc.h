@@ -77,12 +77,34 @@
 #define SMMU_TABLE_AP1      IMS_BIT(62)           /* APTable[1]: no write access below */
 #define SMMU_TABLE_NSTABLE  IMS_BIT(63)           /* Secure state only */
 
-/* Attribute values the host writes, as Linux io-pgtable-arm does for a
- * cacheable DMA mapping: Inner Shareable, MAIR index 1 (Normal WB) at
- * stage 1, MemAttr 0b1111 (Normal Inner/Outer WB) at stage 2. */
+/* SH[1:0] encodings (Tables D8-52/53): 0b00 Non-shareable, 0b01 reserved. */
+#define SMMU_SH_OSH         2u
 #define SMMU_SH_ISH         3u
-#define SMMU_MAIR_IDX_CACHE 1u
-#define SMMU_MEMATTR_OIWB   0xfu
+
+/* Memory attributes. Stage 1 leaves name one of eight MAIR attributes by
+ * AttrIndx; the CD holds the MAIR (IHI 0070 5.4, MAIR0/MAIR1), laid out as
+ * io-pgtable-arm does. Encodings of an attribute byte (DDI 0487, MAIR_EL1
+ * Attr<n>): [7:4] outer, [3:0] inner; 0b0000 outer is Device memory,
+ * 0b0100 Non-cacheable, 0b01RW (RW != 00) and 0b11RW Write-Back. */
+#define SMMU_MAIR_ATTR_NC       0x44u   /* Normal, Inner/Outer Non-cacheable */
+#define SMMU_MAIR_ATTR_WB       0xffu   /* Normal, Inner/Outer WB, R/W-allocate */
+#define SMMU_MAIR_ATTR_DEVICE   0x04u   /* Device-nGnRE */
+#define SMMU_MAIR_ATTR_INC_OWB  0xf4u   /* Normal, Inner Non-cacheable, Outer WB */
+#define SMMU_MAIR_IDX_NC        0u
+#define SMMU_MAIR_IDX_CACHE     1u
+#define SMMU_MAIR_IDX_DEVICE    2u
+#define SMMU_MAIR_IDX_INC_OWB   3u
+/* CD.MAIR0: attribute n in bits 8n+7:8n. MAIR1 (indexes 4-7) stays 0. */
+#define SMMU_MAIR0_VALUE ((uint64_t)SMMU_MAIR_ATTR_NC << (8 * SMMU_MAIR_IDX_NC) | \
+			 (uint64_t)SMMU_MAIR_ATTR_WB << (8 * SMMU_MAIR_IDX_CACHE) | \
+			 (uint64_t)SMMU_MAIR_ATTR_DEVICE << (8 * SMMU_MAIR_IDX_DEVICE) | \
+			 (uint64_t)SMMU_MAIR_ATTR_INC_OWB << (8 * SMMU_MAIR_IDX_INC_OWB))
+
+/* Stage 2 MemAttr[3:0] with FEAT_S2FWB disabled (Table D8-53, DDI 0487
+ * stage 2 memory type encoding): [3:2] outer, [1:0] inner; 0b00 outer is
+ * Device, 0b01 Non-cacheable, 0b10 Write-Through, 0b11 Write-Back. */
+#define SMMU_MEMATTR_NC     0x5u      /* Normal, Inner/Outer Non-cacheable */
+#define SMMU_MEMATTR_OIWB   0xfu      /* Normal, Inner/Outer Write-Back */
 
 /* Levels (iommusim numbering) */
 #define SMMU_LEVELS         4u        /* Arm levels 0..3 for a 48-bit IA */
@@ -111,7 +133,11 @@ struct smmu_stage {
 				    * needs AP[1] too; S2 write is independent of read */
 	uint64_t table_no_write;   /* S1 APTable[1]; 0: no hierarchical control */
 	uint64_t table_no_read;    /* S1 APTable[0] (no EL0 access at all) */
-	uint64_t leaf_attrs;       /* memory attributes of every leaf the host writes */
+	/* Memory attributes of the leaves the host writes: Normal write-back
+	 * for a coherent mapping (IMS_PROT_CACHE), Normal Non-cacheable
+	 * otherwise. SH, AttrIndx and nG at stage 1; SH and MemAttr at 2. */
+	uint64_t leaf_attrs_cache;
+	uint64_t leaf_attrs_nc;
 	/* HTTU enables: which word of the configuration structure (CD at stage
 	 * 1, STE at stage 2) and which bits (see smmu_cfg.h) */
 	unsigned cfg_word;
@@ -254,6 +280,43 @@ static inline unsigned smmu_table_perm(const struct smmu_stage *st, uint64_t d)
 	return (d & st->table_no_write) ? IMS_TLB_R : IMS_TLB_R | IMS_TLB_W;
 }
 
+/* ---- memory attributes: coherency ---------------------------------------- */
+
+/* One half of a MAIR attribute byte is Write-Back: 0b01RW with RW != 00
+ * (transient) or 0b11RW (non-transient). */
+static inline bool smmu_mair_half_wb(unsigned half)
+{
+	return (half & 0xcu) == 0xcu || ((half & 0xcu) == 0x4u && (half & 0x3u));
+}
+
+/* A MAIR attribute byte: Normal, Inner and Outer Write-Back. */
+static inline bool smmu_mair_attr_wb(unsigned attr)
+{
+	return smmu_mair_half_wb(attr >> 4) && smmu_mair_half_wb(attr & 0xfu);
+}
+
+/* Does DMA through this leaf snoop the CPU caches? It does when the leaf
+ * makes the access Normal Inner/Outer Write-Back and shareable (Inner or
+ * Outer Shareable): such accesses are coherent in a system whose SMMU and
+ * interconnect are (SMMU_IDR0.COHACC, IHI 0070 6.3.1; see
+ * can_enforce_coherency). Stage 1 gives the attribute by MAIR index
+ * (mair: the CD's MAIR1:MAIR0), stage 2 by MemAttr. The architecture treats
+ * Normal Non-cacheable as Outer Shareable whatever SH says, which does not
+ * matter here: it never snoops. */
+static inline bool smmu_desc_snoops(const struct smmu_stage *st, uint64_t d, uint64_t mair)
+{
+	unsigned sh = (unsigned)ims_field_get(SMMU_DESC_SH, d);
+
+	if (sh != SMMU_SH_OSH && sh != SMMU_SH_ISH)
+		return false;
+	if (st->num == 1) {
+		unsigned idx = (unsigned)ims_field_get(SMMU_DESC_ATTRINDX, d);
+
+		return smmu_mair_attr_wb((unsigned)(mair >> (8 * idx)) & 0xffu);
+	}
+	return ims_field_get(SMMU_DESC_MEMATTR, d) == SMMU_MEMATTR_OIWB;
+}
+
 /* ---- construction (host) ----------------------------------------------- */
 
 /* A Table descriptor: no hierarchical restriction, as Linux writes them. */
@@ -279,11 +342,19 @@ static inline uint64_t smmu_prot_bits(const struct smmu_stage *st, unsigned prot
 	return d;
 }
 
-/* A leaf at `level` mapping pa, AF=1 (Linux maps with AF set). */
+/* Memory attributes of a leaf for prot: write-back for IMS_PROT_CACHE. */
+static inline uint64_t smmu_leaf_attrs(const struct smmu_stage *st, unsigned prot)
+{
+	return (prot & IMS_PROT_CACHE) ? st->leaf_attrs_cache : st->leaf_attrs_nc;
+}
+
+/* A leaf at `level` mapping pa, AF=1 (Linux maps with AF set). Every
+ * descriptor of a contiguous run is built from the same prot, so the run
+ * has one set of attributes (D8.7.1 requires it). */
 static inline uint64_t smmu_mk_leaf(const struct smmu_stage *st, uint64_t pa, unsigned level,
 				    unsigned prot, bool dbm, bool contig)
 {
-	uint64_t d = SMMU_DESC_VALID | SMMU_DESC_AF | st->leaf_attrs |
+	uint64_t d = SMMU_DESC_VALID | SMMU_DESC_AF | smmu_leaf_attrs(st, prot) |
 		     smmu_prot_bits(st, prot, dbm) | (pa & SMMU_DESC_OA);
 
 	if (level == 0)

@@ -27,6 +27,17 @@ static uint64_t smmu_pgsize_bitmap(const struct ims_sim *sim)
 	return sizes;
 }
 
+/* Coherency is a memory attribute of every leaf (Normal write-back,
+ * shareable), which both stages can always write. That such an access
+ * snoops the CPU caches is a property of the system, assumed here: the SMMU
+ * is coherent (SMMU_IDR0.COHACC=1, IHI 0070 6.3.1) and so is the
+ * interconnect carrying its client traffic. */
+static bool smmu_can_enforce_coherency(const struct ims_sim *sim)
+{
+	(void)sim;
+	return true;
+}
+
 static int smmu_iommu_init(struct ims_sim *sim, struct ims_error *err)
 {
 	static const uint8_t tlb_sizes[] = { 12, 21, 30, 16, 25 };
@@ -297,6 +308,7 @@ const struct ims_model_ops ims_smmuv3_ops = {
 	.description = "Arm SMMUv3, VMSAv8-64 4 KiB stage 1 or 2, command queue with range "
 		       "invalidation, HTTU dirty state (DBM)",
 	.pgsize_bitmap = smmu_pgsize_bitmap,
+	.can_enforce_coherency = smmu_can_enforce_coherency,
 	.iommu_init = smmu_iommu_init,
 	.iommu_fini = smmu_iommu_fini,
 	.domain_init = smmu_domain_init,

@@ -4,7 +4,8 @@
  * IHI 0070 G.b: 3.13 HTTU (3.13.2 Access flag, 3.13.3.1 dirty state with
  * DBM), 3.17 TLB tagging by VMID and ASID, 16.2 caching (walk caches);
  * DDI 0487 M.a.a: D8.3 descriptor types, D8.4 permissions, D8.5.1/D8.5.2
- * Access flag and dirty state, D8.5.5 and D8.7.1 the Contiguous bit.
+ * Access flag and dirty state, D8.5.5 and D8.7.1 the Contiguous bit;
+ * Tables D8-52/53 the memory attributes that make a leaf coherent.
  *
  * The walk starts from the device's entry in the configuration cache (the
  * STE and, at stage 1, the CD): never from memory. The IOTLB is the
@@ -125,7 +126,8 @@ static enum ims_fault leaf_access(struct walk_state *w, uint64_t pa, uint64_t *d
  * such entries, D8.7.1), base and flags. IMS_TLB_DIRTY: a write needs no
  * descriptor update, because the descriptor is writable (writable-dirty, or
  * DBM=0 and writable). A writable-clean descriptor is cached with W but not
- * DIRTY only while HD=1: a write re-walks and updates it. */
+ * DIRTY only while HD=1: a write re-walks and updates it. IMS_TLB_SNOOP:
+ * the leaf's attributes are Normal write-back and shareable (smmu_desc.h). */
 static void leaf_result(struct walk_state *w, uint64_t d, unsigned level, struct ims_walk *out)
 {
 	const struct smmu_xlate_cfg *x = w->x;
@@ -133,6 +135,8 @@ static void leaf_result(struct walk_state *w, uint64_t d, unsigned level, struct
 	unsigned perm = smmu_desc_perm(x->st, d) & w->perm;
 	unsigned flags = perm;
 
+	if (smmu_desc_snoops(x->st, d, x->mair))
+		flags |= IMS_TLB_SNOOP;
 	if (perm & IMS_TLB_W)
 		flags |= IMS_TLB_DIRTY;
 	else if (x->hd && smmu_desc_write_clean(x->st, d) && (w->perm & IMS_TLB_W))

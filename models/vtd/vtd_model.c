@@ -34,6 +34,14 @@ static uint64_t vtd_pgsize_bitmap(const struct ims_sim *sim)
 	return sizes;
 }
 
+/* ECAP_REG.SC (section 11.4.3): only with snoop control may a leaf set SNP
+ * to force snooping; otherwise the field is reserved and a coherent domain
+ * cannot be enforced (section 9.8, SNP). */
+static bool vtd_can_enforce_coherency(const struct ims_sim *sim)
+{
+	return sim->params.vtd_sc != 0;
+}
+
 static int vtd_iommu_init(struct ims_sim *sim, struct ims_error *err)
 {
 	static const uint8_t tlb_sizes[] = { 12, 21, 30 };
@@ -198,6 +206,7 @@ const struct ims_model_ops ims_vtd_ops = {
 	.description = "Intel VT-d scalable mode, second-stage tables (4/5-level), "
 		       "queued invalidation, SSADE dirty tracking",
 	.pgsize_bitmap = vtd_pgsize_bitmap,
+	.can_enforce_coherency = vtd_can_enforce_coherency,
 	.iommu_init = vtd_iommu_init,
 	.iommu_fini = vtd_iommu_fini,
 	.domain_init = vtd_domain_init,

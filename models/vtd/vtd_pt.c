@@ -158,6 +158,11 @@ int vtd_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uin
 
 	if ((rc = map_check(sim, vd, iova, pa, page_lg2, prot, err)))
 		return rc;
+	/* Without snoop control (ECAP_REG.SC=0, section 11.4.3) SNP is
+	 * reserved and must stay 0: the mapping is made, non-snooped. A host
+	 * that needs coherency checks can_enforce_coherency first. */
+	if (!sim->params.vtd_sc)
+		prot &= ~IMS_PROT_CACHE;
 	leaf = (page_lg2 - IMS_PAGE_LG2) / VTD_TABLE_LG2;
 	for (level = vd->levels - 1; level > leaf; level--) {
 		pte_pa = table + (uint64_t)vtd_pte_index(iova, level) * 8;

@@ -35,7 +35,7 @@
 #define VTD_SLPTE_PS    IMS_BIT(7)              /* Page Size: SS-PDE/SS-PDPE only */
 #define VTD_SLPTE_A     IMS_BIT(8)              /* Accessed, if SSADE=1 (sec. 3.7.2) */
 #define VTD_SLPTE_D     IMS_BIT(9)              /* Dirty, leaves only, if SSADE=1 */
-#define VTD_SLPTE_SNP   IMS_BIT(11)             /* Snoop, leaves only */
+#define VTD_SLPTE_SNP   IMS_BIT(11)             /* Snoop, leaves only, if ECAP_REG.SC=1 */
 #define VTD_SLPTE_ADDR  IMS_GENMASK(51, 12)     /* ADDR: HAW-1:12, 51:HAW reserved */
 
 #define VTD_SLPTE_PERM  (VTD_SLPTE_R | VTD_SLPTE_W)
@@ -136,14 +136,28 @@ static inline uint64_t vtd_prot_to_pte(unsigned prot)
 	       ((prot & IMS_PROT_WRITE) ? VTD_SLPTE_W : 0);
 }
 
-/* A leaf mapping pa at `level`: PS is set on SS-PDE/SS-PDPE leaves. */
+/* A leaf mapping pa at `level`: PS is set on SS-PDE/SS-PDPE leaves, SNP on
+ * a coherent (IMS_PROT_CACHE) mapping. SNP is reserved without snoop
+ * control: the caller drops IMS_PROT_CACHE when ECAP_REG.SC=0. */
 static inline uint64_t vtd_mk_leaf(uint64_t pa, unsigned level, unsigned prot)
 {
 	uint64_t pte = vtd_prot_to_pte(prot) | (pa & VTD_SLPTE_ADDR);
 
 	if (level != VTD_LEVEL_PTE)
 		pte |= VTD_SLPTE_PS;
+	if (prot & IMS_PROT_CACHE)
+		pte |= VTD_SLPTE_SNP;
 	return pte;
+}
+
+/* Does DMA through this leaf snoop? Section 9.8 (Tables 43, 45, 47, SNP):
+ * with snoop control (sc, ECAP_REG.SC) a leaf with SNP=1 makes the request
+ * snooped whatever its No-Snoop attribute; with SNP=0 the request's own
+ * attribute decides. Without snoop control SNP is reserved and never
+ * forces anything. */
+static inline bool vtd_pte_snoops(uint64_t pte, bool sc)
+{
+	return sc && (pte & VTD_SLPTE_SNP);
 }
 
 #endif

@@ -4,7 +4,8 @@
  * rights: R/W must be granted by every entry), 3.7.2 (A/D flags when SSADE
  * is 1), 6.2.5 (paging-structure caches: what they hold, the AND of R and W
  * down to the cached entry), 6.2.4 (the IOTLB entry: page frame, ANDed R/W,
- * and the dirty flag when SSADE=1).
+ * and the dirty flag when SSADE=1), 9.8 (SNP: snooping forced by the leaf
+ * when ECAP_REG.SC=1).
  *
  * The walk starts from the PASID-cache copy of the domain's PASID-table
  * entry, never from memory: a changed entry takes effect after a PASID-cache
@@ -124,9 +125,11 @@ void vtd_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *do
 			out->pa = vtd_pte_page_base(pte, level);
 			out->page_lg2 = (uint8_t)vtd_level_shift(level);
 			/* the IOTLB caches D only when SSADE=1 (section 6.2.4);
-			 * otherwise a cached write needs no memory update */
+			 * otherwise a cached write needs no memory update. SNP
+			 * is a leaf property cached with the translation. */
 			out->tlb_flags = (uint8_t)(w.perm |
-				((!w.ssade || (pte & VTD_SLPTE_D)) ? IMS_TLB_DIRTY : 0u));
+				((!w.ssade || (pte & VTD_SLPTE_D)) ? IMS_TLB_DIRTY : 0u) |
+				(vtd_pte_snoops(pte, sim->params.vtd_sc) ? IMS_TLB_SNOOP : 0u));
 			break;
 		}
 		if (w.ssade && !(pte & VTD_SLPTE_A))

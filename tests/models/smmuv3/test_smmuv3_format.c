@@ -263,7 +263,9 @@ Test(smmu_format, dirty_encoding_moves_the_right_bit)
 	cr_assert_eq(smmu_desc_make_clean(&smmu_stage2, s2 | SMMU_DESC_S2AP_W), s2);
 }
 
-/* Leaves as the host writes them (io-pgtable-arm with the HD quirk). */
+/* Leaves as the host writes them (io-pgtable-arm with the HD quirk): a
+ * coherent mapping (IMS_PROT_CACHE) is Normal write-back, anything else
+ * Normal Non-cacheable (MAIR index 0 at stage 1, MemAttr 0b0101 at 2). */
 struct leaf_row {
 	unsigned stage;
 	unsigned level;
@@ -273,28 +275,41 @@ struct leaf_row {
 	uint64_t raw;
 };
 
+#define RWC (IMS_PROT_READ | IMS_PROT_WRITE | IMS_PROT_CACHE)
 #define S1_ATTRS (SMMU_DESC_VALID | SMMU_DESC_AF | SMMU_DESC_NG | (3ull << 8) | (1ull << 2))
 #define S2_ATTRS (SMMU_DESC_VALID | SMMU_DESC_AF | (3ull << 8) | (0xfull << 2))
+#define S1_NC_ATTRS (SMMU_DESC_VALID | SMMU_DESC_AF | SMMU_DESC_NG | (3ull << 8) | (0ull << 2))
+#define S2_NC_ATTRS (SMMU_DESC_VALID | SMMU_DESC_AF | (3ull << 8) | (0x5ull << 2))
 
 static const struct leaf_row leaves[] = {
 	/* created writable-dirty: DBM=1, AP[2]=0, AP[1]=1 */
-	{ 1, 0, IMS_PROT_READ | IMS_PROT_WRITE, true, false, 0x123456000ull,
+	{ 1, 0, RWC, true, false, 0x123456000ull,
 	  S1_ATTRS | SMMU_DESC_TYPE | SMMU_DESC_AP1 | SMMU_DESC_DBM | 0x123456000ull },
-	{ 1, 0, IMS_PROT_READ, true, false, 0x5000,
+	{ 1, 0, IMS_PROT_READ | IMS_PROT_CACHE, true, false, 0x5000,
 	  S1_ATTRS | SMMU_DESC_TYPE | SMMU_DESC_AP1 | SMMU_DESC_AP2 | 0x5000 },
-	{ 1, 1, IMS_PROT_READ | IMS_PROT_WRITE, false, false, 0x40200000ull,
+	{ 1, 1, RWC, false, false, 0x40200000ull,
 	  S1_ATTRS | SMMU_DESC_AP1 | 0x40200000ull },                     /* block, no HTTU */
-	{ 1, 2, IMS_PROT_WRITE, true, false, 0x80000000ull,
+	{ 1, 2, IMS_PROT_WRITE | IMS_PROT_CACHE, true, false, 0x80000000ull,
 	  S1_ATTRS | SMMU_DESC_AP1 | SMMU_DESC_DBM | 0x80000000ull },     /* W implies R */
-	{ 1, 0, IMS_PROT_READ | IMS_PROT_WRITE, true, true, 0x10000,
+	{ 1, 0, RWC, true, true, 0x10000,
 	  S1_ATTRS | SMMU_DESC_TYPE | SMMU_DESC_AP1 | SMMU_DESC_DBM | SMMU_DESC_CONTIG | 0x10000 },
-	{ 2, 0, IMS_PROT_READ | IMS_PROT_WRITE, true, false, 0x7000,
+	{ 2, 0, RWC, true, false, 0x7000,
 	  S2_ATTRS | SMMU_DESC_TYPE | SMMU_DESC_S2AP_R | SMMU_DESC_S2AP_W | SMMU_DESC_DBM |
 	  0x7000 },
-	{ 2, 1, IMS_PROT_READ, true, false, 0x200000,
+	{ 2, 1, IMS_PROT_READ | IMS_PROT_CACHE, true, false, 0x200000,
 	  S2_ATTRS | SMMU_DESC_S2AP_R | 0x200000 },
-	{ 2, 2, IMS_PROT_WRITE, false, false, 0x40000000ull,
+	{ 2, 2, IMS_PROT_WRITE | IMS_PROT_CACHE, false, false, 0x40000000ull,
 	  S2_ATTRS | SMMU_DESC_S2AP_W | 0x40000000ull },                  /* write-only */
+	/* non-coherent: only the memory type differs */
+	{ 1, 0, IMS_PROT_READ | IMS_PROT_WRITE, true, false, 0x123456000ull,
+	  S1_NC_ATTRS | SMMU_DESC_TYPE | SMMU_DESC_AP1 | SMMU_DESC_DBM | 0x123456000ull },
+	{ 1, 1, IMS_PROT_READ, false, true, 0x40200000ull,
+	  S1_NC_ATTRS | SMMU_DESC_AP1 | SMMU_DESC_AP2 | SMMU_DESC_CONTIG | 0x40200000ull },
+	{ 2, 0, IMS_PROT_READ | IMS_PROT_WRITE, true, false, 0x7000,
+	  S2_NC_ATTRS | SMMU_DESC_TYPE | SMMU_DESC_S2AP_R | SMMU_DESC_S2AP_W | SMMU_DESC_DBM |
+	  0x7000 },
+	{ 2, 2, IMS_PROT_READ, false, false, 0x40000000ull,
+	  S2_NC_ATTRS | SMMU_DESC_S2AP_R | 0x40000000ull },
 };
 
 ParameterizedTestParameters(smmu_format, leaf_construction)

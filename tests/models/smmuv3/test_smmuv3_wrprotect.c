@@ -93,7 +93,7 @@ ParameterizedTest(const struct xform_row *r, smmu_wrprotect, descriptor_transfor
 {
 	const struct smmu_stage *st = smmu_stage_get(r->stage);
 	uint64_t perm_mask = st->read_bit | st->write_bit;
-	uint64_t d = SMMU_DESC_VALID | SMMU_DESC_TYPE | SMMU_DESC_AF | st->leaf_attrs |
+	uint64_t d = SMMU_DESC_VALID | SMMU_DESC_TYPE | SMMU_DESC_AF | st->leaf_attrs_cache |
 		     r->perm_bits | (r->dbm ? SMMU_DESC_DBM : 0) | 0x12345000ull;
 	uint64_t wp = smmu_desc_write_protect(st, d);
 
