@@ -294,7 +294,7 @@ static int cmd_compare(const struct options *o)
 		for (int k = 0; k < ns; k++) {
 			char coh[96];
 
-			snprintf(coh, sizeof(coh), "%s", strat_names[k]);
+			memcpy(coh, strat_names[k], sizeof(coh));
 			snprintf(strat_names[k], 96, "%.60s/%.34s", o->strategy, coh);
 		}
 	} else {

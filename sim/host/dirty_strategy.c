@@ -31,18 +31,18 @@ static int noclear_then_unmap(struct ims_sim *sim, struct ims_domain *dom, uint6
 
 const struct ims_dirty_strategy ims_dirty_strategies[] = {
 	{ "clear+unmap", "read_and_clear_dirty, then unmap: two IOTLB syncs",
-	  IMS_AXIS_UNMAP, clear_then_unmap, false },
+	  IMS_AXIS_UNMAP, clear_then_unmap, false, IMS_FLUSH_NONE },
 	{ "noclear+unmap", "read dirty with NO_CLEAR, then unmap: one IOTLB sync",
-	  IMS_AXIS_UNMAP, noclear_then_unmap, false },
+	  IMS_AXIS_UNMAP, noclear_then_unmap, false, IMS_FLUSH_NONE },
 	{ "unmap-all-dirty", "unmap, report every mapped page dirty (VFIO type1): one sync, "
-	  "over-reports", IMS_AXIS_UNMAP, ims_host_unmap_all_dirty, false },
+	  "over-reports", IMS_AXIS_UNMAP, ims_host_unmap_all_dirty, false, IMS_FLUSH_NONE },
 	{ "wrprotect+unmap", "write-protect and sync, read dirty, unmap: two syncs, exact "
 	  "under racing DMA (racing writes fault)", IMS_AXIS_UNMAP, ims_host_wrprotect_unmap,
-	  false },
+	  false, IMS_FLUSH_NONE },
 	{ "sync-flush", "migration rounds: read_and_clear, then one IOTLB sync (Linux)",
-	  IMS_AXIS_SYNC, NULL, true },
+	  IMS_AXIS_SYNC, NULL, true, IMS_FLUSH_NONE },
 	{ "sync-noflush", "migration rounds: read_and_clear without the sync (unsafe on "
-	  "purpose: rewrites through cached dirty entries are lost)", IMS_AXIS_SYNC, NULL, false },
+	  "purpose: rewrites through cached dirty entries are lost)", IMS_AXIS_SYNC, NULL, false, IMS_FLUSH_NONE },
 	{ "eager", "flush CPU caches before mapping into and after unmapping from each "
 	  "non-coherent domain", IMS_AXIS_COHERENCY, NULL, false, IMS_FLUSH_EAGER },
 	{ "none", "never flush CPU caches (unsafe baseline)", IMS_AXIS_COHERENCY, NULL, false,
