@@ -495,6 +495,23 @@ static int check_covered(const struct ims_ioas *ioas, const char *op, uint64_t i
 	return 0;
 }
 
+/* [iova, iova+len) must not overlap an area; *at is where a new area over
+ * it goes. `what` starts the message ("map: "). */
+static int check_free(const struct ims_ioas *ioas, const char *what, uint64_t iova,
+		      uint64_t len, size_t *at, struct ims_error *err)
+{
+	const struct ims_area *a;
+
+	*at = area_lower_bound(ioas, iova);
+	if (*at == ioas->nareas || ioas->area[*at].iova > iova + len - 1)
+		return 0;
+	a = &ioas->area[*at];
+	return ims_error_set(err, IMS_EEXIST,
+			     "%s[0x%" PRIx64 ", 0x%" PRIx64 "] overlaps mapping [0x%" PRIx64
+			     ", 0x%" PRIx64 "] in %s '%s'", what, iova, iova + len - 1, a->iova,
+			     a->last, ioas->implicit ? "domain" : "IOAS", ioas->name);
+}
+
 int ims_ioas_map(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t iova, uint64_t len,
 		 bool pa_given, uint64_t pa, unsigned prot, struct ims_error *err)
 {
@@ -512,13 +529,8 @@ int ims_ioas_map(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t iova, uint
 				     "below 2^%d", pa, IMS_PA_BITS);
 	if (!(prot & (IMS_PROT_READ | IMS_PROT_WRITE)))
 		return ims_error_set(err, IMS_EINVAL, "map: no access permitted (prot)");
-	at = area_lower_bound(ioas, iova);
-	if (at < ioas->nareas && ioas->area[at].iova <= iova + len - 1)
-		return ims_error_set(err, IMS_EEXIST,
-				     "map: [0x%" PRIx64 ", 0x%" PRIx64 "] overlaps mapping [0x%"
-				     PRIx64 ", 0x%" PRIx64 "] in %s '%s'", iova, iova + len - 1,
-				     ioas->area[at].iova, ioas->area[at].last,
-				     ioas->implicit ? "domain" : "IOAS", ioas->name);
+	if ((rc = check_free(ioas, "map: ", iova, len, &at, err)))
+		return rc;
 	if (!pa_given && (rc = ims_host_alloc_data(sim, iova, len, &pa, err)))
 		return rc;
 	a.pages = calloc(1, sizeof(*a.pages));
@@ -630,15 +642,9 @@ int ims_ioas_copy(struct ims_sim *sim, struct ims_ioas *dst, uint64_t dst_iova,
 	if ((rc = check_aligned("copy", src_iova, len, err)) ||
 	    (rc = check_aligned("copy", dst_iova, len, err)) ||
 	    (rc = check_covered(src, "copy", src_iova, src_last, &i0, &i1, err)) ||
-	    (rc = check_width(dst, "copy", dst_iova, len, err)))
+	    (rc = check_width(dst, "copy", dst_iova, len, err)) ||
+	    (rc = check_free(dst, "copy: destination ", dst_iova, len, &at, err)))
 		return rc;
-	at = area_lower_bound(dst, dst_iova);
-	if (at < dst->nareas && dst->area[at].iova <= dst_iova + len - 1)
-		return ims_error_set(err, IMS_EEXIST,
-				     "copy: destination [0x%" PRIx64 ", 0x%" PRIx64 "] overlaps "
-				     "mapping [0x%" PRIx64 ", 0x%" PRIx64 "] in IOAS '%s'",
-				     dst_iova, dst_iova + len - 1, dst->area[at].iova,
-				     dst->area[at].last, dst->name);
 	ims_host_begin(sim);
 	for (size_t i = i0; i <= i1; i++) {
 		/* src and dst may be the same IOAS: take the source area's

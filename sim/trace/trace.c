@@ -750,6 +750,31 @@ static int arg_range(struct ims_trace_reader *r, const struct args *a,
 	return 0;
 }
 
+/* IOVA and LEN of an IOAS operation: page-granular. An IOAS has no width of
+ * its own; the domains attached to it check theirs when the run applies it. */
+static int page_range(struct ims_trace_reader *r, const struct args *a, struct tok iova,
+		      struct tok len, struct ims_event *ev)
+{
+	int rc = arg_range(r, a, iova, len, ev);
+
+	if (rc)
+		return rc;
+	if (ev->iova & ((1u << PAGE_LG2) - 1))
+		return ims_error_set(&r->err, IMS_EINVAL, "%s: iova 0x%llx is not 4 KiB aligned",
+				     a->kw, (unsigned long long)ev->iova);
+	if (ev->len & ((1u << PAGE_LG2) - 1))
+		return ims_error_set(&r->err, IMS_EINVAL, "%s: len 0x%llx is not 4 KiB aligned",
+				     a->kw, (unsigned long long)ev->len);
+	return 0;
+}
+
+static int ioas_range(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
+{
+	int rc = lookup(r, &r->ioases, "ioas", a->pos[0], &ev->ioas);
+
+	return rc ? rc : page_range(r, a, a->pos[1], a->pos[2], ev);
+}
+
 /* Host-side range of map, unmap and the dirty operations: page-granular and
  * inside the domain's IOVA width, as the kernel would insist. */
 static int domain_range(struct ims_trace_reader *r, const struct args *a,
@@ -759,15 +784,9 @@ static int domain_range(struct ims_trace_reader *r, const struct args *a,
 	int rc = lookup(r, &r->domains, "domain", a->pos[0], &ev->domain);
 
 	if (!rc)
-		rc = arg_range(r, a, a->pos[1], a->pos[2], ev);
+		rc = page_range(r, a, a->pos[1], a->pos[2], ev);
 	if (rc)
 		return rc;
-	if (ev->iova & ((1u << PAGE_LG2) - 1))
-		return ims_error_set(&r->err, IMS_EINVAL, "%s: iova 0x%llx is not 4 KiB aligned",
-				     a->kw, (unsigned long long)ev->iova);
-	if (ev->len & ((1u << PAGE_LG2) - 1))
-		return ims_error_set(&r->err, IMS_EINVAL, "%s: len 0x%llx is not 4 KiB aligned",
-				     a->kw, (unsigned long long)ev->len);
 	d = name_at(&r->domains, ev->domain);
 	if (ev->iova + ev->len > UINT64_C(1) << d->iova_bits)
 		return ims_error_set(&r->err, IMS_EINVAL,
@@ -851,8 +870,6 @@ static int opt_pa(struct ims_trace_reader *r, const struct args *a, struct ims_e
 	ev->flags |= IMS_EVF_HAS_PA;
 	return 0;
 }
-
-static int ioas_range(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev);
 
 /* map DOMAIN ... and ioas-map IOAS ...: the same options. */
 static int do_map(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
@@ -960,31 +977,6 @@ static int do_ioas(struct ims_trace_reader *r, const struct args *a, struct ims_
 	ev->ioas = r->ioases.count - 1;
 	ev->name = e->name;
 	return 0;
-}
-
-/* IOVA and LEN of an IOAS operation: page-granular. An IOAS has no width of
- * its own; the domains attached to it check theirs when the run applies it. */
-static int page_range(struct ims_trace_reader *r, const struct args *a, struct tok iova,
-		      struct tok len, struct ims_event *ev)
-{
-	int rc = arg_range(r, a, iova, len, ev);
-
-	if (rc)
-		return rc;
-	if (ev->iova & ((1u << PAGE_LG2) - 1))
-		return ims_error_set(&r->err, IMS_EINVAL, "%s: iova 0x%llx is not 4 KiB aligned",
-				     a->kw, (unsigned long long)ev->iova);
-	if (ev->len & ((1u << PAGE_LG2) - 1))
-		return ims_error_set(&r->err, IMS_EINVAL, "%s: len 0x%llx is not 4 KiB aligned",
-				     a->kw, (unsigned long long)ev->len);
-	return 0;
-}
-
-static int ioas_range(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
-{
-	int rc = lookup(r, &r->ioases, "ioas", a->pos[0], &ev->ioas);
-
-	return rc ? rc : page_range(r, a, a->pos[1], a->pos[2], ev);
 }
 
 static int do_ioas_copy(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
