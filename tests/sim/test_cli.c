@@ -217,9 +217,9 @@ Test(cli, compare_grid_has_a_row_per_model_and_strategy)
 	write_file("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "compare t.trace --strategies clear+unmap,noclear+unmap"),
 		     0, "%s", out);
-	snprintf(line, sizeof(line), "\nvtd     clear+unmap/sync-flush ");
+	snprintf(line, sizeof(line), "\nvtd     clear+unmap/sync-flush/eager ");
 	cr_assert(strstr(out, line), "%s", out);
-	snprintf(line, sizeof(line), "\nvtd     noclear+unmap/sync-flush ");
+	snprintf(line, sizeof(line), "\nvtd     noclear+unmap/sync-flush/eager ");
 	cr_assert(strstr(out, line), "%s", out);
 	cr_assert_eq(run(out, sizeof(out), "compare t.trace --models vtd,nope"), 2);
 	cr_assert(strstr(out, "unknown model 'nope'"), "%s", out);
