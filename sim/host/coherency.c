@@ -109,7 +109,7 @@ static bool ioas_has_noncoherent(const struct ims_ioas *ioas)
 }
 
 void ims_coh_before_fill(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_area *a,
-			 struct ims_domain *dom, bool first_of_area)
+			 struct ims_domain *dom, enum ims_fill_cause cause)
 {
 	uint64_t pa = a->pages->pa + (a->pgoff << IMS_PAGE_LG2), len = a->last - a->iova + 1;
 	bool flush = false;
@@ -131,10 +131,13 @@ void ims_coh_before_fill(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_
 		flush = !dom->snoops && !(a->storage && a->storage != dom && !a->storage->snoops);
 		break;
 	case IMS_FLUSH_VFIO_TYPE1:
-		/* at map time (or the replay of the mappings into a newly
-		 * attached domain) while the container has a non-coherent
-		 * domain: once per area */
-		flush = first_of_area && (!dom->snoops || ioas_has_noncoherent(ioas));
+		/* once per map while the container has a non-coherent domain,
+		 * and when the mappings are replayed into a non-coherent domain
+		 * that joins it */
+		if (cause == IMS_FILL_MAP)
+			flush = ioas_has_noncoherent(ioas);
+		else if (cause == IMS_FILL_ATTACH)
+			flush = !dom->snoops;
 		break;
 	default:
 		break;
@@ -187,7 +190,9 @@ int ims_coh_cpu_access(struct ims_sim *sim, uint64_t pa, uint64_t len, bool writ
 	stale = ims_cpucache_cpu_read(&sim->cache, pa, len);
 	if (stale == UINT64_MAX)
 		return ims_error_set(err, IMS_ENOMEM, "out of memory (CPU cache model)");
-	if (stale)
-		log_exposure(sim, pa, 0, stale, UINT32_MAX, false);
+	/* while the pages are in use, keeping the CPU's view coherent is the
+	 * reader's business (a driver invalidates before reading what its
+	 * device wrote); the host's exposure is at unpin */
+	IMS_STAT_ADD(&sim->stats, cpu_stale_line_reads, stale);
 	return 0;
 }

@@ -28,11 +28,17 @@ void ims_coh_pinned(struct ims_sim *sim, struct ims_pages *p, uint64_t first, ui
  * the pages. */
 void ims_coh_unpinning(struct ims_sim *sim, struct ims_pages *p, uint64_t first, uint64_t last);
 
-/* Area a is about to be written into domain dom (map or fill;
- * first_of_area: the first domain this operation writes it into), or was
- * just unmapped from it (unmap or unfill). */
+/* Why an area is written into a domain. */
+enum ims_fill_cause {
+	IMS_FILL_MAP,        /* a new area, into the IOAS's first domain */
+	IMS_FILL_MAP_MORE,   /* the same new area, into a further domain */
+	IMS_FILL_ATTACH,     /* an existing area, into a newly attached domain */
+};
+
+/* Area a is about to be written into domain dom, or was just unmapped from
+ * it (unmap or unfill). */
 void ims_coh_before_fill(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_area *a,
-			 struct ims_domain *dom, bool first_of_area);
+			 struct ims_domain *dom, enum ims_fill_cause cause);
 void ims_coh_after_unfill(struct ims_sim *sim, struct ims_area *a, uint64_t iova,
 			  uint64_t last, struct ims_domain *dom);
 

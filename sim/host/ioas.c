@@ -258,14 +258,14 @@ static unsigned leaf_cut_at(uint64_t pgsizes, const struct ims_area *a, uint64_t
 /* ---- fill and unfill ---------------------------------------------------- */
 
 static int fill_range(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_domain *dom,
-		      struct ims_area *a, bool first_of_area, struct ims_error *err)
+		      struct ims_area *a, enum ims_fill_cause cause, struct ims_error *err)
 {
 	uint64_t pgsizes = sim->model->pgsize_bitmap(sim);
 	uint64_t len = a->last - a->iova + 1, pa = area_pa(a, a->iova), done = 0;
 	unsigned prot = a->prot | ims_coh_prot(dom);
 	int rc = 0;
 
-	ims_coh_before_fill(sim, ioas, a, dom, first_of_area);
+	ims_coh_before_fill(sim, ioas, a, dom, cause);
 	while (done < len) {
 		unsigned lg2 = ims_pick_page_lg2(pgsizes, a->iova + done, pa + done, len - done);
 
@@ -367,7 +367,8 @@ static int area_publish(struct ims_sim *sim, struct ims_ioas *ioas, size_t at,
 	if (ioas->ndom && (rc = area_pin(sim, a, err)))
 		goto undo;
 	for (; d < ioas->ndom; d++) {
-		if ((rc = fill_range(sim, ioas, ioas->dom[d], a, d == 0, err)))
+		if ((rc = fill_range(sim, ioas, ioas->dom[d], a,
+				      d ? IMS_FILL_MAP_MORE : IMS_FILL_MAP, err)))
 			goto undo;
 		if (!a->storage)
 			a->storage = ioas->dom[d];
@@ -712,7 +713,7 @@ int ims_ioas_attach_domain(struct ims_sim *sim, struct ims_ioas *ioas,
 			break;
 		if (was_pinned)
 			charge_pfn_reads(sim, PAGES(a->last - a->iova + 1));
-		if ((rc = fill_range(sim, ioas, dom, a, true, err))) {
+		if ((rc = fill_range(sim, ioas, dom, a, IMS_FILL_ATTACH, err))) {
 			if (!ioas->ndom)
 				area_unpin(sim, a);
 			break;
