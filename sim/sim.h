@@ -115,6 +115,7 @@ struct ims_sim {
 	struct ims_psc psc;
 	struct ims_stats stats;
 	struct ims_cpucache cache;   /* CPU caches vs memory, per line */
+	struct ims_range_set zeroed; /* data memory the host has zeroed once */
 	enum ims_flush_policy flush_policy;
 
 	uint64_t now;                /* trace time of the current event */

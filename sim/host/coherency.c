@@ -34,16 +34,13 @@ unsigned ims_coh_prot(const struct ims_domain *dom)
 	return dom->snoops ? IMS_PROT_CACHE : 0;
 }
 
-static void log_exposure(struct ims_sim *sim, uint64_t pa, uint64_t iova, uint64_t lines,
-			 unsigned domain, bool by_dma)
+/* Count `lines` exposed lines and keep the first few in the run's log: a
+ * DMA exposure is one chunk of one page; a host one is listed page by page. */
+static void log_one(struct ims_sim *sim, uint64_t pa, uint64_t iova, uint64_t lines,
+		    unsigned domain, bool by_dma)
 {
 	struct ims_exposure_record *e;
 
-	IMS_STAT_ADD(&sim->stats, exposures, lines);
-	if (by_dma)
-		IMS_STAT_ADD(&sim->stats, exposure_dma_stale_read, lines);
-	else
-		IMS_STAT_ADD(&sim->stats, exposure_host_stale_read, lines);
 	if (sim->nexposures_logged == IMS_EXPOSURE_LOG)
 		return;
 	e = &sim->exposure_log[sim->nexposures_logged++];
@@ -53,6 +50,33 @@ static void log_exposure(struct ims_sim *sim, uint64_t pa, uint64_t iova, uint64
 	e->lines = lines;
 	e->domain = domain;
 	e->by_dma = by_dma;
+}
+
+static void dma_exposure(struct ims_sim *sim, uint64_t pa, uint64_t iova, uint64_t lines,
+			 unsigned domain)
+{
+	IMS_STAT_ADD(&sim->stats, exposures, lines);
+	IMS_STAT_ADD(&sim->stats, exposure_dma_stale_read, lines);
+	log_one(sim, pa, iova, lines, domain, true);
+}
+
+/* Stale lines of [pa, pa+len) (whole pages) reach the host at unpin. */
+static void host_exposure(struct ims_sim *sim, uint64_t pa, uint64_t len)
+{
+	uint64_t stale = ims_cpucache_count(&sim->cache, pa, len, IMS_LINE_STALE);
+
+	if (!stale)
+		return;
+	IMS_STAT_ADD(&sim->stats, exposures, stale);
+	IMS_STAT_ADD(&sim->stats, exposure_host_stale_read, stale);
+	for (uint64_t off = 0; off < len && sim->nexposures_logged < IMS_EXPOSURE_LOG;
+	     off += IMS_PAGE_SIZE) {
+		uint64_t n = ims_cpucache_count(&sim->cache, pa + off, IMS_PAGE_SIZE,
+						IMS_LINE_STALE);
+
+		if (n)
+			log_one(sim, pa + off, 0, n, UINT32_MAX, false);
+	}
 }
 
 /* Flush [pa, pa+len): every line costs its flush instruction, whatever its
@@ -78,16 +102,33 @@ static uint64_t pages_pa(const struct ims_pages *p, uint64_t page)
 	return p->pa + (page << IMS_PAGE_LG2);
 }
 
+/* The kernel zeroes a page when it first gives it to the process, and the
+ * zeroes sit dirty in the CPU cache; a page pinned again later holds the
+ * guest's data, not fresh zeroes. So only memory never zeroed before is
+ * written here. */
 void ims_coh_pinned(struct ims_sim *sim, struct ims_pages *p, uint64_t first, uint64_t last)
 {
-	if (ims_cpucache_cpu_write(&sim->cache, pages_pa(p, first),
-				   (last - first + 1) << IMS_PAGE_LG2))
-		IMS_BUG("out of memory in the CPU cache model");
+	uint64_t start = pages_pa(p, first), end = pages_pa(p, last) + IMS_PAGE_SIZE - 1;
+	uint64_t gap = start;
+
+	while (gap <= end && ims_range_set_first_gap(&sim->zeroed, gap, end, &gap)) {
+		const struct ims_range *next = ims_range_set_overlap(&sim->zeroed, gap, end);
+		uint64_t gap_end = next ? next->start - 1 : end;
+
+		if (ims_cpucache_cpu_write(&sim->cache, gap, gap_end - gap + 1))
+			IMS_BUG("out of memory in the CPU cache model");
+		IMS_STAT_ADD(&sim->stats, pages_zeroed, (gap_end - gap + 1) >> IMS_PAGE_LG2);
+		if (gap_end == end)
+			break;
+		gap = gap_end + 1;
+	}
+	if (ims_range_set_add(&sim->zeroed, start, end))
+		IMS_BUG("out of memory recording zeroed memory");
 }
 
 void ims_coh_unpinning(struct ims_sim *sim, struct ims_pages *p, uint64_t first, uint64_t last)
 {
-	uint64_t pa = pages_pa(p, first), len = (last - first + 1) << IMS_PAGE_LG2, stale;
+	uint64_t pa = pages_pa(p, first), len = (last - first + 1) << IMS_PAGE_LG2;
 	bool flush = (sim->flush_policy == IMS_FLUSH_STICKY_UNPIN && p->sticky) ||
 		     (sim->flush_policy == IMS_FLUSH_VFIO_TYPE1 && p->noncoherent_mapped);
 
@@ -95,9 +136,7 @@ void ims_coh_unpinning(struct ims_sim *sim, struct ims_pages *p, uint64_t first,
 		flush_range(sim, pa, len);
 	/* the host gets the pages back and will read them: stale copies leak
 	 * what the device wrote, or hide it */
-	stale = ims_cpucache_count(&sim->cache, pa, len, IMS_LINE_STALE);
-	if (stale)
-		log_exposure(sim, pa, 0, stale, UINT32_MAX, false);
+	host_exposure(sim, pa, len);
 }
 
 static bool ioas_has_noncoherent(const struct ims_ioas *ioas)
@@ -174,7 +213,7 @@ void ims_coh_dma(struct ims_sim *sim, const struct ims_domain *dom, uint64_t iov
 		return;   /* nothing cached: nothing to keep coherent or to leak */
 	stale = ims_cpucache_dma(&sim->cache, pa, len, write, snooped);
 	if (!snooped && !write && stale)
-		log_exposure(sim, pa, iova, stale, dom->index, true);
+		dma_exposure(sim, pa, iova, stale, dom->index);
 }
 
 int ims_coh_cpu_access(struct ims_sim *sim, uint64_t pa, uint64_t len, bool write,

@@ -20,8 +20,8 @@ int ims_coh_domain_init(struct ims_sim *sim, struct ims_domain *dom, bool noncoh
 /* The prot bits a fill of dom adds (IMS_PROT_CACHE for a snooping domain). */
 unsigned ims_coh_prot(const struct ims_domain *dom);
 
-/* Pages [first, last] of p were just pinned: the host zeroed them first, so
- * their lines are dirty in the CPU cache. */
+/* Pages [first, last] of p were just pinned: memory pinned for the first
+ * time was zeroed by the host, so its lines are dirty in the CPU cache. */
 void ims_coh_pinned(struct ims_sim *sim, struct ims_pages *p, uint64_t first, uint64_t last);
 /* Pages [first, last] of p are about to be unpinned: flush if the strategy
  * says so, then count the lines the host will read stale once it reuses
