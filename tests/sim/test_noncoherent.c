@@ -8,8 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/host/dirty_strategy.h"
-#include "sim/run.h"
+#include "replay.h"
 
 #define S(st, name) IMS_STAT_GET(&(st), name)
 #define ALL (~UINT64_C(0))   /* "any non-zero" in an expectation */
@@ -19,23 +18,11 @@ static struct ims_stats run_file(const struct ims_model_ops *model, const char *
 {
 	struct ims_error err = { 0 };
 	struct ims_trace_reader *r;
-	struct ims_strategies st;
-	struct ims_params p;
-	struct ims_sim sim;
-	struct ims_stats out;
-	char bad[64], path[512];
+	char path[512];
 
 	snprintf(path, sizeof(path), "%s/traces/noncoherent/%s", IMS_SOURCE_DIR, file);
-	ims_params_default(&p);
-	ims_strategies_default(&st);
-	cr_assert_eq(ims_strategies_parse(&st, coherency, bad, sizeof(bad)), 0, "%s", bad);
 	cr_assert_eq(ims_trace_open(&r, path, &err), 0, "%s", err.msg);
-	cr_assert_eq(ims_sim_init(&sim, model, &p, &err), 0, "%s", err.msg);
-	cr_assert_eq(ims_run_trace(&sim, r, &st, &err), 0, "%s: %s", file, err.msg);
-	ims_trace_close(r);
-	out = sim.stats;
-	ims_sim_fini(&sim);
-	return out;
+	return replay(model, coherency, r);
 }
 
 struct expect {
