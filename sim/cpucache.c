@@ -9,10 +9,18 @@
  * 11 stale. Range operations take a word at a time: the lines of a word in
  * each state fall out of a few ANDs on its lo and hi bits, and one popcount
  * counts them, so flushing a GiB costs 2^19 word steps, not 2^24 line steps.
+ *
+ * A chunk whose lines all share one state keeps just that state and no
+ * words: zeroing pinned memory, flushing it and snooped DMA over whole
+ * buffers leave chunks uniform, so a TiB pinned costs 2^19 small chunks
+ * (megabytes), not 4 GiB of line states. Words appear when an operation
+ * covers part of a uniform chunk and changes its lines, and go again when
+ * an operation that sets every line to one state covers the whole chunk.
  */
 #include "sim/cpucache.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +36,8 @@
 
 struct ims_cpucache_chunk {
 	uint64_t key;                 /* chunk number: line >> CHUNK_LINES_LG2 */
-	uint64_t w[CHUNK_WORDS];
+	uint64_t *w;                  /* CHUNK_WORDS words, or NULL: uniform */
+	enum ims_line_state state;    /* every line's state while uniform */
 };
 
 /* What a range operation does to each line of the range. */
@@ -126,8 +135,11 @@ int ims_cpucache_init(struct ims_cpucache *c)
 
 void ims_cpucache_fini(struct ims_cpucache *c)
 {
-	for (uint64_t i = 0; i < c->nslots; i++)
+	for (uint64_t i = 0; i < c->nslots; i++) {
+		if (c->slot[i])
+			free(c->slot[i]->w);
 		free(c->slot[i]);
+	}
 	free(c->slot);
 	memset(c, 0, sizeof(*c));
 }
@@ -174,20 +186,88 @@ static uint64_t line_sel(unsigned a, unsigned b)
 	return IMS_GENMASK(2 * b + 1, 2 * a) & LO_BITS;
 }
 
-/* Apply op to lines [a, b] of a chunk (offsets within it). */
-static int64_t chunk_apply(struct ims_cpucache_chunk *ch, uint64_t a, uint64_t b, enum op op,
-			   struct tally *t)
+/* What op does to a line in state st (word_apply, one line at a time). */
+static enum ims_line_state op_state(enum op op, enum ims_line_state st)
 {
-	uint64_t wa = a >> WORD_LINES_LG2, wb = b >> WORD_LINES_LG2;
-	int64_t delta = 0;
+	switch (op) {
+	case OP_WRITE:
+		return IMS_LINE_DIRTY;
+	case OP_READ:
+		return st == IMS_LINE_NOT_CACHED ? IMS_LINE_CLEAN : st;
+	case OP_INVALIDATE:
+		return IMS_LINE_NOT_CACHED;
+	case OP_CLEAN_DIRTY:
+		return st == IMS_LINE_DIRTY ? IMS_LINE_CLEAN : st;
+	case OP_MAKE_STALE:
+		return st == IMS_LINE_NOT_CACHED ? IMS_LINE_NOT_CACHED : IMS_LINE_STALE;
+	case OP_COUNT:
+		break;
+	}
+	return st;
+}
 
+/* Ops that leave every line they touch in one state, whatever it was. */
+static bool op_is_constant(enum op op)
+{
+	return op == OP_WRITE || op == OP_INVALIDATE;
+}
+
+/* A word of 32 lines in state st: the 2-bit value repeated. */
+static uint64_t word_of_state(enum ims_line_state st)
+{
+	return LO_BITS * (uint64_t)st;
+}
+
+/* Give a uniform chunk its words; false if out of memory. */
+static bool chunk_materialize(struct ims_cpucache *c, struct ims_cpucache_chunk *ch)
+{
+	uint64_t fill = word_of_state(ch->state);
+
+	ch->w = malloc(CHUNK_WORDS * sizeof(*ch->w));
+	if (!ch->w)
+		return false;
+	for (uint64_t i = 0; i < CHUNK_WORDS; i++)
+		ch->w[i] = fill;
+	c->nchunks_split++;
+	return true;
+}
+
+/* Apply op to lines [a, b] of a chunk (offsets within it); *delta gets the
+ * change in cached lines. false if out of memory (nothing changed). */
+static bool chunk_apply(struct ims_cpucache *c, struct ims_cpucache_chunk *ch, uint64_t a,
+			uint64_t b, enum op op, struct tally *t, int64_t *delta)
+{
+	uint64_t wa = a >> WORD_LINES_LG2, wb = b >> WORD_LINES_LG2, n = b - a + 1;
+	bool whole = n == CHUNK_LINES;
+
+	*delta = 0;
+	if (!ch->w) {
+		enum ims_line_state st = ch->state, to = op_state(op, st);
+
+		if (whole || to == st) {
+			t->n[st] += n;
+			*delta = (int64_t)n * ((to != IMS_LINE_NOT_CACHED) -
+					       (st != IMS_LINE_NOT_CACHED));
+			if (to != st)
+				ch->state = to;   /* never for OP_COUNT: const caches */
+			return true;
+		}
+		if (!chunk_materialize(c, ch))
+			return false;
+	}
 	for (uint64_t i = wa; i <= wb; i++) {
 		unsigned lo = i == wa ? (unsigned)(a & (WORD_LINES - 1)) : 0;
 		unsigned hi = i == wb ? (unsigned)(b & (WORD_LINES - 1)) : WORD_LINES - 1;
 
-		delta += word_apply(&ch->w[i], line_sel(lo, hi), op, t);
+		*delta += word_apply(&ch->w[i], line_sel(lo, hi), op, t);
 	}
-	return delta;
+	if (whole && op_is_constant(op)) {
+		free(ch->w);
+		ch->w = NULL;
+		ch->state = op_state(op, IMS_LINE_NOT_CACHED);
+		c->nchunks_split--;
+	}
+	return true;
 }
 
 /* ---- range walk ------------------------------------------------------------ */
@@ -207,24 +287,28 @@ static bool line_range(uint64_t pa, uint64_t len, struct range *r)
 	return true;
 }
 
-/* Apply op to the part of r inside chunk ch; account cached lines. */
-static void apply_in_chunk(struct ims_cpucache *c, struct ims_cpucache_chunk *ch,
+/* Apply op to the part of r inside chunk ch; account cached lines. false
+ * if out of memory. */
+static bool apply_in_chunk(struct ims_cpucache *c, struct ims_cpucache_chunk *ch,
 			   const struct range *r, enum op op, struct tally *t)
 {
 	uint64_t base = ch->key << CHUNK_LINES_LG2;
 	uint64_t a = r->first > base ? r->first - base : 0;
 	uint64_t b = r->last - base < CHUNK_LINES - 1 ? r->last - base : CHUNK_LINES - 1;
-	int64_t delta = chunk_apply(ch, a, b, op, t);
+	int64_t delta;
 
+	if (!chunk_apply(c, ch, a, b, op, t, &delta))
+		return false;
 	/* op == OP_COUNT comes from a const cache: never store to it */
 	if (delta)
 		c->lines_cached += (uint64_t)delta;
+	return true;
 }
 
 /* A range spanning more chunks than the table has slots (a flush of a whole
  * address space) visits the chunks that exist instead of looking up every
  * chunk number. Lines are independent, so the order does not matter. */
-static void walk_existing(struct ims_cpucache *c, const struct range *r, enum op op,
+static bool walk_existing(struct ims_cpucache *c, const struct range *r, enum op op,
 			  struct tally *t)
 {
 	uint64_t fc = r->first >> CHUNK_LINES_LG2, lc = r->last >> CHUNK_LINES_LG2;
@@ -232,15 +316,17 @@ static void walk_existing(struct ims_cpucache *c, const struct range *r, enum op
 	for (uint64_t i = 0; i < c->nslots; i++) {
 		struct ims_cpucache_chunk *ch = c->slot[i];
 
-		if (ch && ch->key >= fc && ch->key <= lc)
-			apply_in_chunk(c, ch, r, op, t);
+		if (ch && ch->key >= fc && ch->key <= lc && !apply_in_chunk(c, ch, r, op, t))
+			return false;
 	}
+	return true;
 }
 
 /* Apply op to every line of r, filling t with the states found (lines of
  * absent chunks are NOT_CACHED). Only OP_WRITE and OP_READ create chunks:
  * they are the only ops that can turn a NOT_CACHED line into a cached one.
- * 0, or -1 if out of memory (lines before the failure are done). */
+ * Any op may give a uniform chunk its words. 0, or -1 if out of memory
+ * (lines before the failure are done). */
 static int walk(struct ims_cpucache *c, const struct range *r, enum op op, struct tally *t)
 {
 	uint64_t fc = r->first >> CHUNK_LINES_LG2, lc = r->last >> CHUNK_LINES_LG2;
@@ -248,15 +334,16 @@ static int walk(struct ims_cpucache *c, const struct range *r, enum op op, struc
 
 	memset(t, 0, sizeof(*t));
 	if (!alloc && lc - fc >= c->nslots) {
-		walk_existing(c, r, op, t);
+		if (!walk_existing(c, r, op, t))
+			return -1;
 	} else {
 		for (uint64_t k = fc;; k++) {
 			struct ims_cpucache_chunk *ch = alloc ? chunk_get(c, k) : chunk_find(c, k);
 
 			if (alloc && !ch)
 				return -1;
-			if (ch)
-				apply_in_chunk(c, ch, r, op, t);
+			if (ch && !apply_in_chunk(c, ch, r, op, t))
+				return -1;
 			if (k == lc)
 				break;
 		}
@@ -267,6 +354,14 @@ static int walk(struct ims_cpucache *c, const struct range *r, enum op op, struc
 }
 
 /* ---- the interface ----------------------------------------------------------- */
+
+/* DMA and flushes happen where the simulation has no error path: a host
+ * without memory for line states cannot simulate on. */
+static void out_of_memory(void)
+{
+	fputs("iommusim: out of memory (CPU cache model)\n", stderr);
+	abort();
+}
 
 int ims_cpucache_cpu_write(struct ims_cpucache *c, uint64_t pa, uint64_t len)
 {
@@ -303,7 +398,8 @@ uint64_t ims_cpucache_dma(struct ims_cpucache *c, uint64_t pa, uint64_t len, int
 		op = write ? OP_INVALIDATE : OP_CLEAN_DIRTY;
 	else
 		op = write ? OP_MAKE_STALE : OP_COUNT;
-	walk(c, &r, op, &t);   /* cannot fail: these ops never allocate */
+	if (walk(c, &r, op, &t))
+		out_of_memory();
 	return snooped ? 0 : t.n[IMS_LINE_DIRTY];
 }
 
@@ -315,7 +411,8 @@ struct ims_flush_result ims_cpucache_flush(struct ims_cpucache *c, uint64_t pa, 
 
 	if (!line_range(pa, len, &r))
 		return res;
-	walk(c, &r, OP_INVALIDATE, &t);
+	if (walk(c, &r, OP_INVALIDATE, &t))
+		out_of_memory();
 	res.lines_written_back = t.n[IMS_LINE_DIRTY];
 	res.lines_dropped = t.n[IMS_LINE_CLEAN] + t.n[IMS_LINE_STALE];
 	res.lines_redundant = t.n[IMS_LINE_NOT_CACHED];
@@ -330,6 +427,8 @@ enum ims_line_state ims_cpucache_state(const struct ims_cpucache *c, uint64_t pa
 
 	if (!ch)
 		return IMS_LINE_NOT_CACHED;
+	if (!ch->w)
+		return ch->state;
 	return (enum ims_line_state)((ch->w[off >> WORD_LINES_LG2] >>
 				      (2 * (off & (WORD_LINES - 1)))) & 3);
 }

@@ -19,7 +19,8 @@
  * the CPU's data and leaves it CLEAN. A flush (clflush/clflushopt) writes
  * dirty lines back and invalidates every line of the range.
  *
- * Storage is sparse (only lines ever touched cost memory) and deterministic.
+ * Storage is sparse (only 2 MiB chunks ever touched cost memory; a chunk
+ * whose lines share one state costs a few bytes) and deterministic.
  */
 #ifndef IMS_CPUCACHE_H
 #define IMS_CPUCACHE_H
@@ -40,6 +41,7 @@ struct ims_cpucache_chunk;
 struct ims_cpucache {
 	struct ims_cpucache_chunk **slot;   /* open-addressed by chunk number */
 	uint64_t nslots, nchunks;
+	uint64_t nchunks_split;             /* chunks holding per-line words */
 	uint64_t lines_cached;              /* lines not NOT_CACHED, now */
 };
 
@@ -71,11 +73,12 @@ uint64_t ims_cpucache_cpu_read(struct ims_cpucache *c, uint64_t pa, uint64_t len
  * read stale memory; states unchanged); a write turns CLEAN, DIRTY and
  * STALE lines STALE and returns how many of them were DIRTY (a later
  * write-back of those will clobber the DMA data).
- * Never allocates: NOT_CACHED lines stay NOT_CACHED. */
+ * NOT_CACHED lines stay NOT_CACHED. Aborts if out of memory. */
 uint64_t ims_cpucache_dma(struct ims_cpucache *c, uint64_t pa, uint64_t len, int write,
 			  int snooped);
 
-/* Flush (write back + invalidate) [pa, pa+len): every line ends NOT_CACHED. */
+/* Flush (write back + invalidate) [pa, pa+len): every line ends NOT_CACHED.
+ * Aborts if out of memory (splitting a uniform chunk). */
 struct ims_flush_result ims_cpucache_flush(struct ims_cpucache *c, uint64_t pa, uint64_t len);
 
 /* State of one line (tests, exposure reports). */

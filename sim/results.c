@@ -96,6 +96,28 @@ static json_t *faults_json(const struct ims_sim *sim)
 			 (json_int_t)IMS_STAT_GET(&sim->stats, faults), "logged", list);
 }
 
+static json_t *exposures_json(const struct ims_sim *sim)
+{
+	json_t *list = json_array();
+
+	for (unsigned i = 0; i < sim->nexposures_logged; i++) {
+		const struct ims_exposure_record *e = &sim->exposure_log[i];
+		char pa[32], iova[32];
+
+		snprintf(pa, sizeof(pa), "0x%llx", (unsigned long long)e->pa);
+		snprintf(iova, sizeof(iova), "0x%llx", (unsigned long long)e->iova);
+		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I}",
+			"time", (json_int_t)e->time,
+			"by", e->by_dma ? "device" : "host",
+			"domain", e->by_dma ? sim->domains[e->domain]->name : "",
+			"page_pa", pa,
+			"iova", iova,
+			"lines", (json_int_t)e->lines));
+	}
+	return json_pack("{s:I, s:o}", "count",
+			 (json_int_t)IMS_STAT_GET(&sim->stats, exposures), "logged", list);
+}
+
 json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
 			 const char *strategy)
 {
@@ -114,7 +136,7 @@ json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
 		"walk_mem_refs_avg", per(IMS_STAT_GET(s, walk_mem_refs), IMS_STAT_GET(s, walks)),
 		"sync_cycles_avg", per(IMS_STAT_GET(s, cyc_inv_cpu) + IMS_STAT_GET(s, cyc_inv_wait),
 				       IMS_STAT_GET(s, iotlb_syncs)));
-	return json_pack("{s:{s:s, s:i}, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:{s:s, s:i}, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"iommusim", "version", IMS_VERSION, "results_format", IMS_RESULTS_FORMAT,
 		"trace", ims_results_path_json(trace_path),
 		"model", sim->model->name,
@@ -123,7 +145,8 @@ json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
 		"stats", stats,
 		"derived", derived,
 		"hw_counters", hw,
-		"faults", faults_json(sim));
+		"faults", faults_json(sim),
+		"exposures", exposures_json(sim));
 }
 
 int ims_results_write(json_t *j, const char *path, struct ims_error *err)
@@ -200,6 +223,7 @@ void ims_results_print_summary(FILE *out, const struct ims_sim *sim, const char 
 		{ "Invalidation", IMS_STAT_inv_desc },
 		{ "Host page tables", IMS_STAT_map_calls },
 		{ "Dirty tracking", IMS_STAT_dirty_tracking_switches },
+		{ "Non-coherent DMA", IMS_STAT_dma_nonsnooped_lines },
 		{ "Time (cycles)", IMS_STAT_cyc_dma_translation },
 	};
 	const unsigned ngroups = sizeof(groups) / sizeof(groups[0]);
@@ -224,12 +248,27 @@ void ims_results_print_summary(FILE *out, const struct ims_sim *sim, const char 
 			sim->devices[f->device]->name, f->write ? "write" : "read",
 			(unsigned long long)f->iova, fault_kind_name(f->kind));
 	}
+	for (unsigned i = 0; i < sim->nexposures_logged && i < 5; i++) {
+		const struct ims_exposure_record *e = &sim->exposure_log[i];
+
+		if (e->by_dma)
+			fprintf(out, "  exposure @%llu: domain %s read %llu stale line(s) of page 0x%llx"
+				" (iova 0x%llx)\n", (unsigned long long)e->time,
+				sim->domains[e->domain]->name, (unsigned long long)e->lines,
+				(unsigned long long)e->pa, (unsigned long long)e->iova);
+		else
+			fprintf(out, "  exposure @%llu: host read %llu stale line(s) of page 0x%llx\n",
+				(unsigned long long)e->time, (unsigned long long)e->lines,
+				(unsigned long long)e->pa);
+	}
 }
 
-static const struct {
+struct grid_column {
 	enum ims_stat_id stat;
 	const char *label;
-} grid_columns[] = {
+};
+
+static const struct grid_column dirty_columns[] = {
 	/* the cost breakdown: invalidation, host CPU, what DMA pays */
 	{ IMS_STAT_iotlb_syncs, "syncs" },
 	{ IMS_STAT_inv_desc, "inv-cmds" },
@@ -248,10 +287,25 @@ static const struct {
 	{ IMS_STAT_faults, "faults" },
 };
 
+/* Non-coherent DMA: what the flushes cost and whether anything leaked. */
+static const struct grid_column coherency_columns[] = {
+	{ IMS_STAT_cache_flushes, "flushes" },
+	{ IMS_STAT_cache_lines_flushed, "lines" },
+	{ IMS_STAT_cache_lines_written_back, "written" },
+	{ IMS_STAT_cache_flush_redundant, "redundant" },
+	{ IMS_STAT_cyc_cache_flush, "flush-cyc" },
+	{ IMS_STAT_cyc_host_total, "host-cyc" },
+	{ IMS_STAT_dma_nonsnooped_lines, "ns-lines" },
+	{ IMS_STAT_cyc_dma_snoop, "snoop-cyc" },
+	{ IMS_STAT_exposure_dma_stale_read, "dev-stale" },
+	{ IMS_STAT_exposure_host_stale_read, "host-stale" },
+	{ IMS_STAT_exposures, "exposures" },
+};
+
 /* Cycle counts get room for 12 digits, event counts for 9. */
-static int grid_width(unsigned c)
+static int grid_width(const struct grid_column *col)
 {
-	return strstr(grid_columns[c].label, "cyc") ? 12 : 9;
+	return strstr(col->label, "cyc") ? 12 : 10;
 }
 
 static double ratio(uint64_t a, uint64_t b)
@@ -259,13 +313,21 @@ static double ratio(uint64_t a, uint64_t b)
 	return b ? (double)a / (double)b : 0.0;
 }
 
-void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsigned nruns)
+void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsigned nruns,
+			    bool coherency)
 {
-	const unsigned ncol = sizeof(grid_columns) / sizeof(grid_columns[0]);
+	const struct grid_column *grid_columns = coherency ? coherency_columns : dirty_columns;
+	const unsigned ncol = coherency ? sizeof(coherency_columns) / sizeof(coherency_columns[0])
+					: sizeof(dirty_columns) / sizeof(dirty_columns[0]);
 
-	fprintf(out, "%-7s %-29s", "model", "strategy");
+	int sw = 8;
+
+	for (unsigned r = 0; r < nruns; r++)
+		if ((int)strlen(runs[r].strategy) > sw)
+			sw = (int)strlen(runs[r].strategy);
+	fprintf(out, "%-7s %-*s", "model", sw, "strategy");
 	for (unsigned c = 0; c < ncol; c++)
-		fprintf(out, " %*s", grid_width(c), grid_columns[c].label);
+		fprintf(out, " %*s", grid_width(&grid_columns[c]), grid_columns[c].label);
 	fprintf(out, " %9s %9s\n", "host-x", "xlate-x");
 	for (unsigned r = 0; r < nruns; r++) {
 		const struct ims_compare_run *same_model = &runs[r], *same_strategy = &runs[r];
@@ -276,9 +338,9 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 			if (same_strategy == &runs[r] && !strcmp(runs[q].strategy, runs[r].strategy))
 				same_strategy = &runs[q];
 		}
-		fprintf(out, "%-7s %-29s", runs[r].model, runs[r].strategy);
+		fprintf(out, "%-7s %-*s", runs[r].model, sw, runs[r].strategy);
 		for (unsigned c = 0; c < ncol; c++)
-			fprintf(out, " %*llu", grid_width(c),
+			fprintf(out, " %*llu", grid_width(&grid_columns[c]),
 				(unsigned long long)runs[r].stats->v[grid_columns[c].stat]);
 		fprintf(out, " %9.3f %9.3f\n",
 			ratio(IMS_STAT_GET(runs[r].stats, cyc_host_total),
@@ -290,9 +352,13 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 	for (unsigned c = 0; c < ncol; c++)
 		fprintf(out, "%s %s = %s", c ? "," : "", grid_columns[c].label,
 			ims_stat_table[grid_columns[c].stat].name);
-	fprintf(out, ";\n  dma-stall-cyc: translation latency DMA waited beyond IOTLB hits (page walks),"
-		     " refill-cyc the part caused by invalidations;\n"
-		     "  host-x = host-cyc / the same model's first strategy;"
+	if (coherency)
+		fprintf(out, ";\n  lines are 64-byte cache lines; dev-stale: non-snooped DMA read stale"
+			     " memory, host-stale: the host read a copy older than DMA's data");
+	else
+		fprintf(out, ";\n  dma-stall-cyc: translation latency DMA waited beyond IOTLB hits (page walks),"
+		     " refill-cyc the part caused by invalidations");
+	fprintf(out, ";\n  host-x = host-cyc / the same model's first strategy;"
 		     " xlate-x = xlate-cyc / the first model's run of the same strategy\n");
 }
 

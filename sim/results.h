@@ -39,7 +39,8 @@ struct ims_compare_run {
  * models apart, and two ratios: host CPU time against the same model's first
  * strategy, and DMA translation time against the first model's run of the
  * same strategy. */
-void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsigned nruns);
+void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsigned nruns,
+			    bool coherency);
 
 /* Table of every counter that is non-zero in any run, one column per run
  * (labelled by strategy) and a ratio column per run against the first. */

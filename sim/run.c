@@ -57,6 +57,8 @@ static int dispatch_ioas(struct ims_sim *sim, const struct ims_event *ev, struct
 	case IMS_EV_IOAS_COPY:
 	case IMS_EV_ACCESS_PIN:
 	case IMS_EV_ACCESS_UNPIN:
+	case IMS_EV_CPU_READ:
+	case IMS_EV_CPU_WRITE:
 		break;
 	default:
 		return 1;
@@ -76,7 +78,11 @@ static int dispatch_ioas(struct ims_sim *sim, const struct ims_event *ev, struct
 				     err);
 	case IMS_EV_ACCESS_PIN:
 		return ims_ioas_access_pin(sim, ioas, ev->iova, ev->len, err);
-	default:
+	case IMS_EV_CPU_READ:
+	case IMS_EV_CPU_WRITE:
+		return ims_ioas_cpu_access(sim, ioas, ev->iova, ev->len,
+					   ev->kind == IMS_EV_CPU_WRITE, err);
+	default:   /* IMS_EV_ACCESS_UNPIN */
 		return ims_ioas_access_unpin(sim, ioas, ev->iova, ev->len, err);
 	}
 }
@@ -98,7 +104,8 @@ static int dispatch(struct ims_sim *sim, const struct ims_event *ev,
 		if (ev->flags & IMS_EVF_HAS_IOAS &&
 		    (rc = lookup_ioas(sim, ev->ioas, &ioas, err)))
 			return rc;
-		return ims_host_domain_create_in(sim, ev->name, ev->iova_bits, ioas, NULL, err);
+		return ims_host_domain_create_in(sim, ev->name, ev->iova_bits, ioas,
+						 ev->flags & IMS_EVF_NONCOHERENT, NULL, err);
 	case IMS_EV_ATTACH:
 		if ((rc = lookup_device(sim, ev->device, &dev, err)) ||
 		    (rc = lookup_domain(sim, ev->domain, &dom, err)))
@@ -259,6 +266,7 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 	struct replay rp = { .sim = sim, .r = r };
 	int rc = 0;
 
+	sim->flush_policy = strategies->coherency->flush;
 	sim->race_hook = race_hook;
 	sim->race_ctx = &rp;
 	read_ahead(&rp);

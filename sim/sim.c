@@ -18,6 +18,9 @@ int ims_sim_init(struct ims_sim *sim, const struct ims_model_ops *model,
 		return rc;
 	ims_costs_from_params(&sim->costs, &sim->params);
 	ims_mem_init(&sim->mem);
+	if (ims_cpucache_init(&sim->cache))
+		return ims_error_set(err, IMS_ENOMEM, "out of memory (CPU cache model)");
+	ims_range_set_init(&sim->zeroed);
 	sim->data_pa_next = IMS_PA_DATA_BASE;
 	if (ims_memlat_init(&sim->memlat, params->mem_llc_lines, params->mem_llc_ways,
 			    sim->costs.mem_llc_hit_ns, sim->costs.mem_dram_ns))
@@ -53,6 +56,8 @@ void ims_sim_fini(struct ims_sim *sim)
 	ims_iotlb_fini(&sim->iotlb);
 	ims_psc_fini(&sim->psc);
 	ims_memlat_fini(&sim->memlat);
+	ims_cpucache_fini(&sim->cache);
+	ims_range_set_fini(&sim->zeroed);
 	ims_mem_fini(&sim->mem);
 	sim->model = NULL;
 }

@@ -27,6 +27,7 @@
 #include "models/common/iotlb.h"
 #include "models/common/psc.h"
 #include "models/model.h"
+#include "sim/cpucache.h"
 #include "sim/error.h"
 #include "sim/mem.h"
 #include "sim/memlat.h"
@@ -37,6 +38,17 @@
 #define IMS_NAME_MAX 64
 
 struct ims_ioas;   /* sim/host/ioas.h */
+
+/* Where the host flushes CPU caches for non-coherent DMA (the coherency
+ * strategy axis, sim/host/dirty_strategy.c; docs/noncoherent.md). */
+enum ims_flush_policy {
+	IMS_FLUSH_EAGER,
+	IMS_FLUSH_NONE,
+	IMS_FLUSH_STICKY_UNPIN,
+	IMS_FLUSH_STORAGE_AWARE,
+	IMS_FLUSH_VFIO_TYPE1,
+	IMS_FLUSH_FORCE_COHERENT,
+};
 
 struct ims_domain {
 	unsigned index;              /* position in sim->domains */
@@ -52,6 +64,9 @@ struct ims_domain {
 	struct ims_truth truth;      /* pages really written by DMA while tracking */
 	uint64_t wp_start, wp_last;  /* range write-protected by wrprotect+unmap,
 				      * empty when wp_start > wp_last */
+	bool noncoherent;            /* declared without enforced cache coherency */
+	bool snoops;                 /* DMA through it is snooped (its leaves carry
+				      * the model's coherency bits) */
 	struct ims_ioas *ioas;       /* the IOAS it mirrors, NULL when detached */
 	struct ims_ioas *own_ioas;   /* its private IOAS if declared without one */
 };
@@ -76,6 +91,18 @@ struct ims_fault_record {
 
 #define IMS_FAULT_LOG 64
 
+/* One stale-data exposure (the first IMS_EXPOSURE_LOG of a run are kept). */
+struct ims_exposure_record {
+	uint64_t time;
+	uint64_t pa;                 /* first exposed line's page */
+	uint64_t iova;               /* DMA exposures: the IOVA; host: 0 */
+	uint64_t lines;              /* lines exposed by this access */
+	unsigned domain;             /* DMA exposures: domain index; host: UINT32_MAX */
+	uint8_t by_dma;              /* 1 device read stale memory, 0 host read stale copy */
+};
+
+#define IMS_EXPOSURE_LOG 16
+
 struct ims_sim {
 	struct ims_params params;
 	struct ims_costs costs;
@@ -87,6 +114,9 @@ struct ims_sim {
 	struct ims_iotlb iotlb;
 	struct ims_psc psc;
 	struct ims_stats stats;
+	struct ims_cpucache cache;   /* CPU caches vs memory, per line */
+	struct ims_range_set zeroed; /* data memory the host has zeroed once */
+	enum ims_flush_policy flush_policy;
 
 	uint64_t now;                /* trace time of the current event */
 	uint64_t cpu_now;            /* host CPU timeline */
@@ -105,6 +135,8 @@ struct ims_sim {
 
 	struct ims_fault_record faults[IMS_FAULT_LOG];
 	unsigned nfaults_logged;
+	struct ims_exposure_record exposure_log[IMS_EXPOSURE_LOG];
+	unsigned nexposures_logged;
 
 	/* DMA racing with the host: the run loop's hook runs trace DMAs whose
 	 * time is before `until`; race_next is the time of the next one. */

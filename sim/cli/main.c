@@ -22,6 +22,7 @@ struct options {
 	const char *strategy;        /* run */
 	const char *strategies;      /* compare, comma-separated */
 	const char *models;          /* compare, comma-separated */
+	const char *coherency;       /* run: one; compare: comma-separated */
 	const char *json;
 	const char *trace;
 	const char *param[MAX_PARAMS];
@@ -33,17 +34,18 @@ struct options {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: iommusim run TRACE [--model M] [--strategy S[/S2]] [--param k=v]... [--json FILE] [--quiet]\n"
-		"       iommusim compare TRACE [--models M1,M2,...] [--strategies S1,S2,...] [--param k=v]... [--json FILE]\n"
+		"usage: iommusim run TRACE [--model M] [--strategy S[/S2[/S3]]] [--coherency C] [--param k=v]... [--json FILE] [--quiet]\n"
+		"       iommusim compare TRACE [--models M1,M2,...] [--strategies S1,S2,... | --coherency C1,C2,...] [--param k=v]... [--json FILE]\n"
 		"       iommusim params [--param k=v]... [--markdown]   every parameter: value, unit, source\n"
 		"       iommusim list        list models and strategies\n"
 		"       iommusim --version\n"
 		"\n"
 		"TRACE is a text trace (traces/FORMAT.md), plain or gzip-compressed.\n"
-		"Strategies come on two axes (iommusim list): how dirty-unmap is done, and whether\n"
-		"migration dirty-sync rounds flush; S/S2 picks one of each. Defaults: --model vtd\n"
-		"--strategy clear+unmap/sync-flush. compare takes 'all' for --models and --strategies\n"
-		"(every strategy, each on top of the defaults) and needs two runs or more.\n");
+		"Strategies come on three axes (iommusim list): how dirty-unmap is done, whether\n"
+		"migration dirty-sync rounds flush, and where CPU caches are flushed for non-coherent\n"
+		"DMA (--coherency C is the same as a /C part); S/S2/S3 picks one of each. Defaults:\n"
+		"--model vtd --strategy clear+unmap/sync-flush/eager. compare takes 'all' for --models,\n"
+		"--strategies (the dirty axes) and --coherency, and needs two runs or more.\n");
 }
 
 static void print_error(const struct ims_error *err)
@@ -60,6 +62,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "strategy", required_argument, NULL, 's' },
 		{ "strategies", required_argument, NULL, 'S' },
 		{ "models", required_argument, NULL, 'D' },
+		{ "coherency", required_argument, NULL, 'C' },
 		{ "param", required_argument, NULL, 'p' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -73,12 +76,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->model = "vtd";
 	o->strategy = "clear+unmap/sync-flush";
 	optind = 2;   /* argv[1] is the subcommand */
-	while ((c = getopt_long(argc, argv, "m:s:S:D:p:j:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:s:S:D:C:p:j:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->model = optarg; break;
 		case 's': o->strategy = optarg; break;
 		case 'S': o->strategies = optarg; break;
 		case 'D': o->models = optarg; break;
+		case 'C': o->coherency = optarg; break;
 		case 'j': o->json = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'M': o->markdown = 1; break;
@@ -190,6 +194,7 @@ static int write_json(json_t *j, const char *path)
 
 static int cmd_run(const struct options *o)
 {
+	char spec[256];
 	const struct ims_model_ops *model = find_model(o->model);
 	struct ims_strategies strategy;
 	struct ims_params params;
@@ -201,7 +206,11 @@ static int cmd_run(const struct options *o)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!model || parse_strategies(o->strategy, &strategy) || build_params(o, &params))
+	if (o->coherency)
+		snprintf(spec, sizeof(spec), "%s/%s", o->strategy, o->coherency);
+	else
+		snprintf(spec, sizeof(spec), "%s", o->strategy);
+	if (!model || parse_strategies(spec, &strategy) || build_params(o, &params))
 		return EXIT_USAGE;
 	if (simulate(o->trace, model, &params, &strategy, &sim))
 		return EXIT_FAILURE;
@@ -246,12 +255,12 @@ static int cmd_compare(const struct options *o)
 	static char model_names[MAX_LIST][96], strat_names[MAX_LIST][96];
 	static struct ims_stats stats[MAX_LIST * MAX_LIST];
 	static char run_names[MAX_LIST * MAX_LIST][96];
-	const char *all_models[MAX_LIST], *all_strats[MAX_LIST];
+	const char *all_models[MAX_LIST], *all_strats[MAX_LIST], *all_coh[MAX_LIST];
 	const struct ims_model_ops *models[MAX_LIST];
 	struct ims_strategies strats[MAX_LIST], defaults;
 	struct ims_compare_run runs[MAX_LIST * MAX_LIST];
 	struct ims_params params;
-	unsigned nall_models = 0, nall_strats = 0, n = 0;
+	unsigned nall_models = 0, nall_strats = 0, nall_coh = 0, n = 0;
 	json_t *all;
 	int nm, ns, rc = 0;
 
@@ -266,12 +275,32 @@ static int cmd_compare(const struct options *o)
 	ims_strategies_default(&defaults);
 	for (unsigned i = 0; i < ims_dirty_strategy_count && nall_strats < MAX_LIST; i++)
 		if (ims_dirty_strategies[i].axis == IMS_AXIS_UNMAP ||
-		    &ims_dirty_strategies[i] != defaults.sync)
+		    (ims_dirty_strategies[i].axis == IMS_AXIS_SYNC &&
+		     &ims_dirty_strategies[i] != defaults.sync))
 			all_strats[nall_strats++] = ims_dirty_strategies[i].name;
+	for (unsigned i = 0; i < ims_dirty_strategy_count && nall_coh < MAX_LIST; i++)
+		if (ims_dirty_strategies[i].axis == IMS_AXIS_COHERENCY)
+			all_coh[nall_coh++] = ims_dirty_strategies[i].name;
 	nm = split_list(o->models ? o->models : o->model, "models", all_models, nall_models,
 			model_names);
-	ns = split_list(o->strategies ? o->strategies : o->strategy, "strategies", all_strats,
-			nall_strats, strat_names);
+	if (o->coherency && o->strategies) {
+		fprintf(stderr, "iommusim: give --strategies or --coherency, not both "
+				"(--strategy sets the dirty axes under --coherency)\n");
+		return EXIT_USAGE;
+	}
+	if (o->coherency) {
+		ns = split_list(o->coherency, "coherency strategies", all_coh, nall_coh,
+				strat_names);
+		for (int k = 0; k < ns; k++) {
+			char coh[96];
+
+			memcpy(coh, strat_names[k], sizeof(coh));
+			snprintf(strat_names[k], 96, "%.60s/%.34s", o->strategy, coh);
+		}
+	} else {
+		ns = split_list(o->strategies ? o->strategies : o->strategy, "strategies",
+				all_strats, nall_strats, strat_names);
+	}
 	if (nm < 0 || ns < 0 || build_params(o, &params))
 		return EXIT_USAGE;
 	for (int m = 0; m < nm; m++)
@@ -308,7 +337,7 @@ static int cmd_compare(const struct options *o)
 		}
 	}
 	printf("iommusim %s compare: trace %s\n", IMS_VERSION, o->trace);
-	ims_results_print_grid(stdout, runs, n);
+	ims_results_print_grid(stdout, runs, n, o->coherency != NULL);
 	if (nm == 1 && ns <= 3) {
 		printf("\nAll counters (ratio = column / %s):\n", runs[0].strategy);
 		ims_results_print_compare(stdout, runs, n);

@@ -31,18 +31,32 @@ static int noclear_then_unmap(struct ims_sim *sim, struct ims_domain *dom, uint6
 
 const struct ims_dirty_strategy ims_dirty_strategies[] = {
 	{ "clear+unmap", "read_and_clear_dirty, then unmap: two IOTLB syncs",
-	  IMS_AXIS_UNMAP, clear_then_unmap, false },
+	  IMS_AXIS_UNMAP, clear_then_unmap, false, IMS_FLUSH_NONE },
 	{ "noclear+unmap", "read dirty with NO_CLEAR, then unmap: one IOTLB sync",
-	  IMS_AXIS_UNMAP, noclear_then_unmap, false },
+	  IMS_AXIS_UNMAP, noclear_then_unmap, false, IMS_FLUSH_NONE },
 	{ "unmap-all-dirty", "unmap, report every mapped page dirty (VFIO type1): one sync, "
-	  "over-reports", IMS_AXIS_UNMAP, ims_host_unmap_all_dirty, false },
+	  "over-reports", IMS_AXIS_UNMAP, ims_host_unmap_all_dirty, false, IMS_FLUSH_NONE },
 	{ "wrprotect+unmap", "write-protect and sync, read dirty, unmap: two syncs, exact "
 	  "under racing DMA (racing writes fault)", IMS_AXIS_UNMAP, ims_host_wrprotect_unmap,
-	  false },
+	  false, IMS_FLUSH_NONE },
 	{ "sync-flush", "migration rounds: read_and_clear, then one IOTLB sync (Linux)",
-	  IMS_AXIS_SYNC, NULL, true },
+	  IMS_AXIS_SYNC, NULL, true, IMS_FLUSH_NONE },
 	{ "sync-noflush", "migration rounds: read_and_clear without the sync (unsafe on "
-	  "purpose: rewrites through cached dirty entries are lost)", IMS_AXIS_SYNC, NULL, false },
+	  "purpose: rewrites through cached dirty entries are lost)", IMS_AXIS_SYNC, NULL, false, IMS_FLUSH_NONE },
+	{ "eager", "flush CPU caches before mapping into and after unmapping from each "
+	  "non-coherent domain", IMS_AXIS_COHERENCY, NULL, false, IMS_FLUSH_EAGER },
+	{ "none", "never flush CPU caches (unsafe baseline)", IMS_AXIS_COHERENCY, NULL, false,
+	  IMS_FLUSH_NONE },
+	{ "sticky-unpin", "flush when pages first reach a non-coherent domain, mark them "
+	  "sticky, flush again right before unpin", IMS_AXIS_COHERENCY, NULL, false,
+	  IMS_FLUSH_STICKY_UNPIN },
+	{ "storage-aware", "as eager, but skip the flush before mapping pages filled from a "
+	  "non-coherent storage domain", IMS_AXIS_COHERENCY, NULL, false,
+	  IMS_FLUSH_STORAGE_AWARE },
+	{ "vfio-type1", "flush at map time while any non-coherent domain is attached, and "
+	  "at unpin", IMS_AXIS_COHERENCY, NULL, false, IMS_FLUSH_VFIO_TYPE1 },
+	{ "force-coherent", "make every domain enforce coherency (snooped DMA, snoop cost per "
+	  "line), flush nothing", IMS_AXIS_COHERENCY, NULL, false, IMS_FLUSH_FORCE_COHERENT },
 };
 
 const unsigned ims_dirty_strategy_count =
@@ -60,12 +74,13 @@ void ims_strategies_default(struct ims_strategies *out)
 {
 	out->unmap = ims_dirty_strategy_find("clear+unmap");
 	out->sync = ims_dirty_strategy_find("sync-flush");
+	out->coherency = ims_dirty_strategy_find("eager");
 }
 
 int ims_strategies_parse(struct ims_strategies *s, const char *spec, char *bad, size_t badlen)
 {
 	const char *p = spec;
-	bool axis_given[2] = { false, false };
+	bool axis_given[IMS_AXIS_COUNT] = { false };
 
 	while (*p) {
 		size_t n = strcspn(p, "/");
@@ -82,8 +97,10 @@ int ims_strategies_parse(struct ims_strategies *s, const char *spec, char *bad, 
 		axis_given[st->axis] = true;
 		if (st->axis == IMS_AXIS_UNMAP)
 			s->unmap = st;
-		else
+		else if (st->axis == IMS_AXIS_SYNC)
 			s->sync = st;
+		else
+			s->coherency = st;
 		p += n;
 		if (*p == '/')
 			p++;
@@ -93,6 +110,6 @@ int ims_strategies_parse(struct ims_strategies *s, const char *spec, char *bad, 
 
 const char *ims_strategies_name(const struct ims_strategies *s, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s", s->unmap->name, s->sync->name);
+	snprintf(buf, len, "%s/%s/%s", s->unmap->name, s->sync->name, s->coherency->name);
 	return buf;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/host/coherency.h"
 #include "sim/host/host_internal.h"
 #include "sim/host/ioas.h"
 
@@ -48,11 +49,11 @@ int ims_host_device_create(struct ims_sim *sim, const char *name, uint16_t sid,
 int ims_host_domain_create(struct ims_sim *sim, const char *name, unsigned iova_bits,
 			   struct ims_domain **out, struct ims_error *err)
 {
-	return ims_host_domain_create_in(sim, name, iova_bits, NULL, out, err);
+	return ims_host_domain_create_in(sim, name, iova_bits, NULL, false, out, err);
 }
 
 int ims_host_domain_create_in(struct ims_sim *sim, const char *name, unsigned iova_bits,
-			      struct ims_ioas *ioas, struct ims_domain **out,
+			      struct ims_ioas *ioas, bool noncoherent, struct ims_domain **out,
 			      struct ims_error *err)
 {
 	struct ims_domain *dom, **v;
@@ -77,7 +78,8 @@ int ims_host_domain_create_in(struct ims_sim *sim, const char *name, unsigned io
 	dom->iova_bits = iova_bits;
 	ims_range_set_init(&dom->mapped);
 	ims_truth_init(&dom->truth);
-	if ((rc = sim->model->domain_init(sim, dom, err))) {
+	if ((rc = ims_coh_domain_init(sim, dom, noncoherent, err)) ||
+	    (rc = sim->model->domain_init(sim, dom, err))) {
 		ims_range_set_fini(&dom->mapped);
 		free(dom);
 		return rc;
@@ -466,7 +468,7 @@ static void record_fault(struct ims_sim *sim, const struct ims_device *dev, uint
 /* Translate one request. Returns false on a fault (filled into *w). */
 static inline bool translate(struct ims_sim *sim, struct ims_device *dev,
 			     struct ims_domain *dom, uint64_t iova, bool write, uint64_t *pa,
-			     unsigned *page_lg2, struct ims_walk *w)
+			     unsigned *page_lg2, bool *snooped, struct ims_walk *w)
 {
 	unsigned need = write ? (IMS_TLB_W | IMS_TLB_DIRTY) : IMS_TLB_R;
 	struct ims_iotlb_entry *e = ims_iotlb_lookup(&sim->iotlb, dom->tlb_tag, iova);
@@ -478,6 +480,7 @@ static inline bool translate(struct ims_sim *sim, struct ims_device *dev,
 		IMS_STAT_ADD(&sim->stats, cyc_dma_translation, lat);
 		*pa = e->pa;
 		*page_lg2 = e->page_lg2;
+		*snooped = e->flags & IMS_TLB_SNOOP;
 		return true;
 	}
 	if (e && write && (e->flags & IMS_TLB_W))
@@ -504,6 +507,7 @@ static inline bool translate(struct ims_sim *sim, struct ims_device *dev,
 		IMS_STAT_INC(&sim->stats, iotlb_evict);
 	*pa = w->pa;
 	*page_lg2 = w->page_lg2;
+	*snooped = w->tlb_flags & IMS_TLB_SNOOP;
 	return true;
 }
 
@@ -528,8 +532,9 @@ uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uin
 	while (cur < end) {
 		uint64_t pa, chunk_end, page_end;
 		unsigned page_lg2;
+		bool snooped;
 
-		if (!translate(sim, dev, dom, cur, write, &pa, &page_lg2, &w)) {
+		if (!translate(sim, dev, dom, cur, write, &pa, &page_lg2, &snooped, &w)) {
 			/* the device's request is aborted: the rest of the DMA is discarded */
 			record_fault(sim, dev, cur, write, &w);
 			break;
@@ -549,6 +554,9 @@ uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uin
 				      UINT64_C(1) << (page_lg2 - IMS_PAGE_LG2));
 			marked_until = page_end;
 		}
+		if (!snooped || dom->noncoherent || sim->cache.lines_cached)
+			ims_coh_dma(sim, dom, cur, pa + (cur & ((UINT64_C(1) << page_lg2) - 1)),
+				    chunk_end - cur, write, snooped);
 		IMS_STAT_ADD(&sim->stats, dma_bytes, chunk_end - cur);
 		cur = chunk_end;
 	}

@@ -14,14 +14,16 @@
 
 /* Declarations. Domain ids (IOTLB tags) are assigned 1, 2, ... in order.
  * ims_host_domain_create gives the domain a private IOAS (sim/host/ioas.h);
- * ims_host_domain_create_in attaches it to `ioas` and fills it from the
- * IOAS's areas (a host operation, timed). */
+ * ims_host_domain_create_in attaches it to `ioas` (NULL: a private one)
+ * and fills it from the IOAS's areas (a host operation, timed);
+ * noncoherent: the domain does not enforce cache coherency (its DMA is
+ * non-snooped unless the force-coherent strategy runs). */
 int ims_host_device_create(struct ims_sim *sim, const char *name, uint16_t sid,
 			   struct ims_device **out, struct ims_error *err);
 int ims_host_domain_create(struct ims_sim *sim, const char *name, unsigned iova_bits,
 			   struct ims_domain **out, struct ims_error *err);
 int ims_host_domain_create_in(struct ims_sim *sim, const char *name, unsigned iova_bits,
-			      struct ims_ioas *ioas, struct ims_domain **out,
+			      struct ims_ioas *ioas, bool noncoherent, struct ims_domain **out,
 			      struct ims_error *err);
 int ims_host_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		    struct ims_error *err);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sim/assert.h"
+#include "sim/host/coherency.h"
 #include "sim/host/host_internal.h"
 
 #define PAGES(bytes) ((bytes) >> IMS_PAGE_LG2)
@@ -22,15 +23,20 @@
 /* ---- pin counts ----------------------------------------------------------- */
 
 /* Pages [first, last] of p went from unpinned to pinned (pin) or back. */
-static void pin_edge(struct ims_sim *sim, uint64_t n, bool pin)
+static void pin_edge(struct ims_sim *sim, struct ims_pages *p, uint64_t first, uint64_t last,
+		     bool pin)
 {
+	uint64_t n = last - first + 1;
+
 	if (pin) {
 		IMS_STAT_ADD(&sim->stats, pages_pinned, n);
 		sim->pinned_pages += n;
 		if (IMS_STAT_GET(&sim->stats, pinned_pages_max) < sim->pinned_pages)
 			IMS_STAT_GET(&sim->stats, pinned_pages_max) = sim->pinned_pages;
 		ims_host_charge(sim, IMS_STAT_cyc_sw_pin, n * sim->costs.sw_pin_page_cycles);
+		ims_coh_pinned(sim, p, first, last);
 	} else {
+		ims_coh_unpinning(sim, p, first, last);
 		IMS_STAT_ADD(&sim->stats, pages_unpinned, n);
 		sim->pinned_pages -= n;
 		ims_host_charge(sim, IMS_STAT_cyc_sw_pin, n * sim->costs.sw_unpin_page_cycles);
@@ -49,6 +55,19 @@ static void seg_push(struct ims_pin_seg *v, size_t *n, uint64_t first, uint64_t 
 	v[(*n)++] = (struct ims_pin_seg){ first, last, count };
 }
 
+/* Ranges of pages whose count crossed zero in one pin_adjust. */
+struct pin_edges {
+	struct ims_pin_seg *v;
+	size_t n;
+	uint64_t pages;
+};
+
+static void edge_add(struct pin_edges *e, uint64_t first, uint64_t last)
+{
+	e->v[e->n++] = (struct ims_pin_seg){ first, last, 0 };
+	e->pages += last - first + 1;
+}
+
 /* Add delta (+1 or -1) to the pin count of pages [first, last] of p, and
  * pin or unpin the pages whose count leaves or reaches zero. Returns how
  * many pages were newly pinned (delta +1), or -1 when out of memory (then
@@ -57,11 +76,15 @@ static int64_t pin_adjust(struct ims_sim *sim, struct ims_pages *p, uint64_t fir
 			  uint64_t last, int delta)
 {
 	struct ims_pin_seg *v = malloc((2 * p->nseg + 3) * sizeof(*v));
-	uint64_t cursor = first, edge = 0;
+	struct pin_edges e = { malloc((p->nseg + 1) * sizeof(*e.v)), 0, 0 };
+	uint64_t cursor = first;
 	size_t n = 0;
 
-	if (!v)
+	if (!v || !e.v) {
+		free(v);
+		free(e.v);
 		return -1;
+	}
 	for (size_t i = 0; i < p->nseg; i++) {
 		struct ims_pin_seg s = p->seg[i];
 
@@ -69,7 +92,7 @@ static int64_t pin_adjust(struct ims_sim *sim, struct ims_pages *p, uint64_t fir
 			if (s.first > last && cursor <= last) {
 				IMS_ASSERT(delta > 0, "unpin of pages that are not pinned");
 				seg_push(v, &n, cursor, last, 1);
-				edge += last - cursor + 1;
+				edge_add(&e, cursor, last);
 				cursor = last + 1;
 			}
 			seg_push(v, &n, s.first, s.last, s.count);
@@ -80,7 +103,7 @@ static int64_t pin_adjust(struct ims_sim *sim, struct ims_pages *p, uint64_t fir
 		if (cursor < s.first) {
 			IMS_ASSERT(delta > 0, "unpin of pages that are not pinned");
 			seg_push(v, &n, cursor, s.first - 1, 1);
-			edge += s.first - cursor;
+			edge_add(&e, cursor, s.first - 1);
 		}
 		{
 			uint64_t lo = s.first > first ? s.first : first;
@@ -88,7 +111,7 @@ static int64_t pin_adjust(struct ims_sim *sim, struct ims_pages *p, uint64_t fir
 			uint32_t c = (uint32_t)((int64_t)s.count + delta);
 
 			if (!c)
-				edge += hi - lo + 1;
+				edge_add(&e, lo, hi);
 			seg_push(v, &n, lo, hi, c);
 			cursor = hi + 1;
 		}
@@ -98,18 +121,19 @@ static int64_t pin_adjust(struct ims_sim *sim, struct ims_pages *p, uint64_t fir
 	if (cursor <= last) {
 		IMS_ASSERT(delta > 0, "unpin of pages that are not pinned");
 		seg_push(v, &n, cursor, last, 1);
-		edge += last - cursor + 1;
+		edge_add(&e, cursor, last);
 	}
 	free(p->seg);
 	p->seg = v;
 	p->nseg = n;
 	if (delta > 0)
-		p->pinned += edge;
+		p->pinned += e.pages;
 	else
-		p->pinned -= edge;
-	if (edge)
-		pin_edge(sim, edge, delta > 0);
-	return delta > 0 ? (int64_t)edge : 0;
+		p->pinned -= e.pages;
+	for (size_t i = 0; i < e.n; i++)
+		pin_edge(sim, p, e.v[i].first, e.v[i].last, delta > 0);
+	free(e.v);
+	return delta > 0 ? (int64_t)e.pages : 0;
 }
 
 uint32_t ims_pages_pin_count(const struct ims_pages *pages, uint64_t page)
@@ -233,17 +257,19 @@ static unsigned leaf_cut_at(uint64_t pgsizes, const struct ims_area *a, uint64_t
 
 /* ---- fill and unfill ---------------------------------------------------- */
 
-static int fill_range(struct ims_sim *sim, struct ims_domain *dom, const struct ims_area *a,
-		      struct ims_error *err)
+static int fill_range(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_domain *dom,
+		      struct ims_area *a, enum ims_fill_cause cause, struct ims_error *err)
 {
 	uint64_t pgsizes = sim->model->pgsize_bitmap(sim);
 	uint64_t len = a->last - a->iova + 1, pa = area_pa(a, a->iova), done = 0;
+	unsigned prot = a->prot | ims_coh_prot(dom);
 	int rc = 0;
 
+	ims_coh_before_fill(sim, ioas, a, dom, cause);
 	while (done < len) {
 		unsigned lg2 = ims_pick_page_lg2(pgsizes, a->iova + done, pa + done, len - done);
 
-		rc = sim->model->map_page(sim, dom, a->iova + done, pa + done, lg2, a->prot, err);
+		rc = sim->model->map_page(sim, dom, a->iova + done, pa + done, lg2, prot, err);
 		if (rc)
 			break;
 		done += UINT64_C(1) << lg2;
@@ -266,8 +292,8 @@ static int fill_range(struct ims_sim *sim, struct ims_domain *dom, const struct 
 /* Unmap [iova, last] from one domain with one iommu_unmap(): one gather,
  * one sync. Pending dirty truth is settled: counted missed, or returned in
  * *written when the caller reports the range. */
-static void unfill_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
-			 uint64_t last, uint64_t *written)
+static void unfill_range(struct ims_sim *sim, struct ims_domain *dom, struct ims_area *a,
+			 uint64_t iova, uint64_t last, uint64_t *written)
 {
 	struct ims_error err = { 0 };
 	struct ims_gather g;
@@ -277,6 +303,7 @@ static void unfill_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t i
 	if (sim->model->unmap(sim, dom, iova, last - iova + 1, &g, &err))
 		IMS_BUG(err.msg);   /* areas are whole leaves: checked before */
 	sim->model->iotlb_sync(sim, dom, &g);
+	ims_coh_after_unfill(sim, a, iova, last, dom);
 	ims_range_set_remove(&dom->mapped, iova, last);
 	pending = ims_truth_take(&dom->truth, iova >> IMS_PAGE_LG2, PAGES(last - iova + 1));
 	if (written)
@@ -340,7 +367,8 @@ static int area_publish(struct ims_sim *sim, struct ims_ioas *ioas, size_t at,
 	if (ioas->ndom && (rc = area_pin(sim, a, err)))
 		goto undo;
 	for (; d < ioas->ndom; d++) {
-		if ((rc = fill_range(sim, ioas->dom[d], a, err)))
+		if ((rc = fill_range(sim, ioas, ioas->dom[d], a,
+				      d ? IMS_FILL_MAP_MORE : IMS_FILL_MAP, err)))
 			goto undo;
 		if (!a->storage)
 			a->storage = ioas->dom[d];
@@ -348,7 +376,7 @@ static int area_publish(struct ims_sim *sim, struct ims_ioas *ioas, size_t at,
 	return 0;
 undo:
 	while (d--)
-		unfill_range(sim, ioas->dom[d], a->iova, a->last, NULL);
+		unfill_range(sim, ioas->dom[d], a, a->iova, a->last, NULL);
 	area_unpin(sim, a);
 	pages_put(a->pages);
 	area_remove(ioas, at, 1);
@@ -592,7 +620,7 @@ int ims_ioas_unmap(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t iova, ui
 		struct ims_area *a = &ioas->area[i];
 
 		for (unsigned d = 0; d < ioas->ndom; d++)
-			unfill_range(sim, ioas->dom[d], a->iova, a->last,
+			unfill_range(sim, ioas->dom[d], a, a->iova, a->last,
 				     ioas->dom[d] == reported ? reported_written : NULL);
 		area_unpin(sim, a);
 		pages_put(a->pages);
@@ -685,7 +713,7 @@ int ims_ioas_attach_domain(struct ims_sim *sim, struct ims_ioas *ioas,
 			break;
 		if (was_pinned)
 			charge_pfn_reads(sim, PAGES(a->last - a->iova + 1));
-		if ((rc = fill_range(sim, dom, a, err))) {
+		if ((rc = fill_range(sim, ioas, dom, a, IMS_FILL_ATTACH, err))) {
 			if (!ioas->ndom)
 				area_unpin(sim, a);
 			break;
@@ -695,7 +723,8 @@ int ims_ioas_attach_domain(struct ims_sim *sim, struct ims_ioas *ioas,
 	}
 	if (rc) {
 		while (i--) {
-			unfill_range(sim, dom, ioas->area[i].iova, ioas->area[i].last, NULL);
+			unfill_range(sim, dom, &ioas->area[i], ioas->area[i].iova,
+				     ioas->area[i].last, NULL);
 			if (ioas->area[i].storage == dom)
 				ioas->area[i].storage = NULL;
 			if (!ioas->ndom)
@@ -727,7 +756,7 @@ int ims_ioas_detach_domain(struct ims_sim *sim, struct ims_domain *dom,
 	for (size_t i = 0; i < ioas->nareas; i++) {
 		struct ims_area *a = &ioas->area[i];
 
-		unfill_range(sim, dom, a->iova, a->last, NULL);
+		unfill_range(sim, dom, a, a->iova, a->last, NULL);
 		if (a->storage == dom)
 			a->storage = ioas->ndom ? ioas->dom[0] : NULL;
 		if (!ioas->ndom)
@@ -804,4 +833,26 @@ int ims_ioas_access_unpin(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t i
 	ioas->pin[p] = ioas->pin[--ioas->npins];
 	ims_host_end(sim);
 	return 0;
+}
+
+int ims_ioas_cpu_access(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t iova,
+			uint64_t len, bool write, struct ims_error *err)
+{
+	const char *op = write ? "cpu-write" : "cpu-read";
+	uint64_t last = iova + len - 1;
+	size_t i0, i1;
+	int rc;
+
+	if (!len || last < iova)
+		return ims_error_set(err, IMS_EINVAL, "%s: empty range or one that wraps past 2^64",
+				     op);
+	if ((rc = check_covered(ioas, op, iova, last, &i0, &i1, err)))
+		return rc;
+	for (size_t i = i0; i <= i1 && !rc; i++) {
+		const struct ims_area *a = &ioas->area[i];
+		uint64_t lo = a->iova > iova ? a->iova : iova, hi = a->last < last ? a->last : last;
+
+		rc = ims_coh_cpu_access(sim, area_pa(a, lo), hi - lo + 1, write, err);
+	}
+	return rc;
 }

@@ -45,6 +45,9 @@ struct ims_pages {
 	struct ims_pin_seg *seg;     /* sorted, disjoint; absent pages have count 0 */
 	size_t nseg;
 	uint64_t pinned;             /* pages with a count > 0 */
+	bool sticky;                 /* sticky-unpin: flushed when first reaching a
+				      * non-coherent domain, flush before unpin */
+	bool noncoherent_mapped;     /* ever mapped into a non-coherent domain */
 };
 
 struct ims_area {
@@ -122,6 +125,11 @@ int ims_ioas_access_pin(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t iov
 			uint64_t len, struct ims_error *err);
 int ims_ioas_access_unpin(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t iova,
 			  uint64_t len, struct ims_error *err);
+
+/* The host CPU reads or writes the memory behind [iova, +len) (fully in
+ * areas): input to the CPU cache model (trace cpu-read / cpu-write). */
+int ims_ioas_cpu_access(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t iova,
+			uint64_t len, bool write, struct ims_error *err);
 
 /* Inspection (tests, reports). */
 const struct ims_area *ims_ioas_area_at(const struct ims_ioas *ioas, uint64_t iova);

@@ -406,7 +406,7 @@ static int next_tokens(struct ims_trace_reader *r, struct tok *t)
 /* --- keywords and their arguments ----------------------------------------- */
 
 enum opt_id { OPT_SID, OPT_IOVA_BITS, OPT_PA, OPT_PROT, OPT_PAGE, OPT_NO_CLEAR, OPT_PERIOD,
-	      OPT_IOAS, OPT_COUNT };
+	      OPT_IOAS, OPT_COHERENT, OPT_COUNT };
 
 static const struct {
 	const char *name;
@@ -420,6 +420,7 @@ static const struct {
 	[OPT_NO_CLEAR] = { "no_clear", true },
 	[OPT_PERIOD] = { "period", false },
 	[OPT_IOAS] = { "ioas", false },
+	[OPT_COHERENT] = { "coherent", false },
 };
 
 /* One parsed line: positional arguments, then options by id. */
@@ -458,8 +459,10 @@ static const struct keyword keywords[] = {
 	{ KW("stop-copy"), IMS_EV_STOP_COPY, 1, 1u << OPT_PAGE, "DOMAIN [page=SIZE]" },
 	{ KW("attach"), IMS_EV_ATTACH, 2, 0, "DEVICE DOMAIN" },
 	{ KW("device"), IMS_EV_DEVICE, 1, 1u << OPT_SID, "NAME [sid=N]" },
-	{ KW("domain"), IMS_EV_DOMAIN, 1, 1u << OPT_IOVA_BITS | 1u << OPT_IOAS,
-	  "NAME [iova_bits=48|57] [ioas=IOAS]" },
+	{ KW("domain"), IMS_EV_DOMAIN, 1, 1u << OPT_IOVA_BITS | 1u << OPT_IOAS | 1u << OPT_COHERENT,
+	  "NAME [iova_bits=48|57] [ioas=IOAS] [coherent=yes|no]" },
+	{ KW("cpu-read"), IMS_EV_CPU_READ, 3, 0, "IOAS IOVA LEN" },
+	{ KW("cpu-write"), IMS_EV_CPU_WRITE, 3, 0, "IOAS IOVA LEN" },
 	{ KW("ioas-map"), IMS_EV_IOAS_MAP, 3, 1u << OPT_PA | 1u << OPT_PROT,
 	  "IOAS IOVA LEN [pa=PA] [prot=r|w|rw]" },
 	{ KW("ioas-unmap"), IMS_EV_IOAS_UNMAP, 3, 0, "IOAS IOVA LEN" },
@@ -701,6 +704,16 @@ static int do_domain(struct ims_trace_reader *r, const struct args *a, struct im
 			return rc;
 		ev->flags |= IMS_EVF_HAS_IOAS;
 	}
+	if (a->have & 1u << OPT_COHERENT) {
+		char buf[48];
+
+		if (tok_is(a->opt[OPT_COHERENT], "no"))
+			ev->flags |= IMS_EVF_NONCOHERENT;
+		else if (!tok_is(a->opt[OPT_COHERENT], "yes"))
+			return ims_error_set(&r->err, IMS_ESYNTAX,
+					     "domain: coherent must be yes or no, not '%s'",
+					     show(buf, a->opt[OPT_COHERENT]));
+	}
 	rc = declare(r, a, &r->domains, &e);
 	if (rc)
 		return rc;
@@ -826,6 +839,14 @@ static int opt_prot(struct ims_trace_reader *r, const struct args *a, struct ims
 				     "%s: invalid prot '%s' (expected r, w or rw)", a->kw,
 				     show(buf, t));
 	return 0;
+}
+
+/* cpu-read / cpu-write: any bytes of an IOAS (a line is the grain). */
+static int cpu_range(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
+{
+	int rc = lookup(r, &r->ioases, "ioas", a->pos[0], &ev->ioas);
+
+	return rc ? rc : arg_range(r, a, a->pos[1], a->pos[2], ev);
 }
 
 static int opt_pa(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
@@ -1004,6 +1025,8 @@ static int dispatch(struct ims_trace_reader *r, const struct args *a, struct ims
 	case IMS_EV_IOAS_UNMAP:
 	case IMS_EV_ACCESS_PIN:
 	case IMS_EV_ACCESS_UNPIN: return ioas_range(r, a, ev);
+	case IMS_EV_CPU_READ:
+	case IMS_EV_CPU_WRITE: return cpu_range(r, a, ev);
 	case IMS_EV_IOAS_COPY: return do_ioas_copy(r, a, ev);
 	case IMS_EV_IOAS_ATTACH:
 	case IMS_EV_IOAS_DETACH: return do_ioas_attach(r, a, ev);

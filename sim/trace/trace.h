@@ -32,6 +32,8 @@ enum ims_ev_kind {
 	IMS_EV_IOAS_DETACH,     /* detach domain from its IOAS (unfill) */
 	IMS_EV_ACCESS_PIN,      /* an access pins [iova, iova+len) of ioas */
 	IMS_EV_ACCESS_UNPIN,    /* ... and unpins it */
+	IMS_EV_CPU_READ,        /* the host CPU reads [iova, iova+len) of ioas */
+	IMS_EV_CPU_WRITE,       /* the host CPU writes it */
 	IMS_EV_KIND_COUNT
 };
 
@@ -40,6 +42,7 @@ enum ims_ev_kind {
 #define IMS_EVF_ON 0x4u         /* DIRTY_TRACKING: enable */
 #define IMS_EVF_HAS_PA 0x8u     /* MAP, IOAS_MAP: pa given explicitly */
 #define IMS_EVF_HAS_IOAS 0x10u  /* DOMAIN: created in `ioas` (else a private one) */
+#define IMS_EVF_NONCOHERENT 0x20u /* DOMAIN: coherent=no */
 
 struct ims_event {
 	enum ims_ev_kind kind;

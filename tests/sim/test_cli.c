@@ -217,9 +217,9 @@ Test(cli, compare_grid_has_a_row_per_model_and_strategy)
 	write_file("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "compare t.trace --strategies clear+unmap,noclear+unmap"),
 		     0, "%s", out);
-	snprintf(line, sizeof(line), "\nvtd     clear+unmap/sync-flush ");
+	snprintf(line, sizeof(line), "\nvtd     clear+unmap/sync-flush/eager ");
 	cr_assert(strstr(out, line), "%s", out);
-	snprintf(line, sizeof(line), "\nvtd     noclear+unmap/sync-flush ");
+	snprintf(line, sizeof(line), "\nvtd     noclear+unmap/sync-flush/eager ");
 	cr_assert(strstr(out, line), "%s", out);
 	cr_assert_eq(run(out, sizeof(out), "compare t.trace --models vtd,nope"), 2);
 	cr_assert(strstr(out, "unknown model 'nope'"), "%s", out);
@@ -280,4 +280,42 @@ Test(cli, one_strategy_per_axis)
 		     "%s", out);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --strategy clear+unmap/noclear+unmap"), 2);
 	cr_assert(strstr(out, "'noclear+unmap'"), "%s", out);
+}
+
+/* Non-coherent DMA: compare --coherency prints the flush grid, run lists the
+ * exposures in the summary and in the JSON. */
+Test(cli, coherency_grid_and_exposure_listing)
+{
+	static char out[32768];
+	size_t len;
+
+	write_file("nc.trace",
+		   "iommusim-trace 1\n"
+		   "ioas vm\n"
+		   "device gpu\n"
+		   "domain nc ioas=vm coherent=no\n"
+		   "attach gpu nc\n"
+		   "ioas-map vm 0x100000 8K\n"
+		   "@1000000 dma gpu read 0x100000 8K\n");
+	cr_assert_eq(run(out, sizeof(out), "compare nc.trace --models vtd,smmuv3 "
+			 "--coherency none,eager,force-coherent"), 0, "%s", out);
+	cr_assert(strstr(out, " flushes ") && strstr(out, " exposures "), "%s", out);
+	/* none: the device read 128 zeroed lines still dirty in the CPU cache */
+	cr_assert(strstr(out, "\nvtd     clear+unmap/sync-flush/none "), "%s", out);
+	cr_assert(strstr(out, "\nsmmuv3  clear+unmap/sync-flush/force-coherent "), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "run nc.trace --strategy none --json r.json"), 0, "%s",
+		     out);
+	cr_assert(strstr(out, "exposure_dma_stale_read                 128"), "%s", out);
+	cr_assert(strstr(out, "exposure @1000000: domain nc read 64 stale line(s) of page "),
+		  "%s", out);
+	char *json = slurp("r.json", &len);
+
+	cr_assert(strstr(json, "\"by\": \"device\""), "%s", json);
+	cr_assert(strstr(json, "\"domain\": \"nc\""), "%s", json);
+	free(json);
+	cr_assert_eq(run(out, sizeof(out), "run nc.trace --strategy eager"), 0, "%s", out);
+	cr_assert(strstr(out, "cache_lines_written_back                128"), "%s", out);
+	cr_assert_null(strstr(out, "exposure"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "compare nc.trace --coherency none,nope"), 2);
+	cr_assert(strstr(out, "nope"), "%s", out);
 }

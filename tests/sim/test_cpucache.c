@@ -368,12 +368,13 @@ static uint64_t rng(void)
 }
 
 /* What the header says, one line at a time. Returns the op's result. */
-static uint64_t ref_apply(unsigned kind, uint64_t a, uint64_t b, struct ims_flush_result *fr)
+static uint64_t ref_apply(enum ims_line_state *model, unsigned kind, uint64_t a, uint64_t b,
+			  struct ims_flush_result *fr)
 {
 	uint64_t n = 0;
 
 	for (uint64_t i = a; i <= b; i++) {
-		enum ims_line_state *s = &ref[i];
+		enum ims_line_state *s = &model[i];
 
 		switch (kind) {
 		case 0:   /* cpu write */
@@ -434,6 +435,25 @@ static uint64_t real_apply(unsigned kind, uint64_t pa, uint64_t len, struct ims_
 	}
 }
 
+/* The cache agrees with the line model: the op's result and every line. */
+static void same_as_model(const enum ims_line_state *model, unsigned nlines, uint64_t base,
+			  uint64_t r_got, uint64_t r_want, const struct ims_flush_result *got,
+			  const struct ims_flush_result *want, unsigned step, unsigned kind)
+{
+	uint64_t cached = 0;
+
+	cr_assert_eq(r_got, r_want, "step %u kind %u", step, kind);
+	cr_assert_eq(got->lines_written_back, want->lines_written_back, "step %u", step);
+	cr_assert_eq(got->lines_dropped, want->lines_dropped, "step %u", step);
+	cr_assert_eq(got->lines_redundant, want->lines_redundant, "step %u", step);
+	for (unsigned i = 0; i < nlines; i++) {
+		cr_assert_eq(ims_cpucache_state(&c, base + i * LINE), model[i],
+			     "step %u kind %u line %u", step, kind, i);
+		cached += model[i] != IMS_LINE_NOT_CACHED;
+	}
+	cr_assert_eq(c.lines_cached, cached, "step %u", step);
+}
+
 Test(cpucache, random_ops_match_a_line_by_line_model)
 {
 	for (unsigned step = 0; step < 4000; step++) {
@@ -441,26 +461,74 @@ Test(cpucache, random_ops_match_a_line_by_line_model)
 		uint64_t off = rng() % (REF_LINES * LINE);
 		uint64_t len = 1 + rng() % (rng() % 4 ? 40 * LINE : REF_LINES * LINE - off);
 		struct ims_flush_result want = { 0 }, got = { 0 };
-		uint64_t cached = 0;
 
 		if (off + len > REF_LINES * LINE)
 			len = REF_LINES * LINE - off;
-		uint64_t r_want = ref_apply(kind, off / LINE, (off + len - 1) / LINE, &want);
+		uint64_t r_want = ref_apply(ref, kind, off / LINE, (off + len - 1) / LINE, &want);
 		uint64_t r_got = real_apply(kind, REF_BASE + off, len, &got);
 
-		cr_assert_eq(r_got, r_want, "step %u kind %u", step, kind);
-		cr_assert_eq(got.lines_written_back, want.lines_written_back, "step %u", step);
-		cr_assert_eq(got.lines_dropped, want.lines_dropped, "step %u", step);
-		cr_assert_eq(got.lines_redundant, want.lines_redundant, "step %u", step);
-		for (unsigned i = 0; i < REF_LINES; i++) {
-			cr_assert_eq(ims_cpucache_state(&c, REF_BASE + i * LINE), ref[i],
-				     "step %u kind %u line %u", step, kind, i);
-			cached += ref[i] != IMS_LINE_NOT_CACHED;
-		}
-		cr_assert_eq(c.lines_cached, cached, "step %u", step);
+		same_as_model(ref, REF_LINES, REF_BASE, r_got, r_want, &got, &want, step, kind);
 	}
 	cr_assert_eq(cached_by_count(0, 1ull << 52), c.lines_cached);
 	cr_assert_eq(c.nchunks, 2);
+}
+
+/* The same over whole chunks: ops covering a chunk keep it uniform (no
+ * per-line words), ops covering part of one split it, and ops that set a
+ * whole chunk to one state make it uniform again. */
+#define WIDE_LINES (2 * CHUNK / LINE + 1000)
+#define WIDE_BASE (5 * CHUNK - 500 * LINE)
+
+static enum ims_line_state wide[WIDE_LINES];
+
+Test(cpucache, whole_chunk_ops_match_the_line_model_and_stay_compact)
+{
+	uint64_t split_seen = 0, uniform_again = 0;
+
+	for (unsigned step = 0; step < 300; step++) {
+		unsigned kind = (unsigned)(rng() % 7), shape = (unsigned)(rng() % 3);
+		uint64_t off, len, before = c.nchunks_split;
+		struct ims_flush_result want = { 0 }, got = { 0 };
+
+		if (shape == 0) {          /* one whole chunk, or both */
+			off = 500 * LINE + (rng() % 2) * CHUNK;
+			len = (1 + rng() % 2) * CHUNK;
+			if (off + len > WIDE_LINES * LINE)
+				len = CHUNK;
+		} else if (shape == 1) {   /* a few lines somewhere */
+			off = rng() % (WIDE_LINES * LINE - 64 * LINE);
+			len = 1 + rng() % (64 * LINE);
+		} else {                   /* anything */
+			off = rng() % (WIDE_LINES * LINE);
+			len = 1 + rng() % (WIDE_LINES * LINE - off);
+		}
+		uint64_t r_want = ref_apply(wide, kind, off / LINE, (off + len - 1) / LINE, &want);
+		uint64_t r_got = real_apply(kind, WIDE_BASE + off, len, &got);
+
+		same_as_model(wide, WIDE_LINES, WIDE_BASE, r_got, r_want, &got, &want, step, kind);
+		split_seen += c.nchunks_split > before;
+		uniform_again += c.nchunks_split < before;
+	}
+	cr_assert_gt(split_seen, 0);
+	cr_assert_gt(uniform_again, 0);
+}
+
+Test(cpucache, a_pinned_gib_costs_no_per_line_words)
+{
+	cr_assert_eq(ims_cpucache_cpu_write(&c, 4 * GIB, GIB), 0);
+	cr_assert_eq(c.nchunks_split, 0, "zeroing whole chunks leaves them uniform");
+	cr_assert_eq(ims_cpucache_dma(&c, 4 * GIB, GIB, 0, 1), 0);
+	cr_assert_eq(c.nchunks_split, 0, "a snooped read of them too");
+	cr_assert_eq(ims_cpucache_count(&c, 4 * GIB, GIB, IMS_LINE_CLEAN), GIB / LINE);
+	/* a 4 KiB non-snooped write splits one chunk, a whole-chunk flush joins it */
+	cr_assert_eq(ims_cpucache_dma(&c, 4 * GIB + 3 * CHUNK + 4096, 4096, 1, 0), 0);
+	cr_assert_eq(c.nchunks_split, 1);
+	cr_assert_eq(ims_cpucache_state(&c, 4 * GIB + 3 * CHUNK + 4096), IMS_LINE_STALE);
+	cr_assert_eq(ims_cpucache_state(&c, 4 * GIB + 3 * CHUNK), IMS_LINE_CLEAN);
+	cr_assert_eq(ims_cpucache_flush(&c, 4 * GIB + 2 * CHUNK, 2 * CHUNK).lines_dropped,
+		     2 * CHUNK / LINE);
+	cr_assert_eq(c.nchunks_split, 0);
+	cr_assert_eq(c.lines_cached, GIB / LINE - 2 * CHUNK / LINE);
 }
 
 Test(cpucache, lines_cached_stays_exact_through_mixed_ops)

@@ -43,7 +43,7 @@ static struct ims_domain *new_domain(const char *name, struct ims_ioas *ioas)
 {
 	struct ims_domain *dom;
 
-	cr_assert_eq(ims_host_domain_create_in(&sim, name, 48, ioas, &dom, &err), 0, "%s",
+	cr_assert_eq(ims_host_domain_create_in(&sim, name, 48, ioas, false, &dom, &err), 0, "%s",
 		     err.msg);
 	return dom;
 }
@@ -265,7 +265,7 @@ Test(ioas, holes_overlaps_and_widths_are_errors)
 	map(vm, UINT64_C(1) << 50, 4 * KIB, 0);
 	struct ims_domain *d;
 
-	cr_assert_eq(ims_host_domain_create_in(&sim, "d", 48, vm, &d, &err), -IMS_EINVAL);
+	cr_assert_eq(ims_host_domain_create_in(&sim, "d", 48, vm, false, &d, &err), -IMS_EINVAL);
 	cr_assert(strstr(err.msg, "exceeds the 48-bit IOVA space of domain 'd'"), "%s", err.msg);
 	cr_assert_eq(sim.pinned_pages, 0, "the failed attach pinned nothing");
 	cr_assert_eq(ims_ioas_unmap(&sim, vm, UINT64_C(1) << 50, 4 * KIB, NULL, NULL, &err), 0);

@@ -4,33 +4,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "sim/host/dirty_strategy.h"
-#include "sim/run.h"
-
-static struct ims_stats run_text(const struct ims_model_ops *model, const char *strategy,
-				 const char *text)
-{
-	struct ims_error err = { 0 };
-	struct ims_trace_reader *r;
-	struct ims_params p;
-	struct ims_sim sim;
-	struct ims_stats out;
-
-	ims_params_default(&p);
-	cr_assert_eq(ims_trace_open_mem(&r, "race.trace", text, strlen(text), &err), 0, "%s",
-		     err.msg);
-	cr_assert_eq(ims_sim_init(&sim, model, &p, &err), 0, "%s", err.msg);
-	struct ims_strategies st;
-	char bad[64];
-
-	ims_strategies_default(&st);
-	cr_assert_eq(ims_strategies_parse(&st, strategy, bad, sizeof(bad)), 0, "%s", bad);
-	cr_assert_eq(ims_run_trace(&sim, r, &st, &err), 0, "%s", err.msg);
-	ims_trace_close(r);
-	out = sim.stats;
-	ims_sim_fini(&sim);
-	return out;
-}
+#include "replay.h"
 
 #define S(st, name) IMS_STAT_GET(&(st), name)
 
@@ -50,7 +24,7 @@ Test(race, write_behind_the_walk_is_reported_next_round)
 		"@1900000 get-dirty vm 0x100000 4M\n";
 
 	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_stats s = run_text(ims_models[m], "clear+unmap", trace);
+		struct ims_stats s = replay_text(ims_models[m], "clear+unmap", trace);
 
 		cr_assert_eq(S(s, dirty_pages_reported), 1, "%s: reported once, by round 2",
 			     ims_models[m]->name);
@@ -78,7 +52,7 @@ Test(race, write_between_read_and_unmap_is_lost)
 
 	for (unsigned m = 0; m < ims_model_count; m++) {
 		for (unsigned k = 0; k < 2; k++) {
-			struct ims_stats s = run_text(ims_models[m], read_then_unmap[k], trace);
+			struct ims_stats s = replay_text(ims_models[m], read_then_unmap[k], trace);
 
 			cr_assert_eq(S(s, dirty_pages_reported), 1, "%s/%s", ims_models[m]->name,
 				     read_then_unmap[k]);
@@ -89,7 +63,7 @@ Test(race, write_between_read_and_unmap_is_lost)
 		/* VFIO's unmap-and-report-everything cannot lose a write: it
 		 * reports all 1024 pages (the late write may land before the
 		 * unmap reaches it or fault after), at one sync for the unmap */
-		struct ims_stats s = run_text(ims_models[m], "unmap-all-dirty", trace);
+		struct ims_stats s = replay_text(ims_models[m], "unmap-all-dirty", trace);
 		bool free_switch = !strcmp(ims_models[m]->name, "smmuv3");
 
 		cr_assert_eq(S(s, dirty_pages_missed), 0, "%s", ims_models[m]->name);
@@ -102,7 +76,7 @@ Test(race, write_between_read_and_unmap_is_lost)
 		/* write-protect first: the late write either lands before the
 		 * protection takes effect and is reported, or faults and is
 		 * discarded; it is never lost */
-		s = run_text(ims_models[m], "wrprotect+unmap", trace);
+		s = replay_text(ims_models[m], "wrprotect+unmap", trace);
 		cr_assert_eq(S(s, dirty_pages_missed), 0, "%s", ims_models[m]->name);
 		cr_assert_eq(S(s, dirty_pages_reported) + S(s, dirty_dma_discarded), 2, "%s",
 			     ims_models[m]->name);
@@ -121,7 +95,7 @@ Test(race, wrprotect_discards_writes_after_the_protection)
 		"@1318000 dma nic write 0x4ff000 64\n";
 
 	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_stats s = run_text(ims_models[m], "wrprotect+unmap", trace);
+		struct ims_stats s = replay_text(ims_models[m], "wrprotect+unmap", trace);
 
 		cr_assert_eq(S(s, dirty_dma_discarded), 1, "%s", ims_models[m]->name);
 		cr_assert_eq(S(s, fault_perm), 1, "%s", ims_models[m]->name);
@@ -150,7 +124,7 @@ Test(race, dma_before_the_map_finishes_faults)
 		"@100000 dma nic read 0x100000 64\n";
 
 	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_stats s = run_text(ims_models[m], "clear+unmap", trace);
+		struct ims_stats s = replay_text(ims_models[m], "clear+unmap", trace);
 
 		cr_assert_eq(S(s, fault_not_present), 1, "%s", ims_models[m]->name);
 		cr_assert_eq(S(s, dma_bytes), 64, "%s", ims_models[m]->name);
@@ -168,7 +142,7 @@ Test(race, stale_iotlb_entry_serves_dma_until_the_invalidation_runs)
 		"@900000 dma nic read 0x100000 64\n";     /* long after the sync */
 
 	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_stats s = run_text(ims_models[m], "clear+unmap", trace);
+		struct ims_stats s = replay_text(ims_models[m], "clear+unmap", trace);
 
 		cr_assert_eq(S(s, faults), 1, "%s", ims_models[m]->name);
 		cr_assert_eq(S(s, dma_bytes), 128, "%s: the racing DMA got through",
@@ -186,7 +160,7 @@ Test(race, separated_events_lose_nothing)
 		"@2900000 dirty-unmap vm 0x100000 4M\n";
 
 	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_stats s = run_text(ims_models[m], "noclear+unmap", trace);
+		struct ims_stats s = replay_text(ims_models[m], "noclear+unmap", trace);
 
 		cr_assert_eq(S(s, dirty_pages_reported), 2, "%s", ims_models[m]->name);
 		cr_assert_eq(S(s, dirty_pages_missed), 0, "%s", ims_models[m]->name);

@@ -4,32 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/host/dirty_strategy.h"
-#include "sim/run.h"
-
-static struct ims_stats run_text(const struct ims_model_ops *model, const char *strategy,
-				 const char *text)
-{
-	struct ims_error err = { 0 };
-	struct ims_trace_reader *r;
-	struct ims_strategies st;
-	struct ims_params p;
-	struct ims_sim sim;
-	struct ims_stats out;
-	char bad[64];
-
-	ims_params_default(&p);
-	ims_strategies_default(&st);
-	cr_assert_eq(ims_strategies_parse(&st, strategy, bad, sizeof(bad)), 0, "%s", bad);
-	cr_assert_eq(ims_trace_open_mem(&r, "s.trace", text, strlen(text), &err), 0, "%s",
-		     err.msg);
-	cr_assert_eq(ims_sim_init(&sim, model, &p, &err), 0, "%s", err.msg);
-	cr_assert_eq(ims_run_trace(&sim, r, &st, &err), 0, "%s", err.msg);
-	ims_trace_close(r);
-	out = sim.stats;
-	ims_sim_fini(&sim);
-	return out;
-}
+#include "replay.h"
 
 #define S(st, name) IMS_STAT_GET(&(st), name)
 
@@ -54,7 +29,7 @@ static const char rounds_trace[] =
 Test(strategies, sync_flush_rounds_lose_nothing)
 {
 	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_stats s = run_text(ims_models[m], "sync-flush", rounds_trace);
+		struct ims_stats s = replay_text(ims_models[m], "sync-flush", rounds_trace);
 
 		cr_assert_eq(S(s, dirty_sync_rounds), 2, "%s: a round at 310k, stop-copy at 500k",
 			     ims_models[m]->name);
@@ -70,8 +45,8 @@ Test(strategies, sync_flush_rounds_lose_nothing)
 Test(strategies, sync_noflush_misses_rewrites_through_cached_dirty_entries)
 {
 	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_stats flush = run_text(ims_models[m], "sync-flush", rounds_trace);
-		struct ims_stats s = run_text(ims_models[m], "sync-noflush", rounds_trace);
+		struct ims_stats flush = replay_text(ims_models[m], "sync-flush", rounds_trace);
+		struct ims_stats s = replay_text(ims_models[m], "sync-noflush", rounds_trace);
 
 		cr_assert_eq(S(s, dirty_pages_missed), 2, "%s", ims_models[m]->name);
 		cr_assert_eq(S(s, dirty_pages_reported), 4 + 1, "%s", ims_models[m]->name);
@@ -108,10 +83,10 @@ Test(strategies, dirty_unmap_spans_many_mappings)
 		      "@2000000 dirty-tracking vm on\n@2100000 dma nic write 0x212000 64\n"
 		      "@2200000 dirty-unmap vm 0x200000 2M\n@2300000 dma nic write 0x212000 8\n");
 	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_stats none = run_text(ims_models[m], "clear+unmap", setup_only);
+		struct ims_stats none = replay_text(ims_models[m], "clear+unmap", setup_only);
 
 		for (unsigned k = 0; k < 4; k++) {
-			struct ims_stats s = run_text(ims_models[m], unmap_strategies[k], trace);
+			struct ims_stats s = replay_text(ims_models[m], unmap_strategies[k], trace);
 
 			cr_assert_eq(S(s, unmap_calls), 1, "%s/%s", ims_models[m]->name,
 				     unmap_strategies[k]);
@@ -136,7 +111,7 @@ Test(strategies, overrunning_rounds_run_back_to_back)
 		"iommusim-trace 1\ndevice nic\ndomain vm\nattach nic vm\n"
 		"@0 map vm 0 64K\n@1 dirty-tracking vm on\n"
 		"@10 precopy vm period=1\n@100000 stop-copy vm\n";
-	struct ims_stats s = run_text(ims_models[0], "sync-flush", trace);
+	struct ims_stats s = replay_text(ims_models[0], "sync-flush", trace);
 
 	cr_assert_geq(S(s, dirty_sync_rounds), 10);
 	cr_assert_lt(S(s, dirty_sync_rounds), 1000, "one per round's duration, not per cycle");
@@ -152,7 +127,7 @@ Test(strategies, empty_rounds_are_counted_not_run)
 		"iommusim-trace 1\ndevice nic\ndomain vm\nattach nic vm\n"
 		"@1000 dirty-tracking vm on\n@1010 precopy vm period=1\n"
 		"@1000000000 stop-copy vm\n";
-	struct ims_stats s = run_text(ims_models[0], "sync-noflush", trace);
+	struct ims_stats s = replay_text(ims_models[0], "sync-noflush", trace);
 
 	/* one per cycle from when the host is free after the tracking switch
 	 * (a few thousand cycles) to the stop-copy */
@@ -169,7 +144,7 @@ Test(strategies, tracking_off_loses_unreported_writes)
 		"@20000 dma nic write 0x1000 8\n@30000 dirty-tracking vm off\n";
 
 	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_stats s = run_text(ims_models[m], "clear+unmap", trace);
+		struct ims_stats s = replay_text(ims_models[m], "clear+unmap", trace);
 
 		cr_assert_eq(S(s, dirty_pages_missed), 1, "%s", ims_models[m]->name);
 	}
@@ -197,10 +172,10 @@ Test(strategies, single_range_syncs_and_exact_bitmaps)
 
 	snprintf(trace, sizeof(trace), "%s@1200000 dirty-unmap vm 0x100000 64K\n", base);
 	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_stats none = run_text(ims_models[m], "clear+unmap", base);
+		struct ims_stats none = replay_text(ims_models[m], "clear+unmap", base);
 
 		for (unsigned k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
-			struct ims_stats s = run_text(ims_models[m], want[k].strategy, trace);
+			struct ims_stats s = replay_text(ims_models[m], want[k].strategy, trace);
 
 			cr_assert_eq(S(s, iotlb_syncs) - S(none, iotlb_syncs), want[k].syncs, "%s/%s",
 				     ims_models[m]->name, want[k].strategy);

@@ -550,6 +550,7 @@ Test(trace, kind_names)
 		[IMS_EV_IOAS_UNMAP] = "ioas-unmap", [IMS_EV_IOAS_COPY] = "ioas-copy",
 		[IMS_EV_IOAS_ATTACH] = "ioas-attach", [IMS_EV_IOAS_DETACH] = "ioas-detach",
 		[IMS_EV_ACCESS_PIN] = "access-pin", [IMS_EV_ACCESS_UNPIN] = "access-unpin",
+		[IMS_EV_CPU_READ] = "cpu-read", [IMS_EV_CPU_WRITE] = "cpu-write",
 	};
 
 	for (int k = 0; k < IMS_EV_KIND_COUNT; k++)
@@ -951,7 +952,7 @@ struct example {
 ParameterizedTestParameters(trace, examples_parse)
 {
 	static struct example cases[] = {
-		{ "basic.trace", 31 },
+		{ "basic.trace", 34 },
 		{ "migration.trace", 17 },
 		{ "faults.trace", 12 },
 	};
@@ -980,12 +981,12 @@ Test(trace, examples_basic_fields)
 {
 	size_t len;
 	char *text = slurp(IMS_SOURCE_DIR "/traces/examples/basic.trace", &len);
-	struct ims_event ev[31];
+	struct ims_event ev[34];
 	struct ims_trace_reader *r = open_text(text);
 	struct ims_error err = { 0 };
 	bool seen[IMS_EV_KIND_COUNT] = { 0 };
 
-	for (int i = 0; i < 31; i++) {
+	for (int i = 0; i < 34; i++) {
 		cr_assert_eq(ims_trace_next(r, &ev[i], &err), 1);
 		seen[ev[i].kind] = true;
 	}
@@ -1025,6 +1026,15 @@ Test(trace, examples_basic_fields)
 	cr_assert_eq(ev[26].len, 8192);
 	cr_assert_eq(ev[29].domain, 2);
 	cr_assert_eq(ev[30].ioas, 1);
+	/* non-coherent DMA */
+	cr_assert_eq(ev[31].flags, IMS_EVF_HAS_IOAS | IMS_EVF_NONCOHERENT);
+	cr_assert_eq(ev[31].domain, 3);
+	cr_assert_eq(ev[32].kind, IMS_EV_CPU_WRITE);
+	cr_assert_eq(ev[32].ioas, 1);
+	cr_assert_eq(ev[32].iova, 0x10000000);
+	cr_assert_eq(ev[32].len, 4096);
+	cr_assert_eq(ev[33].kind, IMS_EV_CPU_READ);
+	cr_assert_eq(ev[33].len, 64);
 	ims_trace_close(r);
 	free(text);
 }

@@ -200,7 +200,8 @@ ParameterizedTest(const struct refs_row *r, amdv1_cold, one_read_per_level_down_
 	cr_assert_eq(w.fault, IMS_FAULT_NONE);
 	cr_assert_eq(w.page_lg2, r->page_lg2);
 	cr_assert_eq(w.pa, DATA_PA);
-	cr_assert_eq(w.tlb_flags, IMS_TLB_R | IMS_TLB_W | IMS_TLB_DIRTY,
+	/* host domains enforce coherency unless declared otherwise: snooped */
+	cr_assert_eq(w.tlb_flags, IMS_TLB_R | IMS_TLB_W | IMS_TLB_DIRTY | IMS_TLB_SNOOP,
 		     "tracking off: writes need no D update");
 }
 
@@ -252,8 +253,9 @@ Test(amdv1_walk, pdes_carry_ir_iw_and_next_level)
 		cr_assert_eq(pde & AMDV1_PTE_PERM, AMDV1_PTE_PERM, "level %u", l);
 		cr_assert_eq(amdv1_pte_nl(pde), l, "level %u points at spec level %u", l, l);
 	}
-	cr_assert_eq(leaf(0x40000000), AMDV1_PTE_PR | AMDV1_PTE_IR | DATA_PA,
-		     "read-only 4 KiB PTE: PR, IR, NL=0");
+	/* FC too: host domains enforce coherency unless declared otherwise */
+	cr_assert_eq(leaf(0x40000000), AMDV1_PTE_PR | AMDV1_PTE_IR | AMDV1_PTE_FC | DATA_PA,
+		     "read-only 4 KiB PTE: PR, IR, FC, NL=0");
 }
 
 Test(amdv1_custom, six_level_table_translates_all_64_bits, .fini = teardown)
@@ -288,7 +290,8 @@ Test(amdv1_custom, six_level_table_translates_all_64_bits, .fini = teardown)
 
 Test(amdv1_nl7, leaf_is_replicated_across_the_entries_it_spans)
 {
-	uint64_t expect = amdv1_mk_leaf(DATA_PA, 16, RW);
+	/* FC: host domains enforce coherency unless declared otherwise */
+	uint64_t expect = amdv1_mk_leaf(DATA_PA, 16, RW) | AMDV1_PTE_FC;
 
 	map_pa(0x100000, 64 * KIB, DATA_PA, RW);
 	cr_assert_eq(STAT(map_pages_other), 1);

@@ -26,6 +26,7 @@ struct smmu_setup {
 	int gap;
 	int dbm_at_map;        /* -1: default */
 	uint64_t max_ops;
+	bool noncoherent;      /* the host adds no IMS_PROT_CACHE: the test's prot rules */
 };
 
 static struct ims_sim sim;
@@ -56,7 +57,8 @@ static inline void smmu_setup_with(const struct smmu_setup *s)
 		p.smmuv3_tlbi_max_ops = s->max_ops;
 	cr_assert_eq(ims_sim_init(&sim, ims_model_find("smmuv3"), &p, &err), 0, "%s", err.msg);
 	sim_up = true;
-	cr_assert_eq(ims_host_domain_create(&sim, "d0", 48, &dom, &err), 0, "%s", err.msg);
+	cr_assert_eq(ims_host_domain_create_in(&sim, "d0", 48, NULL, s->noncoherent, &dom, &err), 0,
+		     "%s", err.msg);
 	cr_assert_eq(ims_host_device_create(&sim, "dev0", 0x100, &dev, &err), 0, "%s", err.msg);
 	cr_assert_eq(ims_host_attach(&sim, dev, dom, &err), 0, "%s", err.msg);
 }

@@ -8,6 +8,18 @@
 
 #include <criterion/parameterized.h>
 
+/* The domain is declared non-coherent so the host adds no IMS_PROT_CACHE
+ * of its own and each test's prot decides the attributes. */
+static void nc_s1(void)
+{
+	SMMU_SETUP(.stage = 1, .noncoherent = true);
+}
+
+static void nc_s2(void)
+{
+	SMMU_SETUP(.stage = 2, .noncoherent = true);
+}
+
 TestSuite(smmu_snoop, .fini = teardown);
 TestSuite(smmu_snoop_map, .fini = teardown);
 
@@ -75,7 +87,7 @@ ParameterizedTest(const struct attr_row *r, smmu_snoop_map, attributes_and_walk)
 	unsigned flags = FLAGS_RW | (r->cache ? IMS_TLB_SNOOP : 0u);
 	struct ims_iotlb_entry *e;
 
-	SMMU_SETUP(.stage = r->stage, .contig = contig);
+	SMMU_SETUP(.stage = r->stage, .contig = contig, .noncoherent = true);
 	map(IOVA, size, RW | (r->cache ? IMS_PROT_CACHE : 0));
 	for (unsigned k = 0; k < n; k++) {
 		uint64_t iova = IOVA + ((uint64_t)k << smmu_level_shift(level));
@@ -104,7 +116,7 @@ ParameterizedTest(const struct attr_row *r, smmu_snoop_map, attributes_and_walk)
 
 /* ---- the MAIR and the decoders ------------------------------------------------------- */
 
-Test(smmu_snoop, cd_mair_has_wb_at_the_cache_index_and_nc_at_the_other, .init = setup_s1)
+Test(smmu_snoop, cd_mair_has_wb_at_the_cache_index_and_nc_at_the_other, .init = nc_s1)
 {
 	uint64_t mair = smmu_cfg_of(&sim, dev)->cd[3];
 
@@ -168,17 +180,17 @@ Test(smmu_snoop, only_shareable_write_back_snoops)
 
 Test(smmu_snoop, can_enforce_coherency_at_both_stages)
 {
-	setup_s1();
+	nc_s1();
 	cr_assert_not_null(sim.model->can_enforce_coherency);
 	cr_assert(sim.model->can_enforce_coherency(&sim));
 	teardown();
-	setup_s2();
+	nc_s2();
 	cr_assert(sim.model->can_enforce_coherency(&sim));
 }
 
 /* ---- the walk reads the attribute through the MAIR ---------------------------------- */
 
-Test(smmu_snoop, stage1_walk_decodes_attrindx_through_the_cached_mair, .init = setup_s1)
+Test(smmu_snoop, stage1_walk_decodes_attrindx_through_the_cached_mair, .init = nc_s1)
 {
 	uint64_t d;
 
@@ -219,7 +231,7 @@ ParameterizedTest(const struct keep_row *r, smmu_snoop, attributes_survive_leaf_
 	struct ims_dirty_bitmap bm;
 	struct ims_gather g;
 
-	SMMU_SETUP(.stage = r->stage, .contig = 1, .dbm_at_map = 0);
+	SMMU_SETUP(.stage = r->stage, .contig = 1, .dbm_at_map = 0, .noncoherent = true);
 	map(IOVA, 64 * KIB, RW | IMS_PROT_CACHE);
 	tracking(true);
 	cr_assert(leaf(IOVA) & SMMU_DESC_DBM, "the switch rewrote the leaf");

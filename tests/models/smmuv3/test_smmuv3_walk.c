@@ -45,7 +45,8 @@ ParameterizedTest(const struct refs_row *r, smmu_walk, cold_walk_reads_one_descr
 	cr_assert_eq(w.fault, IMS_FAULT_NONE);
 	cr_assert_eq(w.page_lg2, r->page_lg2, "a contiguous run is one TLB entry");
 	cr_assert_eq(w.pa, smmu_desc_page_base(leaf(iova), smmu_level_of_lg2(r->page_lg2)));
-	cr_assert_eq(w.tlb_flags, IMS_TLB_R | IMS_TLB_W | IMS_TLB_DIRTY,
+	/* host domains enforce coherency unless declared otherwise: snooped */
+	cr_assert_eq(w.tlb_flags, IMS_TLB_R | IMS_TLB_W | IMS_TLB_DIRTY | IMS_TLB_SNOOP,
 		     "created writable-dirty: writes need no update");
 	/* the whole leaf is reachable from the one TLB entry */
 	cr_assert_eq(refs_of(iova, true), 0);
@@ -227,7 +228,8 @@ Test(smmu_httu, write_after_read_rewalks_to_set_dirty)
 	struct ims_iotlb_entry *e = ims_iotlb_lookup(&sim.iotlb, dom->tlb_tag, 0x100000);
 
 	cr_assert_not_null(e);
-	cr_assert_eq(e->flags, IMS_TLB_R | IMS_TLB_W, "writable-clean with HD: W, not DIRTY");
+	cr_assert_eq(e->flags, IMS_TLB_R | IMS_TLB_W | IMS_TLB_SNOOP,
+		     "writable-clean with HD: W, not DIRTY");
 	cr_assert_eq(ims_dma(&sim, dev, 0x100000, 8, true), 0);
 	cr_assert_eq(STAT(iotlb_dirty_rewalk), 1);
 	cr_assert(dirty(0x100000));

@@ -33,7 +33,9 @@ static void setup_sc(unsigned sc)
 	p.vtd_sc = sc;
 	cr_assert_eq(ims_sim_init(&sim, ims_model_find("vtd"), &p, &err), 0, "%s", err.msg);
 	sim_up = true;
-	cr_assert_eq(ims_host_domain_create(&sim, "d0", 48, &dom, &err), 0, "%s", err.msg);
+	/* non-coherent, so the host adds no IMS_PROT_CACHE: each test's prot rules */
+	cr_assert_eq(ims_host_domain_create_in(&sim, "d0", 48, NULL, true, &dom, &err), 0, "%s",
+		     err.msg);
 	cr_assert_eq(ims_host_device_create(&sim, "dev0", 0x100, &dev, &err), 0, "%s", err.msg);
 	cr_assert_eq(ims_host_attach(&sim, dev, dom, &err), 0, "%s", err.msg);
 }
