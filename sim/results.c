@@ -83,14 +83,15 @@ static json_t *faults_json(const struct ims_sim *sim)
 
 		snprintf(iova, sizeof(iova), "0x%llx", (unsigned long long)f->iova);
 		snprintf(pte, sizeof(pte), "0x%llx", (unsigned long long)f->pte_pa);
-		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:s}",
+		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:I}",
 			"time", (json_int_t)f->time,
 			"device", sim->devices[f->device]->name,
 			"iova", iova,
 			"kind", fault_kind_name(f->kind),
 			"access", f->write ? "write" : "read",
 			"level", (int)f->level,
-			"pte_pa", pte));
+			"pte_pa", pte,
+			"host_busy_until", (json_int_t)f->host_busy_until));
 	}
 	return json_pack("{s:I, s:o}", "count",
 			 (json_int_t)IMS_STAT_GET(&sim->stats, faults), "logged", list);
@@ -244,9 +245,14 @@ void ims_results_print_summary(FILE *out, const struct ims_sim *sim, const char 
 	for (unsigned i = 0; i < sim->nfaults_logged && i < 5; i++) {
 		const struct ims_fault_record *f = &sim->faults[i];
 
-		fprintf(out, "  fault @%llu: %s %s 0x%llx (%s)\n", (unsigned long long)f->time,
+		fprintf(out, "  fault @%llu: %s %s 0x%llx (%s)", (unsigned long long)f->time,
 			sim->devices[f->device]->name, f->write ? "write" : "read",
 			(unsigned long long)f->iova, fault_kind_name(f->kind));
+		/* the usual surprise: DMA issued before the host finished mapping */
+		if (f->host_busy_until)
+			fprintf(out, ", host busy until @%llu",
+				(unsigned long long)f->host_busy_until);
+		fputc('\n', out);
 	}
 	for (unsigned i = 0; i < sim->nexposures_logged && i < 5; i++) {
 		const struct ims_exposure_record *e = &sim->exposure_log[i];

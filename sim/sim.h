@@ -87,6 +87,9 @@ struct ims_fault_record {
 	uint8_t write;
 	uint8_t level;
 	uint64_t pte_pa;
+	uint64_t host_busy_until;    /* the host's operations ran until then (a
+				      * map in progress cannot be used yet); 0
+				      * if the host was idle */
 };
 
 #define IMS_FAULT_LOG 64

@@ -462,6 +462,7 @@ static void record_fault(struct ims_sim *sim, const struct ims_device *dev, uint
 		f->write = write;
 		f->level = w->fault_level;
 		f->pte_pa = w->fault_pte_pa;
+		f->host_busy_until = sim->cpu_now > sim->now ? sim->cpu_now : 0;
 	}
 }
 

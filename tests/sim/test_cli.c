@@ -319,3 +319,33 @@ Test(cli, coherency_grid_and_exposure_listing)
 	cr_assert_eq(run(out, sizeof(out), "compare nc.trace --coherency none,nope"), 2);
 	cr_assert(strstr(out, "nope"), "%s", out);
 }
+
+/* A DMA issued while the host is still mapping faults (simulated time), and
+ * the fault says how long the host was busy; an idle host adds nothing. */
+Test(cli, fault_during_a_host_map_names_when_the_host_was_done)
+{
+	static char out[16384];
+	size_t len;
+
+	write_file("early.trace",
+		   "iommusim-trace 1\n"
+		   "device nic\n"
+		   "domain d\n"
+		   "attach nic d\n"
+		   "@1000 map d 0x100000 64K\n"
+		   "+1000 dma nic write 0x100000 4K\n"
+		   "@1000000 dma nic write 0x200000 4K\n");
+	cr_assert_eq(run(out, sizeof(out), "run early.trace --json r.json"), 0, "%s", out);
+	cr_assert(strstr(out, "fault @2000: nic write 0x100000 (not-present), host busy until @"),
+		  "%s", out);
+	cr_assert(strstr(out, "fault @1000000: nic write 0x200000 (not-present)\n"), "%s", out);
+	char *json = slurp("r.json", &len);
+
+	const char *first = strstr(json, "\"host_busy_until\": ");
+	const char *second = first ? strstr(first + 1, "\"host_busy_until\": ") : NULL;
+
+	cr_assert(first && second, "%s", json);
+	cr_assert_neq(first[strlen("\"host_busy_until\": ")], '0', "the early fault: %s", json);
+	cr_assert_eq(second[strlen("\"host_busy_until\": ")], '0', "the idle-host fault");
+	free(json);
+}
