@@ -129,8 +129,8 @@ void ims_coh_pinned(struct ims_sim *sim, struct ims_pages *p, uint64_t first, ui
 void ims_coh_unpinning(struct ims_sim *sim, struct ims_pages *p, uint64_t first, uint64_t last)
 {
 	uint64_t pa = pages_pa(p, first), len = (last - first + 1) << IMS_PAGE_LG2;
-	bool flush = (sim->flush_policy == IMS_FLUSH_STICKY_UNPIN && p->sticky) ||
-		     (sim->flush_policy == IMS_FLUSH_VFIO_TYPE1 && p->noncoherent_mapped);
+	bool flush = p->noncoherent_mapped && (sim->flush_policy == IMS_FLUSH_STICKY_UNPIN ||
+						sim->flush_policy == IMS_FLUSH_VFIO_TYPE1);
 
 	if (flush)
 		flush_range(sim, pa, len);
@@ -150,7 +150,8 @@ static bool ioas_has_noncoherent(const struct ims_ioas *ioas)
 void ims_coh_before_fill(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_area *a,
 			 struct ims_domain *dom, enum ims_fill_cause cause)
 {
-	uint64_t pa = a->pages->pa + (a->pgoff << IMS_PAGE_LG2), len = a->last - a->iova + 1;
+	uint64_t pa = ims_area_pa(a, a->iova), len = a->last - a->iova + 1;
+	bool first_reach = !dom->snoops && !a->pages->noncoherent_mapped;
 	bool flush = false;
 
 	if (!dom->snoops)
@@ -160,9 +161,8 @@ void ims_coh_before_fill(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_
 		flush = !dom->snoops;
 		break;
 	case IMS_FLUSH_STICKY_UNPIN:
-		flush = !dom->snoops && !a->pages->sticky;
-		if (flush)
-			a->pages->sticky = true;
+		/* the pages object becomes sticky: flushed again at unpin */
+		flush = first_reach;
 		break;
 	case IMS_FLUSH_STORAGE_AWARE:
 		/* filled from a non-coherent storage domain: flushed when that
@@ -188,7 +188,7 @@ void ims_coh_before_fill(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_
 void ims_coh_after_unfill(struct ims_sim *sim, struct ims_area *a, uint64_t iova,
 			  uint64_t last, struct ims_domain *dom)
 {
-	uint64_t pa = a->pages->pa + (a->pgoff << IMS_PAGE_LG2) + (iova - a->iova);
+	uint64_t pa = ims_area_pa(a, iova);
 
 	if (dom->snoops)
 		return;

@@ -156,11 +156,6 @@ static void pages_put(struct ims_pages *p)
 
 /* ---- areas ---------------------------------------------------------------- */
 
-static uint64_t area_pa(const struct ims_area *a, uint64_t iova)
-{
-	return a->pages->pa + (a->pgoff << IMS_PAGE_LG2) + (iova - a->iova);
-}
-
 static uint64_t area_first_page(const struct ims_area *a)
 {
 	return a->pgoff;
@@ -242,7 +237,7 @@ static int area_split(struct ims_sim *sim, struct ims_ioas *ioas, size_t i, uint
  * is s-aligned too. */
 static unsigned leaf_cut_at(uint64_t pgsizes, const struct ims_area *a, uint64_t x)
 {
-	uint64_t delta = area_pa(a, a->iova) - a->iova;
+	uint64_t delta = ims_area_pa(a, a->iova) - a->iova;
 
 	for (unsigned lg2 = 63; lg2 > IMS_PAGE_LG2; lg2--) {
 		uint64_t size = UINT64_C(1) << lg2, base = x & ~(size - 1);
@@ -261,7 +256,7 @@ static int fill_range(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_dom
 		      struct ims_area *a, enum ims_fill_cause cause, struct ims_error *err)
 {
 	uint64_t pgsizes = sim->model->pgsize_bitmap(sim);
-	uint64_t len = a->last - a->iova + 1, pa = area_pa(a, a->iova), done = 0;
+	uint64_t len = a->last - a->iova + 1, pa = ims_area_pa(a, a->iova), done = 0;
 	unsigned prot = a->prot | ims_coh_prot(dom);
 	int rc = 0;
 
@@ -852,7 +847,7 @@ int ims_ioas_cpu_access(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t iov
 		const struct ims_area *a = &ioas->area[i];
 		uint64_t lo = a->iova > iova ? a->iova : iova, hi = a->last < last ? a->last : last;
 
-		rc = ims_coh_cpu_access(sim, area_pa(a, lo), hi - lo + 1, write, err);
+		rc = ims_coh_cpu_access(sim, ims_area_pa(a, lo), hi - lo + 1, write, err);
 	}
 	return rc;
 }

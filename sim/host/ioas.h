@@ -45,9 +45,8 @@ struct ims_pages {
 	struct ims_pin_seg *seg;     /* sorted, disjoint; absent pages have count 0 */
 	size_t nseg;
 	uint64_t pinned;             /* pages with a count > 0 */
-	bool sticky;                 /* sticky-unpin: flushed when first reaching a
-				      * non-coherent domain, flush before unpin */
-	bool noncoherent_mapped;     /* ever mapped into a non-coherent domain */
+	bool noncoherent_mapped;     /* ever mapped into a non-coherent domain (the
+				      * sticky mark of sticky-unpin) */
 };
 
 struct ims_area {
@@ -58,6 +57,12 @@ struct ims_area {
 	bool pinned;                 /* holds one pin on its pages (IOAS has domains) */
 	struct ims_domain *storage;  /* domain its PFNs were filled into, or NULL */
 };
+
+/* Physical address behind iova, an address inside area a. */
+static inline uint64_t ims_area_pa(const struct ims_area *a, uint64_t iova)
+{
+	return a->pages->pa + (a->pgoff << IMS_PAGE_LG2) + (iova - a->iova);
+}
 
 /* An access pin (emulated device): [iova, last] pinned until access-unpin. */
 struct ims_access_pin {
