@@ -26,11 +26,23 @@ void ims_error_locate(struct ims_error *err, const char *path, uint64_t line)
 		return;
 	snprintf(err->path, sizeof(err->path), "%s", path ? path : "");
 	err->line = line;
+	err->is_record = 0;
+}
+
+void ims_error_locate_record(struct ims_error *err, const char *path, uint64_t record)
+{
+	if (!err || err->path[0])
+		return;
+	ims_error_locate(err, path, record);
+	err->is_record = 1;
 }
 
 const char *ims_error_format(const struct ims_error *err, char *buf, unsigned len)
 {
-	if (err->path[0] && err->line)
+	if (err->path[0] && err->line && err->is_record)
+		snprintf(buf, len, "%s: record %llu: %s", err->path,
+			 (unsigned long long)err->line, err->msg);
+	else if (err->path[0] && err->line)
 		snprintf(buf, len, "%s:%llu: %s", err->path,
 			 (unsigned long long)err->line, err->msg);
 	else if (err->path[0])

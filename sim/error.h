@@ -23,6 +23,7 @@ struct ims_error {
 	int code;            /* enum ims_errcode, 0 when no error */
 	char path[256];      /* input file, or "" */
 	uint64_t line;       /* line or record number in path, 0 if none */
+	int is_record;       /* line is a record number (binary traces) */
 	char msg[512];
 };
 
@@ -33,7 +34,11 @@ int ims_error_set(struct ims_error *err, int code, const char *fmt, ...)
 /* Attach a location to an error already set (keeps the first location). */
 void ims_error_locate(struct ims_error *err, const char *path, uint64_t line);
 
-/* "path:line: msg" or "path: msg" or "msg", written to buf. */
+/* The same for a record of a binary file. */
+void ims_error_locate_record(struct ims_error *err, const char *path, uint64_t record);
+
+/* "path:line: msg", "path: record N: msg", "path: msg" or "msg", written
+ * to buf. */
 const char *ims_error_format(const struct ims_error *err, char *buf, unsigned len);
 
 #endif

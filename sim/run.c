@@ -187,7 +187,7 @@ static void race_hook(struct ims_sim *sim, uint64_t until)
 
 	while (rp->have_next > 0 && rp->next.kind == IMS_EV_DMA && rp->next.time < until) {
 		if (run_dma(sim, &rp->next, &rp->dma_err)) {
-			ims_error_locate(&rp->dma_err, ims_trace_path(rp->r), rp->next.line);
+			ims_trace_locate(rp->r, &rp->dma_err, rp->next.line);
 			rp->have_next = -1;
 			sim->race_next = UINT64_MAX;
 			return;
@@ -278,7 +278,7 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 			/* a pre-copy round before the next trace event: the
 			 * event stays ahead, so its DMAs can race the round */
 			if ((rc = run_round(&rp, d, strategies, ev.time, err))) {
-				ims_error_locate(err, ims_trace_path(r), rp.rounds[d].line);
+				ims_trace_locate(r, err, rp.rounds[d].line);
 				break;
 			}
 			continue;
@@ -294,7 +294,7 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 				rc = dispatch(sim, &ev, strategies, err);
 		}
 		if (rc) {
-			ims_error_locate(err, ims_trace_path(r), ev.line);
+			ims_trace_locate(r, err, ev.line);
 			break;
 		}
 	}

@@ -10,11 +10,13 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #include "models/model.h"
+#include "sim/trace/trace_elf.h"
 
 #define TRACE_VERSION 1
 #define LINE_MAX_CHARS 4096u          /* longest line, '\n' excluded */
@@ -54,6 +56,7 @@ struct name_table {
 
 struct ims_trace_reader {
 	char *path;
+	struct ims_elf_reader *elf;   /* the ELF container; NULL for text */
 	gzFile gz;            /* NULL when reading from memory */
 	char *store;          /* owned input buffer (files only) */
 	const char *buf;      /* store, or the caller's text */
@@ -1166,6 +1169,32 @@ static int open_finish(struct ims_trace_reader **out, struct ims_trace_reader *r
 	return 0;
 }
 
+/* The first bytes decide: ELF magic for the container; anything else goes
+ * to gzread, which inflates gzip and passes plain text through. */
+static bool is_elf(const char *path)
+{
+	unsigned char head[4];
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(head, 1, sizeof(head), f) : 0;
+
+	if (f)
+		fclose(f);
+	return ims_elf_magic(head, (unsigned)n);
+}
+
+static int open_elf(struct ims_trace_reader **out, struct ims_trace_reader *r,
+		    struct ims_error *err)
+{
+	int rc = ims_elf_reader_open(&r->elf, r->path, err);
+
+	if (rc) {
+		ims_trace_close(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
 int ims_trace_open(struct ims_trace_reader **out, const char *path, struct ims_error *err)
 {
 	struct ims_trace_reader *r;
@@ -1182,6 +1211,8 @@ int ims_trace_open(struct ims_trace_reader **out, const char *path, struct ims_e
 		return ims_error_set(err, IMS_ENOMEM, "out of memory");
 	}
 	r->buf = r->store;
+	if (is_elf(path))
+		return open_elf(out, r, err);
 	errno = 0;
 	r->gz = gzopen(path, "rb");
 	if (!r->gz || gzbuffer(r->gz, INBUF_SIZE) != 0) {
@@ -1217,6 +1248,8 @@ int ims_trace_next(struct ims_trace_reader *r, struct ims_event *ev, struct ims_
 	struct tok t[MAX_TOKENS];
 	int n, rc;
 
+	if (r->elf)
+		return ims_elf_reader_next(r->elf, ev, err);
 	if (r->failed) {
 		give_error(r, err);
 		return r->failed;
@@ -1239,6 +1272,7 @@ void ims_trace_close(struct ims_trace_reader *r)
 		return;
 	if (r->gz)
 		gzclose(r->gz);
+	ims_elf_reader_close(r->elf);
 	names_free(&r->devices);
 	names_free(&r->domains);
 	names_free(&r->ioases);
@@ -1257,18 +1291,32 @@ static const char *name_by_index(const struct name_table *t, uint32_t index)
 	return index < t->count ? name_at(t, index)->name : NULL;
 }
 
+void ims_trace_locate(const struct ims_trace_reader *r, struct ims_error *err, uint64_t line)
+{
+	if (r->elf)
+		ims_error_locate_record(err, r->path, line);
+	else
+		ims_error_locate(err, r->path, line);
+}
+
 const char *ims_trace_device_name(const struct ims_trace_reader *r, uint32_t index)
 {
+	if (r->elf)
+		return ims_elf_reader_name(r->elf, IMS_DECL_DEVICE, index);
 	return name_by_index(&r->devices, index);
 }
 
 const char *ims_trace_domain_name(const struct ims_trace_reader *r, uint32_t index)
 {
+	if (r->elf)
+		return ims_elf_reader_name(r->elf, IMS_DECL_DOMAIN, index);
 	return name_by_index(&r->domains, index);
 }
 
 const char *ims_trace_ioas_name(const struct ims_trace_reader *r, uint32_t index)
 {
+	if (r->elf)
+		return ims_elf_reader_name(r->elf, IMS_DECL_IOAS, index);
 	return name_by_index(&r->ioases, index);
 }
 

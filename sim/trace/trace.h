@@ -12,28 +12,30 @@
 
 #include "sim/error.h"
 
+/* The values are the record kinds of the binary form (traces/FORMAT.md,
+ * "Event records"): append new kinds, never renumber. */
 enum ims_ev_kind {
-	IMS_EV_DEVICE,          /* declare device `device` named `name` */
-	IMS_EV_DOMAIN,          /* declare domain `domain` named `name` */
-	IMS_EV_ATTACH,          /* attach device to domain */
-	IMS_EV_MAP,             /* map [iova, iova+len) in domain (pa optional) */
-	IMS_EV_UNMAP,           /* unmap [iova, iova+len) */
-	IMS_EV_DMA,             /* device reads/writes [iova, iova+len) */
-	IMS_EV_DIRTY_TRACKING,  /* domain tracking on (IMS_EVF_ON) or off */
-	IMS_EV_GET_DIRTY,       /* read dirty bitmap of range (IMS_EVF_NO_CLEAR) */
-	IMS_EV_DIRTY_UNMAP,     /* read dirty then unmap: the strategy expands it */
-	IMS_EV_PRECOPY,         /* start dirty-sync rounds of domain every `period` */
-	IMS_EV_STOP_COPY,       /* final dirty-sync round; periodic rounds stop */
-	IMS_EV_IOAS,            /* declare IOAS `ioas` named `name` */
-	IMS_EV_IOAS_MAP,        /* map [iova, iova+len) in ioas (pa optional) */
-	IMS_EV_IOAS_UNMAP,      /* unmap [iova, iova+len) from ioas */
-	IMS_EV_IOAS_COPY,       /* copy src_ioas [src_iova, +len) to ioas at iova */
-	IMS_EV_IOAS_ATTACH,     /* attach domain to ioas (fill) */
-	IMS_EV_IOAS_DETACH,     /* detach domain from its IOAS (unfill) */
-	IMS_EV_ACCESS_PIN,      /* an access pins [iova, iova+len) of ioas */
-	IMS_EV_ACCESS_UNPIN,    /* ... and unpins it */
-	IMS_EV_CPU_READ,        /* the host CPU reads [iova, iova+len) of ioas */
-	IMS_EV_CPU_WRITE,       /* the host CPU writes it */
+	IMS_EV_DEVICE = 0,          /* declare device `device` named `name` */
+	IMS_EV_DOMAIN = 1,          /* declare domain `domain` named `name` */
+	IMS_EV_ATTACH = 2,          /* attach device to domain */
+	IMS_EV_MAP = 3,             /* map [iova, iova+len) in domain (pa optional) */
+	IMS_EV_UNMAP = 4,           /* unmap [iova, iova+len) */
+	IMS_EV_DMA = 5,             /* device reads/writes [iova, iova+len) */
+	IMS_EV_DIRTY_TRACKING = 6,  /* domain tracking on (IMS_EVF_ON) or off */
+	IMS_EV_GET_DIRTY = 7,       /* read dirty bitmap of range (IMS_EVF_NO_CLEAR) */
+	IMS_EV_DIRTY_UNMAP = 8,     /* read dirty then unmap: the strategy expands it */
+	IMS_EV_PRECOPY = 9,         /* start dirty-sync rounds of domain every `period` */
+	IMS_EV_STOP_COPY = 10,      /* final dirty-sync round; periodic rounds stop */
+	IMS_EV_IOAS = 11,           /* declare IOAS `ioas` named `name` */
+	IMS_EV_IOAS_MAP = 12,       /* map [iova, iova+len) in ioas (pa optional) */
+	IMS_EV_IOAS_UNMAP = 13,     /* unmap [iova, iova+len) from ioas */
+	IMS_EV_IOAS_COPY = 14,      /* copy src_ioas [src_iova, +len) to ioas at iova */
+	IMS_EV_IOAS_ATTACH = 15,    /* attach domain to ioas (fill) */
+	IMS_EV_IOAS_DETACH = 16,    /* detach domain from its IOAS (unfill) */
+	IMS_EV_ACCESS_PIN = 17,     /* an access pins [iova, iova+len) of ioas */
+	IMS_EV_ACCESS_UNPIN = 18,   /* ... and unpins it */
+	IMS_EV_CPU_READ = 19,       /* the host CPU reads [iova, iova+len) of ioas */
+	IMS_EV_CPU_WRITE = 20,      /* the host CPU writes it */
 	IMS_EV_KIND_COUNT
 };
 
@@ -48,7 +50,7 @@ struct ims_event {
 	enum ims_ev_kind kind;
 	uint32_t flags;         /* IMS_EVF_* */
 	uint64_t time;          /* cycles of the reference clock */
-	uint64_t line;          /* source line number, for messages */
+	uint64_t line;          /* source line (text) or record number (ELF), for messages */
 	uint32_t device;        /* device index (DEVICE, ATTACH, DMA) */
 	uint32_t domain;        /* domain index (DOMAIN, ATTACH, MAP, UNMAP, ...) */
 	uint32_t ioas;          /* IOAS index (IOAS_*, ACCESS_*; DOMAIN with HAS_IOAS) */
@@ -68,7 +70,8 @@ struct ims_event {
 
 struct ims_trace_reader;
 
-/* Open a text trace; gzip-compressed files are detected and inflated. */
+/* Open a trace: text, gzip-compressed text or the ELF container, told
+ * apart by their first bytes. */
 int ims_trace_open(struct ims_trace_reader **out, const char *path, struct ims_error *err);
 
 /* Read from memory (tests, fuzzing); `name` is used in messages. */
@@ -82,6 +85,9 @@ int ims_trace_next(struct ims_trace_reader *r, struct ims_event *ev, struct ims_
 void ims_trace_close(struct ims_trace_reader *r);
 
 const char *ims_trace_path(const struct ims_trace_reader *r);
+
+/* Locate err at a line (text) or record (ELF) of this trace. */
+void ims_trace_locate(const struct ims_trace_reader *r, struct ims_error *err, uint64_t line);
 const char *ims_trace_device_name(const struct ims_trace_reader *r, uint32_t index);
 const char *ims_trace_domain_name(const struct ims_trace_reader *r, uint32_t index);
 const char *ims_trace_ioas_name(const struct ims_trace_reader *r, uint32_t index);
