@@ -303,21 +303,37 @@ static int read_meta(struct ims_elf_reader *r, uint64_t offset, uint64_t size)
 
 /* --- ELF structure -------------------------------------------------------------- */
 
-static int check_ehdr(struct ims_elf_reader *r, Elf *e)
+/* The ELF header, from the bytes, before libelf: a file cut short or of
+ * another kind gets a message that says so rather than libelf's. */
+static int check_ehdr(struct ims_elf_reader *r)
 {
-	GElf_Ehdr eh;
+	uint8_t eh[sizeof(Elf64_Ehdr)];
+	uint64_t shoff, shsize;
+	int rc;
 
-	if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
-		return ims_error_set(&r->err, IMS_EINVAL, "not a valid ELF file (%s)",
-				     elf_errmsg(-1));
-	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
+	if (r->file_size < sizeof(eh))
+		return ims_error_set(&r->err, IMS_EINVAL,
+				     "truncated: %llu bytes, shorter than an ELF header",
+				     (unsigned long long)r->file_size);
+	rc = read_exact(r, eh, sizeof(eh), 0);
+	if (rc)
+		return rc;
+	if (eh[EI_CLASS] != ELFCLASS64 || eh[EI_DATA] != ELFDATA2LSB)
 		return ims_error_set(&r->err, IMS_EINVAL,
 				     "wrong magic: ELF class/data %u/%u, a trace is ELF64 little-endian",
-				     eh.e_ident[EI_CLASS], eh.e_ident[EI_DATA]);
-	if (eh.e_machine != EM_NONE)
+				     eh[EI_CLASS], eh[EI_DATA]);
+	if (ims_le_get16(eh + 18) != EM_NONE)
 		return ims_error_set(&r->err, IMS_EINVAL,
 				     "wrong magic: ELF machine %u, a trace has EM_NONE (0)",
-				     eh.e_machine);
+				     ims_le_get16(eh + 18));
+	shoff = ims_le_get64(eh + 40);
+	shsize = (uint64_t)ims_le_get16(eh + 58) * ims_le_get16(eh + 60);
+	if (shoff > r->file_size || shsize > r->file_size - shoff)
+		return ims_error_set(&r->err, IMS_EINVAL,
+				     "truncated: the section header table (offset %llu, %llu bytes) "
+				     "is beyond the end of the file (%llu bytes)",
+				     (unsigned long long)shoff, (unsigned long long)shsize,
+				     (unsigned long long)r->file_size);
 	return 0;
 }
 
@@ -418,16 +434,21 @@ static int order_chunks(struct ims_elf_reader *r, struct found *f)
 
 static int scan_elf(struct ims_elf_reader *r, struct found *f)
 {
-	Elf *e = elf_begin(r->fd, ELF_C_READ, NULL);
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
-	int rc;
+	int rc = check_ehdr(r);
+	Elf *e;
 
-	if (!e)
+	if (rc)
+		return fail_file(r, rc);
+	e = elf_begin(r->fd, ELF_C_READ, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		elf_end(e);
 		return fail_file(r, ims_error_set(&r->err, IMS_EINVAL, "not a valid ELF file (%s)",
 						  elf_errmsg(-1)));
-	rc = check_ehdr(r, e);
-	if (!rc && elf_getshdrstrndx(e, &shstrndx))
+	}
+	elf_errno();   /* clear an error left by an earlier, unrelated libelf call */
+	if (elf_getshdrstrndx(e, &shstrndx))
 		rc = ims_error_set(&r->err, IMS_EINVAL, "bad section name table (%s)",
 				   elf_errmsg(-1));
 	while (!rc && (scn = elf_nextscn(e, scn))) {

@@ -1,0 +1,636 @@
+/* The ELF trace container and the canonical text: round trips over every
+ * bundled trace, replay equality, chunking, interoperability with files
+ * libelf writes, and one test per kind of damage. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "models/model.h"
+#include "sim/trace/elf_format.h"
+#include "sim/trace/writer.h"
+#include "tests/sim/replay.h"
+
+static char dir[] = "/tmp/ims_elf_XXXXXX";
+
+static void setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(trace_elf, .init = setup, .fini = teardown);
+
+static const char *in_dir(const char *name)
+{
+	static char path[4][512];
+	static int next;
+	char *p = path[next++ % 4];
+
+	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
+	return p;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	cr_assert_not_null(f, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void spit(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(buf, 1, len, f), len);
+	fclose(f);
+}
+
+/* Copy a trace through the reader and a writer; 0 or the error. */
+static int copy(const char *in, const char *out, struct ims_error *err)
+{
+	struct ims_trace_reader *r;
+	struct ims_trace_writer *w;
+	struct ims_event ev;
+	int rc = ims_trace_open(&r, in, err);
+
+	if (rc)
+		return rc;
+	rc = ims_trace_writer_open(&w, out, ims_trace_fmt_for_path(out), err);
+	if (rc) {
+		ims_trace_close(r);
+		return rc;
+	}
+	while ((rc = ims_trace_next(r, &ev, err)) > 0)
+		if ((rc = ims_trace_write(w, &ev, err)) < 0)
+			break;
+	ims_trace_close(r);
+	if (rc < 0) {
+		ims_trace_writer_abort(w);
+		return rc;
+	}
+	return ims_trace_writer_close(w, err);
+}
+
+static void must_copy(const char *in, const char *out)
+{
+	struct ims_error err = { 0 };
+	char msg[1024];
+
+	cr_assert_eq(copy(in, out, &err), 0, "%s -> %s: %s", in, out,
+		     ims_error_format(&err, msg, sizeof(msg)));
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	size_t na, nb;
+	char *x = slurp(a, &na), *y = slurp(b, &nb);
+	bool same = na == nb && !memcmp(x, y, na);
+
+	free(x);
+	free(y);
+	return same;
+}
+
+/* Every bundled trace under traces/ (text or gzip). */
+static int bundled(char paths[][600], int max)
+{
+	static const char *const sub[] = { "examples", "noncoherent", "demo" };
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		char d[256];
+		DIR *dp;
+		struct dirent *de;
+
+		snprintf(d, sizeof(d), "%s/traces/%s", IMS_SOURCE_DIR, sub[i]);
+		dp = opendir(d);
+		cr_assert_not_null(dp, "%s", d);
+		while ((de = readdir(dp)) && n < max)
+			if (strstr(de->d_name, ".trace"))
+				snprintf(paths[n++], 600, "%s/%s", d, de->d_name);
+		closedir(dp);
+	}
+	return n;
+}
+
+Test(trace_elf, round_trip_every_bundled_trace)
+{
+	char paths[64][600];
+	int n = bundled(paths, 64);
+
+	cr_assert_geq(n, 8);
+	for (int i = 0; i < n; i++) {
+		/* text -> canonical text -> ELF -> text: the same text */
+		must_copy(paths[i], in_dir("a.trace"));
+		must_copy(in_dir("a.trace"), in_dir("b.elf"));
+		must_copy(in_dir("b.elf"), in_dir("c.trace"));
+		cr_assert(same_file(in_dir("a.trace"), in_dir("c.trace")), "%s", paths[i]);
+		/* ELF -> text -> ELF: the same bytes; gzip text too */
+		must_copy(in_dir("c.trace"), in_dir("d.elf"));
+		cr_assert(same_file(in_dir("b.elf"), in_dir("d.elf")), "%s", paths[i]);
+		must_copy(in_dir("b.elf"), in_dir("e.trace.gz"));
+		must_copy(in_dir("e.trace.gz"), in_dir("f.trace"));
+		cr_assert(same_file(in_dir("a.trace"), in_dir("f.trace")), "%s", paths[i]);
+	}
+}
+
+static struct ims_stats replay_file(const char *path, const char *strategy)
+{
+	struct ims_trace_reader *r;
+	struct ims_error err = { 0 };
+
+	cr_assert_eq(ims_trace_open(&r, path, &err), 0, "%s", err.msg);
+	return replay(ims_model_find("vtd"), strategy, r);
+}
+
+Test(trace_elf, replay_of_text_and_elf_is_identical)
+{
+	static const char *const traces[] = { "demo/migration.trace.gz",
+					      "noncoherent/shared-pages.trace",
+					      "examples/faults.trace" };
+
+	for (size_t i = 0; i < sizeof(traces) / sizeof(traces[0]); i++) {
+		char src[512];
+		struct ims_stats a, b;
+
+		snprintf(src, sizeof(src), "%s/traces/%s", IMS_SOURCE_DIR, traces[i]);
+		must_copy(src, in_dir("t.elf"));
+		a = replay_file(src, "clear+unmap/sync-flush/sticky-unpin");
+		b = replay_file(in_dir("t.elf"), "clear+unmap/sync-flush/sticky-unpin");
+		cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0, "%s", traces[i]);
+		cr_assert_gt(a.v[IMS_STAT_dma], 0, "%s", traces[i]);
+	}
+}
+
+/* A trace with `n` DMA events, written through the API. */
+static void write_dma_trace(const char *path, uint64_t n)
+{
+	struct ims_trace_writer *w;
+	struct ims_error err = { 0 };
+	struct ims_event ev = { .kind = IMS_EV_DEVICE, .name = "nic" };
+
+	cr_assert_eq(ims_trace_writer_open(&w, path, ims_trace_fmt_for_path(path), &err), 0,
+		     "%s", err.msg);
+	cr_assert_eq(ims_trace_write(w, &ev, &err), 0, "%s", err.msg);
+	ev = (struct ims_event){ .kind = IMS_EV_DOMAIN, .name = "d", .iova_bits = 48 };
+	cr_assert_eq(ims_trace_write(w, &ev, &err), 0, "%s", err.msg);
+	ev = (struct ims_event){ .kind = IMS_EV_ATTACH };
+	cr_assert_eq(ims_trace_write(w, &ev, &err), 0, "%s", err.msg);
+	ev = (struct ims_event){ .kind = IMS_EV_MAP, .iova = 0x100000, .len = 1 << 20,
+				 .prot = IMS_PROT_READ | IMS_PROT_WRITE };
+	cr_assert_eq(ims_trace_write(w, &ev, &err), 0, "%s", err.msg);
+	for (uint64_t i = 0; i < n; i++) {
+		ev = (struct ims_event){ .kind = IMS_EV_DMA, .time = 1000000 + i * 10,
+					 .iova = 0x100000 + (i * 4096) % (1 << 20), .len = 64,
+					 .flags = i & 1 ? IMS_EVF_WRITE : 0 };
+		cr_assert_eq(ims_trace_write(w, &ev, &err), 0, "%s", err.msg);
+	}
+	cr_assert_eq(ims_trace_writer_close(w, &err), 0, "%s", err.msg);
+}
+
+static uint64_t count_events(const char *path, struct ims_error *err, int *rc)
+{
+	struct ims_trace_reader *r;
+	struct ims_event ev;
+	uint64_t n = 0;
+
+	*rc = ims_trace_open(&r, path, err);
+	if (*rc)
+		return 0;
+	while ((*rc = ims_trace_next(r, &ev, err)) > 0)
+		n++;
+	ims_trace_close(r);
+	return n;
+}
+
+/* The section names, in order, as libelf sees them. */
+static void section_names(const char *path, char *out, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	Elf *e;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	cr_assert_geq(fd, 0);
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	cr_assert_not_null(e);
+	cr_assert_eq(elf_getshdrstrndx(e, &shstrndx), 0);
+	out[0] = '\0';
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+
+		cr_assert_not_null(gelf_getshdr(scn, &sh));
+		snprintf(out + strlen(out), len - strlen(out), "%s%s ",
+			 elf_strptr(e, shstrndx, sh.sh_name),
+			 sh.sh_flags & SHF_COMPRESSED ? "(C)" : "");
+	}
+	elf_end(e);
+	close(fd);
+}
+
+Test(trace_elf, long_trace_is_split_into_bounded_chunks)
+{
+	uint64_t n = IMS_ELF_CHUNK_RECORDS + 1000;   /* + 4 setup records */
+	struct ims_error err = { 0 };
+	char names[512];
+	int rc;
+
+	write_dma_trace(in_dir("long.elf"), n);
+	section_names(in_dir("long.elf"), names, sizeof(names));
+	cr_assert_str_eq(names, ".iommusim.events.0(C) .iommusim.events.1(C) "
+			 ".iommusim.meta(C) .shstrtab ");
+	cr_assert_eq(count_events(in_dir("long.elf"), &err, &rc), n + 4, "%s", err.msg);
+	cr_assert_eq(rc, 0, "%s", err.msg);
+}
+
+Test(trace_elf, readelf_lists_compressed_sections)
+{
+	char cmd[1024], out[4096] = "";
+	FILE *p;
+	size_t got;
+
+	write_dma_trace(in_dir("r.elf"), 100);
+	snprintf(cmd, sizeof(cmd), "readelf -S -W %s 2>&1 && readelf -z -x .iommusim.meta %s 2>&1",
+		 in_dir("r.elf"), in_dir("r.elf"));
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	got = fread(out, 1, sizeof(out) - 1, p);
+	out[got] = '\0';
+	cr_assert_eq(pclose(p), 0, "%s", out);
+	cr_assert(strstr(out, ".iommusim.events.0 PROGBITS"), "%s", out);
+	cr_assert(strstr(out, ".iommusim.meta    PROGBITS") || strstr(out, ".iommusim.meta PROGBITS"),
+		  "%s", out);
+	cr_assert(strstr(out, " C "), "no compressed flag: %s", out);
+	cr_assert(strstr(out, "IMSTRACE"), "meta not readable by readelf -z: %s", out);
+}
+
+Test(trace_elf, writer_refuses_invalid_events_and_leaves_no_file)
+{
+	struct ims_trace_writer *w;
+	struct ims_error err = { 0 };
+	struct ims_event ev = { .kind = IMS_EV_DEVICE, .name = "nic" };
+	struct stat st;
+	char msg[1024];
+
+	cr_assert_eq(ims_trace_writer_open(&w, in_dir("bad.elf"), IMS_TRACE_FMT_ELF, &err), 0);
+	cr_assert_eq(ims_trace_write(w, &ev, &err), 0, "%s", err.msg);
+	ev = (struct ims_event){ .kind = IMS_EV_DMA, .device = 3, .iova = 0, .len = 64 };
+	cr_assert_lt(ims_trace_write(w, &ev, &err), 0);
+	cr_assert(strstr(ims_error_format(&err, msg, sizeof(msg)),
+			 "bad.elf: record 2: dma: device 3 is not declared"), "%s", msg);
+	ims_trace_writer_abort(w);
+	cr_assert_neq(stat(in_dir("bad.elf"), &st), 0);
+	/* and nothing beside it either */
+	cr_assert_eq(system("test -z \"$(ls /tmp/ims_elf_*/bad.elf* 2>/dev/null)\""), 0);
+}
+
+/* --- files libelf writes: an independent producer of the container -------- */
+
+struct raw_section {
+	const char *name;
+	const void *data;
+	size_t len;
+	bool compress;
+};
+
+static void libelf_write(const char *path, uint16_t machine, const struct raw_section *s, int n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	char strtab[1024] = "";
+	size_t slen = 1, name_off[16], str_name;
+	Elf *e;
+	Elf64_Ehdr *eh;
+	Elf_Scn *scn;
+	Elf_Data *d;
+	Elf64_Shdr *sh;
+
+	cr_assert_geq(fd, 0);
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_WRITE, NULL);
+	cr_assert_not_null(e);
+	eh = elf64_newehdr(e);
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_type = ET_NONE;
+	eh->e_machine = machine;
+	eh->e_version = EV_CURRENT;
+	for (int i = 0; i < n; i++) {
+		name_off[i] = slen;
+		slen += (size_t)sprintf(strtab + slen, "%s", s[i].name) + 1;
+	}
+	str_name = slen;
+	slen += (size_t)sprintf(strtab + slen, ".shstrtab") + 1;
+	for (int i = 0; i < n; i++) {
+		scn = elf_newscn(e);
+		d = elf_newdata(scn);
+		d->d_buf = (void *)s[i].data;
+		d->d_size = s[i].len;
+		d->d_type = ELF_T_BYTE;
+		d->d_align = 8;
+		sh = elf64_getshdr(scn);
+		sh->sh_name = (Elf64_Word)name_off[i];
+		sh->sh_type = SHT_PROGBITS;
+		sh->sh_addralign = 8;
+		if (s[i].compress)
+			cr_assert_eq(elf_compress(scn, ELFCOMPRESS_ZLIB, ELF_CHF_FORCE), 1, "%s", elf_errmsg(-1));
+	}
+	scn = elf_newscn(e);
+	d = elf_newdata(scn);
+	d->d_buf = strtab;
+	d->d_size = slen;
+	d->d_type = ELF_T_BYTE;
+	d->d_align = 1;
+	sh = elf64_getshdr(scn);
+	sh->sh_name = (Elf64_Word)str_name;
+	sh->sh_type = SHT_STRTAB;
+	eh->e_shstrndx = (Elf64_Half)elf_ndxscn(scn);
+	cr_assert_geq(elf_update(e, ELF_C_WRITE), 0, "%s", elf_errmsg(-1));
+	elf_end(e);
+	close(fd);
+}
+
+/* Metadata for one device "nic" and one domain "d". */
+static size_t meta(uint8_t *m, uint64_t events)
+{
+	memset(m, 0, IMS_META_NAMES);
+	memcpy(m, IMS_ELF_MAGIC, 8);
+	ims_le_put32(m + IMS_META_VERSION, IMS_ELF_VERSION);
+	ims_le_put32(m + IMS_META_RECORD_SIZE, IMS_ELF_RECORD_SIZE);
+	ims_le_put64(m + IMS_META_EVENTS, events);
+	ims_le_put32(m + IMS_META_CHUNKS, 1);
+	ims_le_put32(m + IMS_META_DEVICES, 1);
+	ims_le_put32(m + IMS_META_DOMAINS, 1);
+	memcpy(m + IMS_META_NAMES, "\3nic\1d", 6);
+	return IMS_META_NAMES + 6;
+}
+
+/* device nic; domain d; attach; map; one DMA. */
+static void records(uint8_t rec[5][IMS_ELF_RECORD_SIZE])
+{
+	const struct ims_event ev[5] = {
+		{ .kind = IMS_EV_DEVICE },
+		{ .kind = IMS_EV_DOMAIN, .iova_bits = 48 },
+		{ .kind = IMS_EV_ATTACH },
+		{ .kind = IMS_EV_MAP, .iova = 0x1000, .len = 0x4000, .prot = 3 },
+		{ .kind = IMS_EV_DMA, .time = 100000, .iova = 0x1800, .len = 64 },
+	};
+
+	for (int i = 0; i < 5; i++)
+		ims_rec_encode(rec[i], &ev[i]);
+}
+
+static int read_raw(uint16_t machine, uint8_t rec[5][IMS_ELF_RECORD_SIZE], size_t meta_events,
+		    char *msg, size_t len)
+{
+	uint8_t m[64];
+	size_t mlen = meta(m, meta_events);
+	struct raw_section s[2] = {
+		{ ".iommusim.events.0", rec, 5 * IMS_ELF_RECORD_SIZE, true },
+		{ ".iommusim.meta", m, mlen, true },
+	};
+	struct ims_error err = { 0 };
+	int rc;
+	uint64_t n;
+
+	libelf_write(in_dir("raw.elf"), machine, s, 2);
+	n = count_events(in_dir("raw.elf"), &err, &rc);
+	ims_error_format(&err, msg, (unsigned)len);
+	return rc ? rc : (int)n;
+}
+
+Test(trace_elf, reads_a_container_libelf_wrote)
+{
+	uint8_t rec[5][IMS_ELF_RECORD_SIZE];
+	char msg[1024];
+
+	records(rec);
+	cr_assert_eq(read_raw(EM_NONE, rec, 5, msg, sizeof(msg)), 5, "%s", msg);
+	must_copy(in_dir("raw.elf"), in_dir("raw.trace"));
+	{
+		size_t n;
+		char *text = slurp(in_dir("raw.trace"), &n);
+
+		cr_assert_str_eq(text, "iommusim-trace 1\n@0 device nic\n@0 domain d\n"
+				 "@0 attach nic d\n@0 map d 0x1000 16K\n"
+				 "@100000 dma nic read 0x1800 64\n");
+		free(text);
+	}
+}
+
+static void expect_error(int rc, const char *msg, const char *want)
+{
+	cr_assert_lt(rc, 0, "accepted; expected '%s'", want);
+	cr_assert(strstr(msg, want), "message '%s' lacks '%s'", msg, want);
+}
+
+Test(trace_elf, record_of_unknown_kind)
+{
+	uint8_t rec[5][IMS_ELF_RECORD_SIZE];
+	char msg[1024];
+
+	records(rec);
+	rec[3][IMS_REC_KIND] = 0x7f;
+	expect_error(read_raw(EM_NONE, rec, 5, msg, sizeof(msg)), msg,
+		     "raw.elf: record 4: unknown record kind 127 (in .iommusim.events.0)");
+}
+
+Test(trace_elf, record_breaking_the_event_rules)
+{
+	uint8_t rec[5][IMS_ELF_RECORD_SIZE];
+	char msg[1024];
+
+	records(rec);
+	rec[3][IMS_REC_IOVA] = 0x08;   /* map iova 0x1008 */
+	expect_error(read_raw(EM_NONE, rec, 5, msg, sizeof(msg)), msg,
+		     "record 4: map: iova 0x1008 is not 4 KiB aligned");
+	records(rec);
+	rec[4][IMS_REC_PA] = 1;        /* a field dma does not use */
+	expect_error(read_raw(EM_NONE, rec, 5, msg, sizeof(msg)), msg,
+		     "record 5: dma: field pa must be 0");
+	records(rec);
+	rec[0][IMS_REC_RESERVED] = 1;
+	expect_error(read_raw(EM_NONE, rec, 5, msg, sizeof(msg)), msg,
+		     "record 1: reserved byte is 1");
+}
+
+Test(trace_elf, metadata_disagreeing_with_the_events)
+{
+	uint8_t rec[5][IMS_ELF_RECORD_SIZE];
+	char msg[1024];
+
+	records(rec);
+	expect_error(read_raw(EM_NONE, rec, 6, msg, sizeof(msg)), msg,
+		     "raw.elf: 5 event records, the metadata says 6");
+}
+
+Test(trace_elf, wrong_magic)
+{
+	uint8_t rec[5][IMS_ELF_RECORD_SIZE];
+	uint8_t m[64];
+	struct raw_section s[1] = { { ".iommusim.events.0", rec, sizeof(rec), true } };
+	struct ims_error err = { 0 };
+	char msg[1024];
+	int rc;
+
+	records(rec);
+	expect_error(read_raw(EM_X86_64, rec, 5, msg, sizeof(msg)), msg,
+		     "raw.elf: wrong magic: ELF machine 62, a trace has EM_NONE (0)");
+	/* an ELF without our metadata */
+	libelf_write(in_dir("nometa.elf"), EM_NONE, s, 1);
+	count_events(in_dir("nometa.elf"), &err, &rc);
+	expect_error(rc, ims_error_format(&err, msg, sizeof(msg)),
+		     "nometa.elf: wrong magic: no .iommusim.meta section");
+	/* metadata that does not start with IMSTRACE */
+	meta(m, 5);
+	memcpy(m, "NOTATRCE", 8);
+	{
+		struct raw_section s2[2] = { s[0], { ".iommusim.meta", m, 46, true } };
+
+		libelf_write(in_dir("badmeta.elf"), EM_NONE, s2, 2);
+	}
+	count_events(in_dir("badmeta.elf"), &err, &rc);
+	expect_error(rc, ims_error_format(&err, msg, sizeof(msg)),
+		     "badmeta.elf: section .iommusim.meta: wrong magic: not an iommusim trace");
+}
+
+Test(trace_elf, section_not_compressed)
+{
+	uint8_t rec[5][IMS_ELF_RECORD_SIZE];
+	uint8_t m[64];
+	size_t mlen;
+	struct ims_error err = { 0 };
+	char msg[1024];
+	int rc;
+
+	records(rec);
+	mlen = meta(m, 5);
+	{
+		struct raw_section s[2] = { { ".iommusim.events.0", rec, sizeof(rec), false },
+					    { ".iommusim.meta", m, mlen, true } };
+
+		libelf_write(in_dir("plain.elf"), EM_NONE, s, 2);
+	}
+	count_events(in_dir("plain.elf"), &err, &rc);
+	expect_error(rc, ims_error_format(&err, msg, sizeof(msg)),
+		     "section .iommusim.events.0: is not compressed (SHF_COMPRESSED)");
+}
+
+/* Damage a file our writer made, at the byte level. */
+static char *damaged(size_t *len)
+{
+	write_dma_trace(in_dir("ok.elf"), 2000);
+	return slurp(in_dir("ok.elf"), len);
+}
+
+static void expect_file_error(const char *name, const void *buf, size_t len, const char *want)
+{
+	struct ims_error err = { 0 };
+	char msg[1024];
+	int rc;
+
+	spit(in_dir(name), buf, len);
+	count_events(in_dir(name), &err, &rc);
+	expect_error(rc, ims_error_format(&err, msg, sizeof(msg)), want);
+}
+
+Test(trace_elf, truncated_file)
+{
+	size_t len;
+	char *buf = damaged(&len);
+
+	expect_file_error("cut.elf", buf, len / 2, "cut.elf: truncated: the section header table");
+	expect_file_error("tiny.elf", buf, 10, "tiny.elf: truncated");
+	free(buf);
+}
+
+Test(trace_elf, bad_section_size)
+{
+	size_t len;
+	char *buf = damaged(&len);
+	uint64_t shoff = ims_le_get64((uint8_t *)buf + 40);
+
+	/* section 1 is .iommusim.events.0: make it run past the end */
+	ims_le_put64((uint8_t *)buf + shoff + 64 + 32, (uint64_t)len * 4);
+	expect_file_error("size.elf", buf, len,
+			  "section .iommusim.events.0: offset 64 + size");
+	free(buf);
+}
+
+Test(trace_elf, bad_compression)
+{
+	size_t len;
+	char *buf = damaged(&len);
+
+	/* scramble the middle of the event stream (after the 64-byte ELF header
+	 * and the 24-byte compression header) */
+	for (int i = 0; i < 16; i++)
+		buf[64 + 24 + 40 + i] ^= 0x5a;
+	expect_file_error("zlib.elf", buf, len,
+			  "section .iommusim.events.0: corrupt compressed data (zlib:");
+	free(buf);
+}
+
+Test(trace_elf, compression_header_lies_about_the_size)
+{
+	size_t len;
+	char *buf = damaged(&len);
+	uint64_t raw = ims_le_get64((uint8_t *)buf + 64 + 8);
+
+	ims_le_put64((uint8_t *)buf + 64 + 8, raw + IMS_ELF_RECORD_SIZE);
+	expect_file_error("chsize.elf", buf, len,
+			  "section .iommusim.events.0: inflates to");
+	free(buf);
+}
+
+Test(trace_elf, run_errors_are_located_at_the_record)
+{
+	static const char text[] =
+		"iommusim-trace 1\n"
+		"device nic\ndomain d\nattach nic d\n"
+		"map d 0x1000 4K\n"
+		"@100000 map d 0x1000 4K\n";   /* overlapping map: an error of the run */
+	struct ims_trace_reader *r;
+	struct ims_error err = { 0 };
+	struct ims_strategies st;
+	struct ims_params p;
+	struct ims_sim sim;
+	char msg[1024];
+
+	spit(in_dir("o.trace"), text, sizeof(text) - 1);
+	must_copy(in_dir("o.trace"), in_dir("o.elf"));
+	cr_assert_eq(ims_trace_open(&r, in_dir("o.elf"), &err), 0, "%s", err.msg);
+	ims_params_default(&p);
+	ims_strategies_default(&st);
+	cr_assert_eq(ims_sim_init(&sim, ims_model_find("vtd"), &p, &err), 0);
+	cr_assert_lt(ims_run_trace(&sim, r, &st, &err), 0);
+	ims_error_format(&err, msg, sizeof(msg));
+	cr_assert(strstr(msg, "o.elf: record 5: "), "%s", msg);
+	ims_trace_close(r);
+	ims_sim_fini(&sim);
+}
