@@ -40,7 +40,7 @@ static void usage(FILE *out)
 		"       iommusim list        list models and strategies\n"
 		"       iommusim --version\n"
 		"\n"
-		"TRACE is a text trace (traces/FORMAT.md), plain or gzip-compressed.\n"
+		"TRACE is a trace (traces/FORMAT.md): text, gzip-compressed text or the ELF container.\n"
 		"Strategies come on three axes (iommusim list): how dirty-unmap is done, whether\n"
 		"migration dirty-sync rounds flush, and where CPU caches are flushed for non-coherent\n"
 		"DMA (--coherency C is the same as a /C part); S/S2/S3 picks one of each. Defaults:\n"

@@ -1,0 +1,175 @@
+/* The iommusim-trace command: convert, cat, info, check, as users run them. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/ims_tcli_XXXXXX";
+
+static void setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(trace_cli, .init = setup, .fini = teardown);
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Run a shell command in dir with $T = iommusim-trace and $I = iommusim;
+ * stdout and stderr in out. Returns the exit status. */
+static int run(char *out, size_t size, const char *args)
+{
+	char cmd[2048];
+	FILE *p;
+	size_t n;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "cd %s && T=%s/iommusim-trace I=%s && %s 2>&1", dir,
+		 IMS_BIN_DIR, IMS_CLI, args);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(out, 1, size - 1, p);
+	out[n] = 0;
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static const char trace[] =
+	"iommusim-trace 1\n"
+	"# a comment, blank lines and relative times: not canonical\n"
+	"device nic sid=7\n"
+	"domain d   iova_bits=57\n"
+	"attach nic d\n"
+	"\n"
+	"map d 0x200000 2M prot=rw\n"
+	"@200000 dma nic write 0x200010 1500\n"
+	"+100 dma nic read 0x201000 4K\n"
+	"dirty-tracking d on\n"
+	"+10 get-dirty d 0x200000 2M no_clear\n"
+	"+10 dirty-unmap d 0x200000 2M page=2M\n";
+
+static const char canonical[] =
+	"iommusim-trace 1\n"
+	"@0 device nic sid=0x7\n"
+	"@0 domain d iova_bits=57\n"
+	"@0 attach nic d\n"
+	"@0 map d 0x200000 2M\n"
+	"@200000 dma nic write 0x200010 1500\n"
+	"@200100 dma nic read 0x201000 4K\n"
+	"@200100 dirty-tracking d on\n"
+	"@200110 get-dirty d 0x200000 2M no_clear\n"
+	"@200120 dirty-unmap d 0x200000 2M page=2M\n";
+
+Test(trace_cli, convert_and_cat_give_canonical_text)
+{
+	static char out[8192];
+
+	write_file("t.trace", trace);
+	cr_assert_eq(run(out, sizeof(out), "$T convert t.trace t.elf && $T cat t.elf"), 0, "%s",
+		     out);
+	cr_assert_str_eq(out, canonical);
+	cr_assert_eq(run(out, sizeof(out), "$T convert t.elf back.trace.gz && "
+			 "gzip -dc back.trace.gz"), 0, "%s", out);
+	cr_assert_str_eq(out, canonical);
+	/* --format overrides the name */
+	cr_assert_eq(run(out, sizeof(out), "$T convert t.trace x.bin --format elf && "
+			 "head -c 4 x.bin | od -An -c"), 0, "%s", out);
+	cr_assert(strstr(out, "177   E   L   F"), "%s", out);
+}
+
+Test(trace_cli, info_lists_declarations_counts_span_and_bytes)
+{
+	static char out[8192];
+
+	write_file("t.trace", trace);
+	cr_assert_eq(run(out, sizeof(out), "$T convert t.trace t.elf && $T info t.elf"), 0, "%s",
+		     out);
+	cr_assert(strstr(out, "declarations:\n  @0 device nic sid=0x7\n  @0 domain d iova_bits=57\n"),
+		  "%s", out);
+	cr_assert(strstr(out, "events: 9\n"), "%s", out);
+	cr_assert(strstr(out, "  dma             2\n"), "%s", out);
+	cr_assert(strstr(out, "time: @0 .. @200120 (span 200120 cycles)"), "%s", out);
+	cr_assert(strstr(out, "bytes: mapped 2097152, unmapped 2097152, dma read 4096, "
+			 "dma written 1500"), "%s", out);
+}
+
+Test(trace_cli, check_reports_ok_or_the_located_error)
+{
+	static char out[8192];
+
+	write_file("t.trace", trace);
+	cr_assert_eq(run(out, sizeof(out), "$T convert t.trace t.elf && $T check t.elf"), 0);
+	cr_assert(strstr(out, "t.elf: ok, 9 events"), "%s", out);
+	write_file("bad.trace", "iommusim-trace 1\ndevice nic\nfrobnicate nic\n");
+	cr_assert_eq(run(out, sizeof(out), "$T check bad.trace"), 1);
+	cr_assert(strstr(out, "bad.trace:3: unknown keyword 'frobnicate'"), "%s", out);
+}
+
+Test(trace_cli, failed_convert_leaves_no_output)
+{
+	static char out[8192];
+
+	write_file("bad.trace", "iommusim-trace 1\ndevice nic\nmap nosuch 0 4K\n");
+	cr_assert_eq(run(out, sizeof(out), "$T convert bad.trace out.elf"), 1);
+	cr_assert(strstr(out, "bad.trace:3: unknown domain 'nosuch'"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "ls"), 0);
+	cr_assert_str_eq(out, "bad.trace\n");
+	/* an existing output is left as it was */
+	write_file("out.elf", "old\n");
+	cr_assert_eq(run(out, sizeof(out), "$T convert bad.trace out.elf; cat out.elf"), 0);
+	cr_assert(strstr(out, "old\n"), "%s", out);
+}
+
+Test(trace_cli, run_replays_the_container)
+{
+	static char out[16384];
+
+	write_file("t.trace", trace);
+	cr_assert_eq(run(out, sizeof(out), "$T convert t.trace t.elf && $I run t.elf --json a.json "
+			 "-q && $I run t.trace --json b.json -q && "
+			 "grep -v '\"trace\"' a.json > a && grep -v '\"trace\"' b.json > b && cmp a b && "
+			 "echo same"),
+		     0, "%s", out);
+	cr_assert(strstr(out, "same"), "%s", out);
+}
+
+Test(trace_cli, usage_errors_exit_2)
+{
+	static char out[8192];
+
+	cr_assert_eq(run(out, sizeof(out), "$T"), 2);
+	cr_assert(strstr(out, "usage: iommusim-trace convert"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "$T convert a"), 2);
+	cr_assert_eq(run(out, sizeof(out), "$T convert a b --format xml"), 2);
+	cr_assert(strstr(out, "unknown format 'xml'"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "$T frob x"), 2);
+	cr_assert_eq(run(out, sizeof(out), "$T --help"), 0);
+}
+
+Test(trace_cli, missing_file)
+{
+	static char out[8192];
+
+	cr_assert_eq(run(out, sizeof(out), "$T info nope.elf"), 1);
+	cr_assert(strstr(out, "nope.elf: cannot open"), "%s", out);
+}
