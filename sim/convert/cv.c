@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sim/params.h"
+#include "sim/trace/writer.h"
 
 #define INBUF_SIZE (256u * 1024u)
 #define MAX_DECLS IMS_TRACE_MAX_DECLS
@@ -15,42 +16,42 @@
 
 /* --- input ------------------------------------------------------------------ */
 
-static void input_init(struct cv_input *in, const char *path)
-{
-	memset(in, 0, sizeof(*in));
-	snprintf(in->path, sizeof(in->path), "%s", path ? path : "");
-}
-
-int cv_open_file(struct cv *cv, const char *path, struct ims_error *err)
+static int open_file(struct cv *cv, const char *path)
 {
 	struct cv_input *in = &cv->in;
 
-	memset(cv, 0, sizeof(*cv));
-	input_init(in, path);
 	in->store = malloc(INBUF_SIZE);
 	if (!in->store)
-		return ims_error_set(err, IMS_ENOMEM, "out of memory");
+		return ims_error_set(cv->err, IMS_ENOMEM, "out of memory");
 	in->buf = in->store;
 	errno = 0;
 	in->gz = path ? gzopen(path, "rb") : NULL;
-	if (!in->gz || gzbuffer(in->gz, INBUF_SIZE) != 0) {
-		int rc = ims_error_set(err, IMS_EIO, "cannot open: %s",
-				       errno ? strerror(errno) : "out of memory");
-
-		ims_error_locate(err, in->path, 0);
-		return rc;
-	}
+	if (!in->gz || gzbuffer(in->gz, INBUF_SIZE) != 0)
+		return cv_fail(cv, IMS_EIO, "cannot open: %s",
+			       errno ? strerror(errno) : "out of memory");
 	return 0;
 }
 
-void cv_open_mem(struct cv *cv, const char *name, const void *data, size_t len)
+int cv_open(struct cv *cv, const char *name, const void *data, size_t len,
+	    ims_convert_emit_fn emit, void *payload, uint64_t mhz, uint8_t iova_bits,
+	    struct ims_error *err)
 {
+	struct ims_params p;
+
 	memset(cv, 0, sizeof(*cv));
-	input_init(&cv->in, name);
-	cv->in.buf = data ? data : (const void *)"";
-	cv->in.memlen = data ? len : 0;
-	cv->in.end = cv->in.memlen;
+	snprintf(cv->in.path, sizeof(cv->in.path), "%s", name ? name : "");
+	ims_params_default(&p);
+	cv->emit = emit;
+	cv->payload = payload;
+	cv->err = err;
+	cv->mhz = mhz ? mhz : p.cpu_mhz;
+	cv->iova_bits = iova_bits ? iova_bits : 48;
+	if (!data)
+		return open_file(cv, name);
+	cv->in.buf = data;
+	cv->in.memlen = cv->in.end = len;
 	cv->in.eof = true;
+	return 0;
 }
 
 /* gzread has stopped: a clean end, or a stream cut short or damaged (zlib
@@ -190,20 +191,7 @@ int cv_malformed(struct cv *cv, const char *event, const char *expected)
 	return cv_fail(cv, IMS_ESYNTAX, "%s: malformed fields (expected '%s')", event, expected);
 }
 
-/* --- setup and teardown ------------------------------------------------------ */
-
-void cv_setup(struct cv *cv, ims_convert_emit_fn emit, void *payload, uint64_t mhz,
-	      uint8_t iova_bits, struct ims_error *err)
-{
-	struct ims_params p;
-
-	ims_params_default(&p);
-	cv->emit = emit;
-	cv->payload = payload;
-	cv->err = err;
-	cv->mhz = mhz ? mhz : p.cpu_mhz;
-	cv->iova_bits = iova_bits ? iova_bits : 48;
-}
+/* --- teardown ----------------------------------------------------------------- */
 
 void cv_close(struct cv *cv, struct ims_convert_stats *out)
 {
@@ -537,6 +525,11 @@ int cv_attach(struct cv *cv, uint32_t device, uint32_t domain)
 }
 
 /* --- output ------------------------------------------------------------------- */
+
+int cv_to_writer(const struct ims_event *ev, struct ims_error *err, void *payload)
+{
+	return ims_trace_write(payload, ev, err);
+}
 
 int cv_emit(struct cv *cv, struct ims_event *ev)
 {

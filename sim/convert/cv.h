@@ -77,11 +77,14 @@ struct cv {
 	uint8_t sid_used[65536 / 8];
 };
 
-/* Set up cv over a file or memory input; mhz 0 = the default cpu_mhz. */
-int cv_open_file(struct cv *cv, const char *path, struct ims_error *err);
-void cv_open_mem(struct cv *cv, const char *name, const void *data, size_t len);
-void cv_setup(struct cv *cv, ims_convert_emit_fn emit, void *payload, uint64_t mhz,
-	      uint8_t iova_bits, struct ims_error *err);
+/* Set up cv to read `name` (a plain or gzip file when data is NULL, else
+ * the len bytes at data) and emit through `emit`; mhz 0 = the default
+ * cpu_mhz. Errors go to err. */
+int cv_open(struct cv *cv, const char *name, const void *data, size_t len,
+	    ims_convert_emit_fn emit, void *payload, uint64_t mhz, uint8_t iova_bits,
+	    struct ims_error *err);
+/* The emit function of the file entry points: payload is the writer. */
+int cv_to_writer(const struct ims_event *ev, struct ims_error *err, void *payload);
 /* Back to the first line (the QEMU converter's second pass). */
 int cv_rewind(struct cv *cv);
 /* Next line into cv->in.line: 1, 0 at the end, < 0 on a read error. */

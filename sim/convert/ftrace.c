@@ -29,7 +29,6 @@
 #include <string.h>
 
 #include "sim/convert/cv.h"
-#include "sim/trace/writer.h"
 #include "models/model.h"
 
 #define PAGE_LG2 12
@@ -732,35 +731,28 @@ static int finish(struct ft *f, int rc)
 	return rc;
 }
 
-int ims_convert_ftrace_mem(const char *name, const void *data, size_t len,
-			   ims_convert_emit_fn emit, void *payload,
-			   const struct ims_ftrace_opts *opts, struct ims_error *err)
-{
-	struct ft *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return ims_error_set(err, IMS_ENOMEM, "out of memory");
-	cv_open_mem(&f->cv, name, data, len);
-	cv_setup(&f->cv, emit, payload, opts ? opts->mhz : 0, opts ? opts->iova_bits : 48, err);
-	return finish(f, run(f, opts));
-}
-
-static int to_writer(const struct ims_event *ev, struct ims_error *err, void *payload)
-{
-	return ims_trace_write(payload, ev, err);
-}
-
-int ims_convert_ftrace(const char *in_path, struct ims_trace_writer *w,
-		       const struct ims_ftrace_opts *opts, struct ims_error *err)
+static int convert(const char *name, const void *data, size_t len, ims_convert_emit_fn emit,
+		   void *payload, const struct ims_ftrace_opts *opts, struct ims_error *err)
 {
 	struct ft *f = calloc(1, sizeof(*f));
 	int rc;
 
 	if (!f)
 		return ims_error_set(err, IMS_ENOMEM, "out of memory");
-	rc = cv_open_file(&f->cv, in_path, err);
-	cv_setup(&f->cv, to_writer, w, opts ? opts->mhz : 0, opts ? opts->iova_bits : 48, err);
-	if (!rc)
-		rc = run(f, opts);
-	return finish(f, rc);
+	rc = cv_open(&f->cv, name, data, len, emit, payload, opts ? opts->mhz : 0,
+		     opts ? opts->iova_bits : 48, err);
+	return finish(f, rc ? rc : run(f, opts));
+}
+
+int ims_convert_ftrace_mem(const char *name, const void *data, size_t len,
+			   ims_convert_emit_fn emit, void *payload,
+			   const struct ims_ftrace_opts *opts, struct ims_error *err)
+{
+	return convert(name, data ? data : "", len, emit, payload, opts, err);
+}
+
+int ims_convert_ftrace(const char *in_path, struct ims_trace_writer *w,
+		       const struct ims_ftrace_opts *opts, struct ims_error *err)
+{
+	return convert(in_path, NULL, 0, cv_to_writer, w, opts, err);
 }
