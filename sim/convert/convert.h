@@ -108,4 +108,16 @@ int ims_convert_qemu_mem(const char *name, const void *data, size_t len,
 			 ims_convert_emit_fn emit, void *payload,
 			 const struct ims_qemu_opts *opts, struct ims_error *err);
 
+/* Set an option by its command-line name, without the "--" (docs/converters.md,
+ * "Options"): "mhz", "domains", "dma", "dma-delay", ... Unknown names and bad
+ * values are IMS_EINVAL with a message naming the option. */
+int ims_ftrace_opts_set(struct ims_ftrace_opts *o, const char *name, const char *value,
+			struct ims_error *err);
+int ims_qemu_opts_set(struct ims_qemu_opts *o, const char *name, const char *value,
+		      struct ims_error *err);
+
+/* The summary of a conversion as text, one "name value  # meaning" line per
+ * non-zero counter. Returns the length (truncated to len - 1). */
+int ims_convert_stats_format(const struct ims_convert_stats *st, char *buf, size_t len);
+
 #endif
