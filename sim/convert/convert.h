@@ -56,6 +56,8 @@ struct ims_convert_stats {
 	uint64_t unmap_bytes_unknown;/* ftrace: bytes unmapped that the trace never mapped */
 	uint64_t unmap_bytes_widened;/* ftrace: bytes added so an unmap cuts no large page */
 	uint64_t dma_pulled;         /* ftrace: DMAs moved up to their buffer's unmap */
+	uint64_t dma_early;          /* ftrace: DMAs before their map can be done
+				      * (pinning alone): they fault, host busy */
 	uint64_t pa_conflicts;       /* QEMU: a page seen later at another address */
 	uint64_t end_time;           /* cycle of the last event */
 };

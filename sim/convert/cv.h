@@ -66,6 +66,7 @@ struct cv {
 	uint64_t t0_ns;
 	uint64_t now;                 /* cycles: the time of the line being converted */
 	uint64_t host_free;           /* when the simulated host should be done */
+	uint64_t host_min;            /* before which it cannot be done */
 	uint64_t last_out;            /* time of the last event written */
 
 	struct cv_device *dev;
@@ -111,9 +112,10 @@ int cv_domain(struct cv *cv, const char *name, uint32_t *out);
 int cv_attach(struct cv *cv, uint32_t device, uint32_t domain);
 
 /* The simulated host runs its operations one after another; account one
- * more, starting at the later of now and host_free, with a generous
- * estimate of its cost under default parameters. Returns the new
- * host_free: when a DMA over what it maps stops racing it. */
+ * more under default parameters, twice: with a generous estimate of its
+ * cost (host_free: when a DMA over what it maps should not race it, the
+ * value returned) and with a lower bound, the pinning and PTE writes alone
+ * (host_min: a DMA before it races the host). */
 enum cv_host_op { CV_HOST_MAP, CV_HOST_UNMAP, CV_HOST_ATTACH };
 uint64_t cv_host_run(struct cv *cv, enum cv_host_op op, uint64_t pages);
 

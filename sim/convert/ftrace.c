@@ -43,9 +43,9 @@ struct area {
 	uint64_t iova, last, pa;
 };
 
-/* A synthesised DMA not yet due. */
+/* A synthesised DMA not yet due; before `ready` its map cannot be done. */
 struct pend {
-	uint64_t time, seq;
+	uint64_t time, seq, ready;
 	uint32_t device, dom;
 	uint64_t iova, len;
 };
@@ -128,6 +128,7 @@ static int pend_push(struct ft *f, const struct pend *p)
 
 static int pend_write(struct ft *f, const struct pend *p, uint64_t time)
 {
+	f->cv.st.dma_early += time < p->ready;
 	return cv_dma(&f->cv, time, p->device, p->iova, p->len,
 		      f->o.dma_dir == IMS_CONVERT_DIR_WRITE, false);
 }
@@ -442,9 +443,9 @@ static int check_end(struct ft *f, const char *ev, uint64_t iova, uint64_t size,
 
 static int do_map(struct ft *f, const char *p)
 {
-	uint64_t iova, end = 0, pa, size, limit = UINT64_C(1) << f->cv.iova_bits, done;
+	uint64_t iova, end = 0, pa, size, limit = UINT64_C(1) << f->cv.iova_bits, time;
 	bool has_end;
-	uint32_t dom, dev;
+	uint32_t dom, dev = CV_NONE;
 	int rc;
 
 	if (!cv_lit(&p, "IOMMU:") || (cv_blanks(&p), !iova_range(&p, &iova, &has_end, &end)) ||
@@ -468,22 +469,20 @@ static int do_map(struct ft *f, const char *p)
 		return cv_fail(&f->cv, IMS_EINVAL, "map: paddr [0x%llx, +0x%llx) is beyond 2^%u",
 			       (unsigned long long)pa, (unsigned long long)size,
 			       IMS_TRACE_PA_LIMIT_LG2);
+	/* the device first: attaching it is host work that comes before */
 	rc = map_domain(f, &dom);
+	if (!rc && f->o.dma_dir != IMS_CONVERT_DIR_NONE)
+		rc = dma_device(f, dom, &dev);
 	if (!rc)
 		rc = map_gaps(f, dom, iova, iova + size, pa);
-	done = cv_host_run(&f->cv, CV_HOST_MAP, size >> PAGE_LG2);
+	time = cv_host_run(&f->cv, CV_HOST_MAP, size >> PAGE_LG2);
 	if (rc || f->o.dma_dir == IMS_CONVERT_DIR_NONE)
 		return rc;
-	rc = dma_device(f, dom, &dev);
-	if (!rc) {
-		struct pend pd = { done, f->seq++, dev, dom, iova, size };
-
-		if (f->o.dma_delay != IMS_CONVERT_AUTO)
-			pd.time = f->o.dma_delay < UINT64_MAX - f->cv.now ?
-				  f->cv.now + f->o.dma_delay : UINT64_MAX;
-		rc = pend_push(f, &pd);
-	}
-	return rc;
+	if (f->o.dma_delay != IMS_CONVERT_AUTO)
+		time = f->o.dma_delay < UINT64_MAX - f->cv.now ? f->cv.now + f->o.dma_delay :
+								 UINT64_MAX;
+	return pend_push(f, &(struct pend){ time, f->seq++, f->cv.host_min, dev, dom, iova,
+					    size });
 }
 
 static int do_unmap(struct ft *f, const char *p)

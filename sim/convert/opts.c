@@ -143,6 +143,7 @@ int ims_convert_stats_format(const struct ims_convert_stats *st, char *buf, size
 		{ "unmap_bytes_unknown", st->unmap_bytes_unknown, "unmapped but never mapped in the input" },
 		{ "unmap_bytes_widened", st->unmap_bytes_widened, "added to unmaps to cut no large page" },
 		{ "dma_pulled", st->dma_pulled, "DMAs moved up to the unmap of their buffer" },
+		{ "dma_early", st->dma_early, "DMAs before their map can be done: they fault" },
 		{ "pa_conflicts", st->pa_conflicts, "pages seen again at another address" },
 		{ "end_time", st->end_time, "cycle of the last event" },
 	};
