@@ -529,7 +529,7 @@ static int do_group(struct ft *f, const char *p, bool add)
 {
 	char name[CV_KEY_MAX];
 	uint64_t gid;
-	uint32_t dev;
+	uint32_t dev, ndev;
 	int rc;
 
 	if (!cv_lit(&p, "IOMMU:") || (cv_blanks(&p), !cv_lit(&p, "groupID=")) ||
@@ -541,9 +541,10 @@ static int do_group(struct ft *f, const char *p, bool add)
 		f->cv.st.ignored++;   /* a trace has no detach: the device stays */
 		return 0;
 	}
+	ndev = f->cv.ndev;
 	rc = named_device(f, name, (int64_t)gid, &dev);
-	if (!rc && f->cv.dev[dev].group != (int64_t)gid)
-		f->cv.st.ignored++;   /* attached before its group was known */
+	if (!rc && dev != ndev)
+		f->cv.st.ignored++;   /* seen (and attached) before */
 	return rc;
 }
 

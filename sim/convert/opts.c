@@ -33,7 +33,7 @@ static int cycles_or_auto(const char *name, const char *value, uint64_t *out,
 		*out = IMS_CONVERT_AUTO;
 		return 0;
 	}
-	return number(name, value, 0, UINT64_C(1) << 62, out, err);
+	return number(name, value, 0, UINT64_C(1) << 60, out, err);
 }
 
 static int iova_bits(const char *name, const char *value, uint8_t *out, struct ims_error *err)
