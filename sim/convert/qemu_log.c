@@ -452,7 +452,9 @@ static int convert_line(struct qm *q)
 	if (q->cv.in.too_long || !e->parse(args, &a))
 		return cv_malformed(&q->cv, e->name, e->format);
 	if (q->pass == 1) {
-		q->has_xlate[a.fam] |= a.role == ROLE_XLATE;
+		/* a failed translation (AMD-Vi hpa 0) is still a translation event */
+		q->has_xlate[a.fam] |= a.role == ROLE_XLATE ||
+				       (a.role == ROLE_FAULT && e->parse == amdvi_translation_result);
 		return 0;
 	}
 	if (a.role == ROLE_IGNORE || (a.role == ROLE_IOTLB && q->has_xlate[a.fam])) {
