@@ -112,25 +112,25 @@ static void rec_free(struct rec *r)
 }
 
 static int ftrace_text(struct rec *r, const char *name, const char *text,
-		       struct ims_ftrace_opts *o, struct ims_error *err)
+		       const struct ims_ftrace_opts *o, struct ims_error *err)
 {
-	struct ims_ftrace_opts def = IMS_FTRACE_OPTS_INIT;
+	struct ims_ftrace_opts my = IMS_FTRACE_OPTS_INIT;
 
-	if (!o)
-		o = &def;
-	o->stats = &r->st;
-	return ims_convert_ftrace_mem(name, text, strlen(text), record, r, o, err);
+	if (o)
+		my = *o;
+	my.stats = &r->st;
+	return ims_convert_ftrace_mem(name, text, strlen(text), record, r, &my, err);
 }
 
 static int qemu_text(struct rec *r, const char *name, const char *text,
-		     struct ims_qemu_opts *o, struct ims_error *err)
+		     const struct ims_qemu_opts *o, struct ims_error *err)
 {
-	struct ims_qemu_opts def = IMS_QEMU_OPTS_INIT;
+	struct ims_qemu_opts my = IMS_QEMU_OPTS_INIT;
 
-	if (!o)
-		o = &def;
-	o->stats = &r->st;
-	return ims_convert_qemu_mem(name, text, strlen(text), record, r, o, err);
+	if (o)
+		my = *o;
+	my.stats = &r->st;
+	return ims_convert_qemu_mem(name, text, strlen(text), record, r, &my, err);
 }
 
 /* Convert a sample from its file through the writer and the same sample
