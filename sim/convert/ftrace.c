@@ -414,7 +414,7 @@ static int dma_device(struct ft *f, uint32_t dom, uint32_t *out)
 static const char MAP_FMT[] = "IOMMU: iova=0x... - 0x... paddr=0x... size=N";
 static const char UNMAP_FMT[] = "IOMMU: iova=0x... - 0x... size=N unmapped_size=N";
 
-/* "iova=0x%llx[ - 0x%llx]": the end is printed since Linux 5.17. */
+/* "iova=0x%llx[ - 0x%llx]": the end is printed since the 2021 change. */
 static bool iova_range(const char **p, uint64_t *iova, bool *has_end, uint64_t *end)
 {
 	if (!cv_lit(p, "iova=") || !cv_hex(p, iova))

@@ -15,7 +15,8 @@
  *   amdvi_iotlb_hit           hit iotlb devid %02x:%02x.%x gpa 0x%PRIx64 hpa 0x%PRIx64
  *   amdvi_cache_update         update iotlb domid 0x%PRIx16 devid: %02x:%02x.%x gpa 0x%PRIx64 hpa 0x%PRIx64
  *   smmuv3_translate_success  %s sid=%d iova=0x%PRIx64 translated=0x%PRIx64 perm=0x%x
- *                             (QEMU 9.0: sid=0x%x ... perm=0x%x stage=%d)
+ *                             (later: sid=0x%x; since the 2024 nested-translation
+ *                             series also " stage=%d" after perm)
  *   smmuv3_translate_abort    %s sid=%d abort on iova:0x%PRIx64 is_write=%d
  *   smmuv3_translate_bypass   %s sid=%d STE bypass iova:0x%PRIx64 is_write=%d
  *   smmuv3_translate_disable  %s sid=%d bypass (smmu disabled) iova:0x%PRIx64 is_write=%d
@@ -211,7 +212,7 @@ static bool amdvi_cache_update(const char *p, struct access *a)
 }
 
 /* "%s sid=N": the memory region's name, the stream ID in decimal (or 0x
- * hex since QEMU 9.0) */
+ * hex in later versions) */
 static bool smmu_sid(const char **p, struct access *a)
 {
 	char mr[CV_LINE_MAX];

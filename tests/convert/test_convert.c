@@ -321,7 +321,7 @@ Test(convert, tracefs_single_domain)
 	cr_assert_eq(r->st.domains, 1);
 	cr_assert_eq(count(r, IMS_EV_MAP), 4);
 	cr_assert_eq(count(r, IMS_EV_UNMAP), 3);
-	/* the pre-5.17 map format: no end of range */
+	/* the map format before the 2021 change: no end of range */
 	e = nth(r, IMS_EV_MAP, 1);
 	cr_assert_eq(e->iova, 0);
 	cr_assert_eq(e->len, 0x200000);
@@ -438,7 +438,7 @@ Test(convert, qemu_smmuv3_events)
 	rec_free(r);
 }
 
-/* QEMU before 9.0 printed the stream ID in decimal and no stage. */
+/* Older QEMU printed the stream ID in decimal and no stage. */
 Test(convert, qemu_smmuv3_old_format)
 {
 	static const char text[] =
