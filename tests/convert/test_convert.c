@@ -6,54 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <zlib.h>
 
 #include "models/model.h"
 #include "sim/convert/convert.h"
 #include "sim/trace/decls.h"
 #include "sim/trace/writer.h"
+#include "../sim/files.h"
 #include "../sim/replay.h"
 
 #define SAMPLES IMS_SOURCE_DIR "/tests/convert/samples/"
 #define MAX_EVENTS 256
 
-static char dir[] = "/tmp/ims_conv_XXXXXX";
-
-static void setup(void)
-{
-	cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(convert, .init = setup, .fini = teardown);
+TestSuite(convert, .init = tmpdir_setup, .fini = tmpdir_teardown);
 
 /* --- helpers --------------------------------------------------------------------- */
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	cr_assert_not_null(f, "%s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = 0;
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 static const char *tmp(const char *name)
 {
@@ -61,7 +28,7 @@ static const char *tmp(const char *name)
 	static int k;
 
 	k = (k + 1) % 4;
-	snprintf(path[k], sizeof(path[k]), "%s/%s", dir, name);
+	snprintf(path[k], sizeof(path[k]), "%s/%s", tmpdir, name);
 	return path[k];
 }
 
@@ -209,21 +176,10 @@ static struct ims_stats replay_file(const char *model, const char *path)
 
 static const char *const models[] = { "vtd", "amdv1", "smmuv3" };
 
-/* Run a shell command in dir with $T = iommusim-trace; output in out. */
-static int run(char *out, size_t size, const char *args)
+/* Run a shell command in the test's directory with $T = iommusim-trace. */
+static int run(char *out, size_t size, const char *command)
 {
-	char cmd[2048];
-	FILE *p;
-	size_t n;
-	int status;
-
-	snprintf(cmd, sizeof(cmd), "cd %s && T=%s/iommusim-trace && %s 2>&1", dir, IMS_BIN_DIR, args);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	n = fread(out, 1, size - 1, p);
-	out[n] = 0;
-	status = pclose(p);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return run_in_tmpdir(out, size, "T=" IMS_BIN_DIR "/iommusim-trace", command);
 }
 
 /* --- ftrace: trace-cmd report ------------------------------------------------------ */
