@@ -103,7 +103,8 @@ int ims_convert_ftrace_mem(const char *name, const void *data, size_t len,
 			   const struct ims_ftrace_opts *opts, struct ims_error *err);
 
 /* Convert a QEMU -trace log (log backend) in in_path into w. The input is
- * read twice (declarations and maps first), so it must be a file. */
+ * read three times (which events; declarations and maps; DMAs), so it must
+ * be a file, not a pipe. */
 int ims_convert_qemu(const char *in_path, struct ims_trace_writer *w,
 		     const struct ims_qemu_opts *opts, struct ims_error *err);
 int ims_convert_qemu_mem(const char *name, const void *data, size_t len,
