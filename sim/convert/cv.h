@@ -1,7 +1,7 @@
 /* Shared machinery of the converters (sim/convert/ftrace.c, qemu_log.c):
  * the line reader, the declared devices and domains, time conversion,
  * event output and small parsers for printf-formatted fields. Internal:
- * not installed as API (convert.h is).
+ * not part of the API (convert.h is).
  */
 #ifndef IMS_CONVERT_CV_H
 #define IMS_CONVERT_CV_H
