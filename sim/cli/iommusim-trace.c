@@ -1,12 +1,14 @@
 /* iommusim-trace: convert, inspect and validate traces (text, gzip text,
  * ELF container; traces/FORMAT.md). Exit status: 0 success, 1 bad input
  * (message "file:line: ..." or "file: record N: ..."), 2 bad usage. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "models/model.h"
+#include "sim/convert/convert.h"
 #include "sim/trace/decls.h"
 #include "sim/trace/trace.h"
 #include "sim/trace/writer.h"
@@ -20,11 +22,20 @@ static void usage(FILE *out)
 		"       iommusim-trace cat FILE          the trace as canonical text\n"
 		"       iommusim-trace info FILE         declarations, events per kind, time span, bytes\n"
 		"       iommusim-trace check FILE        validate every event\n"
+		"       iommusim-trace from-ftrace IN -o OUT [--mhz N] [--domains single|group]\n"
+		"              [--dma write|read|none] [--dma-delay auto|CYCLES] [--fault-len N]\n"
+		"              [--iova-bits 48|57] [--pgsizes BITMAP]\n"
+		"       iommusim-trace from-qemu IN -o OUT [--mhz N] [--domains device|single]\n"
+		"              [--dir read|write] [--len N] [--interval CYCLES] [--start auto|CYCLES]\n"
+		"              [--iova-bits 48|57]\n"
 		"\n"
 		"FILE is a text trace, gzip-compressed text or the ELF container; the reader\n"
 		"tells them apart by their first bytes. convert writes OUT in the form its name\n"
 		"says (*.elf: ELF container, *.gz: gzip text, else text; --format overrides) and\n"
-		"replaces OUT only once the whole trace was read and written.\n");
+		"replaces OUT only once the whole trace was read and written.\n"
+		"from-ftrace and from-qemu convert `trace-cmd report` / tracefs `trace` text\n"
+		"and QEMU -trace logs (plain or .gz) into a trace; the rules and options are in\n"
+		"docs/converters.md. A summary goes to stderr.\n");
 }
 
 static void print_error(const struct ims_error *err)
@@ -240,6 +251,59 @@ static int cmd_check(const char *path)
 	return 0;
 }
 
+/* from-ftrace / from-qemu IN -o OUT [--NAME VALUE | --NAME=VALUE]... */
+static int cmd_from(int argc, char **argv, bool qemu)
+{
+	struct ims_ftrace_opts fo = IMS_FTRACE_OPTS_INIT;
+	struct ims_qemu_opts qo = IMS_QEMU_OPTS_INIT;
+	struct ims_convert_stats st = { 0 };
+	struct ims_error err = { 0 };
+	struct ims_trace_writer *w;
+	const char *in = NULL, *out = NULL;
+	char name[64], summary[2048];
+	int rc;
+
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *eq = strchr(a, '='), *value;
+
+		if (!strcmp(a, "-o") && i + 1 < argc) {
+			out = argv[++i];
+			continue;
+		}
+		if (strncmp(a, "--", 2) || a[2] == '\0') {
+			if (in)
+				return fprintf(stderr, "iommusim-trace: too many arguments\n"),
+				       EXIT_USAGE;
+			in = a;
+			continue;
+		}
+		value = eq ? eq + 1 : i + 1 < argc ? argv[++i] : "";
+		snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - a - 2 : (long)strlen(a) - 2),
+			 a + 2);
+		rc = qemu ? ims_qemu_opts_set(&qo, name, value, &err) :
+			    ims_ftrace_opts_set(&fo, name, value, &err);
+		if (rc)
+			return print_error(&err), EXIT_USAGE;
+	}
+	if (!in || !out) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (ims_trace_writer_open(&w, out, ims_trace_fmt_for_path(out), &err))
+		return print_error(&err), 1;
+	fo.stats = qo.stats = &st;
+	rc = qemu ? ims_convert_qemu(in, w, &qo, &err) : ims_convert_ftrace(in, w, &fo, &err);
+	if (rc) {
+		ims_trace_writer_abort(w);
+		return print_error(&err), 1;
+	}
+	if (ims_trace_writer_close(w, &err))
+		return print_error(&err), 1;
+	ims_convert_stats_format(&st, summary, sizeof(summary));
+	fprintf(stderr, "%s -> %s\n%s", in, out, summary);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -250,6 +314,8 @@ int main(int argc, char **argv)
 	}
 	if (cmd && !strcmp(cmd, "convert"))
 		return cmd_convert(argc - 2, argv + 2);
+	if (cmd && (!strcmp(cmd, "from-ftrace") || !strcmp(cmd, "from-qemu")))
+		return cmd_from(argc - 2, argv + 2, !strcmp(cmd, "from-qemu"));
 	if (cmd && argc == 3 && !strcmp(cmd, "cat"))
 		return copy_trace(argv[2], "-", IMS_TRACE_FMT_TEXT);
 	if (cmd && argc == 3 && !strcmp(cmd, "info"))

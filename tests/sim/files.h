@@ -1,0 +1,69 @@
+/* Test helper: a temporary directory per test and the files in it.
+ *
+ *     TestSuite(name, .init = tmpdir_setup, .fini = tmpdir_teardown);
+ *
+ * tmpdir holds its path. Several test files carry their own copies of
+ * these (test_cli.c, test_trace.c, test_trace_cli.c, test_trace_elf.c);
+ * new tests use this one. */
+#ifndef IMS_TEST_FILES_H
+#define IMS_TEST_FILES_H
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+static char tmpdir[] = "/tmp/ims_test_XXXXXX";
+
+static inline void tmpdir_setup(void)
+{
+	cr_assert_not_null(mkdtemp(tmpdir));
+}
+
+static inline void tmpdir_teardown(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* The whole file, NUL-terminated; free it. */
+static inline char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *data;
+	long n;
+
+	cr_assert_not_null(f, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	data = malloc((size_t)n + 1);
+	cr_assert_not_null(data);
+	cr_assert_eq(fread(data, 1, (size_t)n, f), (size_t)n);
+	data[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return data;
+}
+
+/* Run a shell command in tmpdir, after `env` (assignments, e.g. "T=path");
+ * stdout and stderr in out. Returns the exit status. */
+static inline int run_in_tmpdir(char *out, size_t size, const char *env, const char *command)
+{
+	char cmd[4096];
+	FILE *p;
+	size_t n;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "cd %s && %s && %s 2>&1", tmpdir, env, command);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(out, 1, size - 1, p);
+	out[n] = 0;
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+#endif
