@@ -125,8 +125,11 @@ int ims_gen_write_file(const struct ims_gen_cfg *cfg, const char *path,
 #define IMS_GEN_NO_PA UINT64_MAX
 #define IMS_GEN_NO_IOAS UINT32_MAX
 #define IMS_GEN_NAME_BUF 64          /* names are at most 63 characters */
-/* Cycles between the estimated end of a host operation and DMA that needs it. */
-#define IMS_GEN_MARGIN 1000
+/* Cycles between the estimated end of a host operation and DMA that needs
+ * it. Covers what the per-page estimates leave out: the page-table pages a
+ * map allocates on a fresh path (up to four levels, ~600 cycles each), paid
+ * once per region, so not worth charging to every map. */
+#define IMS_GEN_MARGIN 5000
 
 /* Estimated host cost of each operation, in cycles: meant to be above what
  * any model charges with default parameters (sim/params.def), so that DMA

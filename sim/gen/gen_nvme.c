@@ -76,7 +76,7 @@ struct nv {
 	uint64_t next;                    /* next command to submit */
 	uint64_t slices;                  /* per region */
 	uint64_t cursor[NV_REGIONS];      /* next slice, sequentially */
-	uint8_t *busy[NV_REGIONS];        /* per slice: a command in flight uses it */
+	uint8_t *busy[NV_REGIONS];        /* per-io: per slice, a command in flight uses it */
 };
 
 static uint64_t nv_buf_iova(const struct nv *n, const struct nv_cmd *c)
@@ -88,6 +88,7 @@ static uint64_t nv_buf_iova(const struct nv *n, const struct nv_cmd *c)
 static void nv_submit(struct nv *n, struct nv_cmd *c, uint64_t t)
 {
 	const uint64_t *v = n->v;
+	bool per_io = v[NV_MAP] == NV_PER_IO;
 	uint8_t *busy;
 
 	c->active = n->next < v[NV_IOS];
@@ -97,24 +98,29 @@ static void nv_submit(struct nv *n, struct nv_cmd *c, uint64_t t)
 	c->write = ims_gen_rng_chance(&n->g->rng, v[NV_READS]);
 	c->region = ims_gen_rng_chance(&n->g->rng, v[NV_HUGE]) ? NV_REGION_HUGE : NV_REGION_SMALL;
 	busy = n->busy[c->region];
-	while (busy[n->cursor[c->region]])
+	/* a per-io buffer is mapped for its command alone: skip slices still
+	 * in flight (there are more slices than commands); static buffers
+	 * may overlap */
+	while (per_io && busy[n->cursor[c->region]])
 		n->cursor[c->region] = (n->cursor[c->region] + 1) % n->slices;
 	c->slice = n->cursor[c->region];
 	n->cursor[c->region] = (c->slice + 1) % n->slices;
-	busy[c->slice] = 1;
 	c->done = 0;
 	c->ready = t;
-	if (v[NV_MAP] == NV_PER_IO)
+	if (per_io) {
+		busy[c->slice] = 1;
 		c->ready = ims_gen_map(n->g, t, n->dom, nv_buf_iova(n, c), v[NV_IO_SIZE],
 				       nv_pa[c->region] + c->slice * v[NV_IO_SIZE]) +
 			   IMS_GEN_MARGIN;
+	}
 }
 
 static void nv_complete(struct nv *n, struct nv_cmd *c, uint64_t t)
 {
-	if (n->v[NV_MAP] == NV_PER_IO)
+	if (n->v[NV_MAP] == NV_PER_IO) {
 		ims_gen_unmap(n->g, t, n->dom, nv_buf_iova(n, c), n->v[NV_IO_SIZE], 1);
-	n->busy[c->region][c->slice] = 0;
+		n->busy[c->region][c->slice] = 0;
+	}
 	nv_submit(n, c, t);
 }
 
@@ -126,9 +132,11 @@ static void nv_generate(struct ims_gen *g, const struct ims_gen_cfg *cfg)
 	struct nv_cmd *cmd = calloc(qd, sizeof(*cmd));
 	uint32_t dev;
 
-	n.busy[0] = calloc(n.slices, 1);
-	n.busy[1] = calloc(n.slices, 1);
-	if (!cmd || !n.busy[0] || !n.busy[1]) {
+	if (v[NV_MAP] == NV_PER_IO) {
+		n.busy[0] = calloc(n.slices, 1);
+		n.busy[1] = calloc(n.slices, 1);
+	}
+	if (!cmd || (v[NV_MAP] == NV_PER_IO && (!n.busy[0] || !n.busy[1]))) {
 		g->rc = ims_error_set(g->err, IMS_ENOMEM, "out of memory");
 		goto out;
 	}
