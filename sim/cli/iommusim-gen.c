@@ -47,15 +47,15 @@ static const char *metavar(const struct ims_gen_opt *o)
 static void workload_help(const struct ims_gen_workload *w)
 {
 	printf("usage: iommusim-gen %s [--seed N] [--KNOB VALUE]... -o FILE\n\n%s: %s\n\n%s\n\n"
-	       "knobs (default):\n", w->name, w->name, w->summary, w->doc);
+	       "knobs [default] (--KNOB=VALUE works too):\n", w->name, w->name, w->summary, w->doc);
 	for (unsigned i = 0; i < w->nopts; i++) {
 		const struct ims_gen_opt *o = &w->opts[i];
 		char left[64];
 
 		snprintf(left, sizeof(left), "--%s %s", o->name, metavar(o));
-		printf("  %-28s %s (%s)\n", left, o->help, o->def);
+		printf("  %-28s %s [%s]\n", left, o->help, o->def);
 	}
-	printf("  %-28s %s (%s)\n", "--seed N", "seed of the random choices", "1");
+	printf("  %-28s %s [%s]\n", "--seed N", "seed of the random choices", "1");
 	printf("  %-28s %s\n", "-o FILE", "output trace (required)");
 }
 
