@@ -412,6 +412,47 @@ Test(gen, random_window_reach)
 	}
 }
 
+/* docs/generators.md has a section per workload and a table row per knob
+ * with the default the code has. */
+Test(gen, docs_list_every_knob_with_its_default)
+{
+	size_t len;
+	char *doc, path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/docs/generators.md", IMS_SOURCE_DIR);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f);
+	doc = malloc(1 << 20);
+	len = fread(doc, 1, (1 << 20) - 1, f);
+	doc[len] = 0;
+	fclose(f);
+	for (unsigned i = 0; ims_gen_workloads[i]; i++) {
+		const struct ims_gen_workload *w = ims_gen_workloads[i];
+		char want[128], def[64];
+		const char *sec, *end;
+
+		snprintf(want, sizeof(want), "\n## %s:", w->name);
+		sec = strstr(doc, want);
+		cr_assert_not_null(sec, "no section for %s", w->name);
+		end = strstr(sec + 1, "\n## ");
+		end = end ? end : doc + len;
+		for (unsigned k = 0; k < w->nopts; k++) {
+			const char *row, *eol;
+
+			snprintf(want, sizeof(want), "| `--%s", w->opts[k].name);
+			row = strstr(sec, want);
+			cr_assert(row && row < end, "%s: no row for --%s", w->name, w->opts[k].name);
+			eol = strchr(row, '\n');
+			snprintf(def, sizeof(def), "| %s |", w->opts[k].def);
+			cr_assert(strstr(row, def) && strstr(row, def) < eol,
+				  "%s --%s: default %s not in its row", w->name, w->opts[k].name,
+				  w->opts[k].def);
+		}
+	}
+	free(doc);
+}
+
 /* ---- the command ----------------------------------------------------------------- */
 
 Test(gen, help_lists_workloads_and_knobs)
