@@ -2,7 +2,6 @@
  * emission with host-time estimates (gen.h). */
 #include "sim/gen/gen.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -346,7 +345,14 @@ static void emit(struct ims_gen *g, struct ims_event *ev)
 
 	if (g->rc)
 		return;
-	IMS_ASSERT(ev->time >= g->now, "generator: time goes backwards");
+	/* generators emit in time order; a time below the last one has
+	 * wrapped past 2^64 cycles */
+	if (ev->time < g->now) {
+		g->rc = ims_error_set(g->err, IMS_EINVAL, "%s: event %" PRIu64 " would be at cycle "
+				      "2^64 or later: reduce the counts or cycles",
+				      ims_ev_kind_name(ev->kind), g->events + 1);
+		return;
+	}
 	g->now = ev->time;
 	rc = g->sink->event(g->sink->ctx, ev, g->err);
 	if (rc) {

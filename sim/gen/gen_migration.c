@@ -24,7 +24,7 @@ static const struct ims_gen_opt mg_opts[MG_NOPTS] = {
 			 "assigned devices (one domain)" },
 	[MG_WSET] = { "working-set", IMS_GEN_SIZE, "16M", 4096, UINT64_C(1) << 40, NULL,
 		      "bytes of guest memory the devices write (a region at a random place)" },
-	[MG_RATE] = { "write-rate", IMS_GEN_CYCLES, "4000", 1, UINT64_C(1) << 32, NULL,
+	[MG_RATE] = { "write-rate", IMS_GEN_CYCLES, "4000", 1, UINT64_C(1) << 24, NULL,
 		      "cycles between DMA writes (all devices together)" },
 	[MG_DMA_SIZE] = { "dma-size", IMS_GEN_SIZE, "4K", 64, UINT64_C(1) << 30, NULL,
 			  "bytes per DMA write" },

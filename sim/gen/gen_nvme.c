@@ -14,7 +14,7 @@ enum { NV_STATIC, NV_PER_IO };
 enum { NV_REGION_HUGE, NV_REGION_SMALL, NV_REGIONS };
 
 static const struct ims_gen_opt nv_opts[NV_NOPTS] = {
-	[NV_IOS] = { "ios", IMS_GEN_COUNT, "1000", 1, UINT64_C(1) << 40, NULL,
+	[NV_IOS] = { "ios", IMS_GEN_COUNT, "1000", 1, UINT64_C(1) << 32, NULL,
 		     "I/O commands" },
 	[NV_IO_SIZE] = { "io-size", IMS_GEN_SIZE, "256K", 4096, UINT64_C(1) << 30, NULL,
 			 "bytes per command (a multiple of 4K)" },
@@ -22,7 +22,7 @@ static const struct ims_gen_opt nv_opts[NV_NOPTS] = {
 		    "commands in flight" },
 	[NV_BURST] = { "burst", IMS_GEN_SIZE, "32K", 64, UINT64_C(1) << 30, NULL,
 		       "bytes per DMA: the controller moves a command's data in bursts" },
-	[NV_BURST_CYCLES] = { "burst-cycles", IMS_GEN_CYCLES, "8000", 1, UINT64_C(1) << 32, NULL,
+	[NV_BURST_CYCLES] = { "burst-cycles", IMS_GEN_CYCLES, "8000", 1, UINT64_C(1) << 24, NULL,
 			      "cycles per burst (device bandwidth)" },
 	[NV_READS] = { "read-fraction", IMS_GEN_FRAC, "0.5", 0, 0, NULL,
 		       "fraction of commands that are reads (the device writes memory)" },

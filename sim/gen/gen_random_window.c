@@ -10,14 +10,14 @@ static const struct ims_gen_opt rw_opts[RW_NOPTS] = {
 			"bytes mapped and covered by the DMA (a multiple of --page)" },
 	[RW_PAGE] = { "page", IMS_GEN_CHOICE, "4K", 0, 0, "4K|2M|1G",
 		      "page size of the mapping (its IOVA and PA alignment allow no larger)" },
-	[RW_COUNT] = { "count", IMS_GEN_COUNT, "20000", 1, UINT64_C(1) << 40, NULL,
+	[RW_COUNT] = { "count", IMS_GEN_COUNT, "20000", 1, UINT64_C(1) << 32, NULL,
 		       "number of DMAs" },
 	[RW_SIZE] = { "size", IMS_GEN_SIZE, "64", 1, UINT64_C(1) << 30, NULL,
 		      "bytes per DMA; the window is cut in slots of this size, each DMA "
 		      "picks one uniformly" },
 	[RW_READS] = { "read-fraction", IMS_GEN_FRAC, "0.5", 0, 0, NULL,
 		       "fraction of DMAs that are reads (the rest write)" },
-	[RW_GAP] = { "gap", IMS_GEN_CYCLES, "200", 0, UINT64_C(1) << 32, NULL,
+	[RW_GAP] = { "gap", IMS_GEN_CYCLES, "200", 0, UINT64_C(1) << 24, NULL,
 		     "cycles between DMAs" },
 };
 

@@ -20,7 +20,7 @@ static const struct ims_gen_opt dsi_opts[DSI_NOPTS] = {
 		       "DMAs per chunk and round, at random places of the chunk" },
 	[DSI_DMA_SIZE] = { "dma-size", IMS_GEN_SIZE, "4K", 1, UINT64_C(1) << 30, NULL,
 			   "bytes per DMA (at most --dsi-size)" },
-	[DSI_MAP_GAP] = { "map-gap", IMS_GEN_CYCLES, "500", 0, UINT64_C(1) << 32, NULL,
+	[DSI_MAP_GAP] = { "map-gap", IMS_GEN_CYCLES, "500", 0, UINT64_C(1) << 24, NULL,
 			  "cycles between the guest's 4 KiB map requests" },
 	[DSI_DIRTY] = { "dirty", IMS_GEN_FLAG, "off", 0, 0, NULL,
 			"dirty tracking on; invalidations are dirty-unmaps" },
@@ -31,6 +31,9 @@ static const struct ims_gen_opt dsi_opts[DSI_NOPTS] = {
 
 static int dsi_check(const struct ims_gen_cfg *cfg, struct ims_error *err)
 {
+	if (cfg->v[DSI_CHUNKS] * cfg->v[DSI_SIZE] > (UINT64_C(1) << 48) - DSI_IOVA)
+		return ims_error_set(err, IMS_EINVAL, "--chunks x --dsi-size must fit in the "
+				     "48-bit IOVA space");
 	if (cfg->v[DSI_DMA_SIZE] > cfg->v[DSI_SIZE])
 		return ims_error_set(err, IMS_EINVAL, "--dma-size must not exceed --dsi-size");
 	return ims_gen_check_aligned("dsi-size", cfg->v[DSI_SIZE], 4096, err);
