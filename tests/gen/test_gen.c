@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../sim/replay.h"
-#include "../sim/scratch.h"
+#include "tests/sim/replay.h"
+#include "tests/sim/scratch.h"
 #include "models/model.h"
 #include "sim/gen/gen.h"
 
@@ -23,7 +23,7 @@ TestSuite(gen, .init = scratch_setup, .fini = scratch_teardown);
 /* Run iommusim-gen with args (shell syntax, in the scratch directory). */
 static int gen_cmd(char *out, size_t size, const char *args)
 {
-	return scratch_cmd(out, size, IMS_BIN_DIR "/iommusim-gen", args);
+	return scratch_cmd(out, size, "%s/iommusim-gen %s", IMS_BIN_DIR, args);
 }
 
 static bool exists(const char *name)

@@ -4,6 +4,7 @@
 #define IMS_TEST_SCRATCH_H
 
 #include <criterion/criterion.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -62,16 +63,23 @@ static inline char *scratch_slurp(const char *name, size_t *len)
 	return buf;
 }
 
-/* Run `prog args` (shell syntax) in the scratch directory; its stdout and
- * stderr go to out (truncated to size). Returns the exit status. */
-static inline int scratch_cmd(char *out, size_t size, const char *prog, const char *args)
+/* Run a shell command line (printf-style) in the scratch directory; its
+ * stdout and stderr go to out (truncated to size). Returns the exit status. */
+static inline int scratch_cmd(char *out, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static inline int scratch_cmd(char *out, size_t size, const char *fmt, ...)
 {
-	char cmd[1024];
+	char line[2048], cmd[2304];
+	va_list ap;
 	FILE *p;
 	size_t n;
 	int status;
 
-	snprintf(cmd, sizeof(cmd), "cd %s && %s %s 2>&1", scratch_dir, prog, args);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "cd %s && %s 2>&1", scratch_dir, line);
 	p = popen(cmd, "r");
 	cr_assert_not_null(p);
 	n = fread(out, 1, size - 1, p);

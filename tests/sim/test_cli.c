@@ -9,14 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "scratch.h"
+#include "tests/sim/scratch.h"
 
 TestSuite(cli, .init = scratch_setup, .fini = scratch_teardown);
 
 /* Run the command with args (shell syntax, in the scratch directory). */
 static int run(char *out, size_t size, const char *args)
 {
-	return scratch_cmd(out, size, IMS_CLI, args);
+	return scratch_cmd(out, size, "%s %s", IMS_CLI, args);
 }
 
 static const char good[] =

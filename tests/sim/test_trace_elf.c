@@ -16,23 +16,9 @@
 #include "sim/trace/elf_format.h"
 #include "sim/trace/writer.h"
 #include "tests/sim/replay.h"
+#include "tests/sim/scratch.h"
 
-static char dir[] = "/tmp/ims_elf_XXXXXX";
-
-static void setup(void)
-{
-	cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(trace_elf, .init = setup, .fini = teardown);
+TestSuite(trace_elf, .init = scratch_setup, .fini = scratch_teardown);
 
 static const char *in_dir(const char *name)
 {
@@ -40,7 +26,7 @@ static const char *in_dir(const char *name)
 	static int next;
 	char *p = path[next++ % 4];
 
-	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
+	snprintf(p, sizeof(path[0]), "%s/%s", scratch_dir, name);
 	return p;
 }
 
