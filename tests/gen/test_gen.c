@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "tests/sim/replay.h"
-#include "tests/sim/scratch.h"
+#include "tests/sim/files.h"
 #include "models/model.h"
 #include "sim/gen/gen.h"
 
@@ -18,29 +18,38 @@
 static const char *const models[] = { "vtd", "amdv1", "smmuv3" };
 #define NMODELS (sizeof(models) / sizeof(models[0]))
 
-TestSuite(gen, .init = scratch_setup, .fini = scratch_teardown);
+TestSuite(gen, .init = tmpdir_setup, .fini = tmpdir_teardown);
 
-/* Run iommusim-gen with args (shell syntax, in the scratch directory). */
+/* Run iommusim-gen with args (shell syntax, in tmpdir). */
 static int gen_cmd(char *out, size_t size, const char *args)
 {
-	return scratch_cmd(out, size, "%s/iommusim-gen %s", IMS_BIN_DIR, args);
+	char command[1024];
+
+	snprintf(command, sizeof(command), "$G %s", args);
+	return run_in_tmpdir(out, size, "G=" IMS_BIN_DIR "/iommusim-gen", command);
+}
+
+/* name in tmpdir; valid until the next call */
+static const char *in_tmp(const char *name)
+{
+	static char path[1200];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	return path;
 }
 
 static bool exists(const char *name)
 {
 	struct stat st;
 
-	return stat(scratch_path(name), &st) == 0;
+	return stat(in_tmp(name), &st) == 0;
 }
 
 static bool same_file(const char *a, const char *b)
 {
 	size_t la = 0, lb = 0;
-	char *x = scratch_slurp(a, &la), *y = scratch_slurp(b, &lb);
-	bool same;
-
-	cr_assert(x && y, "%s or %s not written", a, b);
-	same = la == lb && !memcmp(x, y, la);
+	char *x = slurp(in_tmp(a), &la), *y = slurp(in_tmp(b), &lb);
+	bool same = la == lb && !memcmp(x, y, la);
 
 	free(x);
 	free(y);
@@ -65,7 +74,7 @@ static void generate(const char *file, const char *w, uint64_t seed, const char 
 			*eq = 0;
 		cr_assert_eq(ims_gen_cfg_set(&cfg, kv, eq ? eq + 1 : NULL, &err), 0, "%s", err.msg);
 	}
-	cr_assert_eq(ims_gen_write_file(&cfg, scratch_path(file), NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(ims_gen_write_file(&cfg, in_tmp(file), NULL, &err), 0, "%s", err.msg);
 }
 
 static struct ims_stats run(const char *file, const char *model, const char *strategy)
@@ -73,7 +82,7 @@ static struct ims_stats run(const char *file, const char *model, const char *str
 	struct ims_error err = { 0 };
 	struct ims_trace_reader *r;
 
-	cr_assert_eq(ims_trace_open(&r, scratch_path(file), &err), 0, "%s", err.msg);
+	cr_assert_eq(ims_trace_open(&r, in_tmp(file), &err), 0, "%s", err.msg);
 	return replay(ims_model_find(model), strategy, r);
 }
 
@@ -336,7 +345,7 @@ Test(gen, random_window_stays_in_window)
 		int rc;
 
 		generate("rw.trace", "random-window", 9, cases[c].knobs);
-		cr_assert_eq(ims_trace_open(&r, scratch_path("rw.trace"), &err), 0, "%s", err.msg);
+		cr_assert_eq(ims_trace_open(&r, in_tmp("rw.trace"), &err), 0, "%s", err.msg);
 		while ((rc = ims_trace_next(r, &ev, &err)) == 1) {
 			if (ev.kind != IMS_EV_DMA)
 				continue;
@@ -502,7 +511,7 @@ Test(gen, bad_options_fail_and_leave_no_file)
 		cr_assert_not(exists("out.trace"), "%s left a file", bad[i].args);
 	}
 	/* nothing left beside the target either (no temporary files) */
-	d = opendir(scratch_dir);
+	d = opendir(tmpdir);
 	cr_assert_not_null(d);
 	while ((e = readdir(d)))
 		cr_assert(!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."), "left: %s",

@@ -9,14 +9,73 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tests/sim/scratch.h"
+static char dir[] = "/tmp/ims_cli_XXXXXX";
 
-TestSuite(cli, .init = scratch_setup, .fini = scratch_teardown);
+static void setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+}
 
-/* Run the command with args (shell syntax, in the scratch directory). */
+static void teardown(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown);
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Run the command with args (shell syntax, relative to dir); capture stdout
+ * and stderr in out (truncated to size). Returns the exit status. */
 static int run(char *out, size_t size, const char *args)
 {
-	return scratch_cmd(out, size, "%s %s", IMS_CLI, args);
+	char cmd[1024];
+	FILE *p;
+	size_t n;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "cd %s && %s %s 2>&1", dir, IMS_CLI, args);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(out, 1, size - 1, p);
+	out[n] = 0;
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static char *slurp(const char *name, size_t *len)
+{
+	char path[256];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = 0;
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
 }
 
 static const char good[] =
@@ -35,9 +94,9 @@ Test(cli, run_writes_json_and_dma_faults_are_results)
 	char out[8192];
 	size_t len;
 
-	scratch_write("t.trace", good);
+	write_file("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace --json r.json"), 0, "%s", out);
-	char *json = scratch_slurp("r.json", &len);
+	char *json = slurp("r.json", &len);
 	cr_assert_not_null(json);
 	cr_assert(strstr(json, "\"faults\": 1"), "%s", json);
 	cr_assert(strstr(json, "\"iotlb_syncs\""));
@@ -50,10 +109,10 @@ Test(cli, same_run_twice_gives_byte_identical_json)
 	char out[8192];
 	size_t la, lb;
 
-	scratch_write("t.trace", good);
+	write_file("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --json a.json"), 0, "%s", out);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --json b.json"), 0, "%s", out);
-	char *a = scratch_slurp("a.json", &la), *b = scratch_slurp("b.json", &lb);
+	char *a = slurp("a.json", &la), *b = slurp("b.json", &lb);
 	cr_assert_eq(la, lb);
 	cr_assert_eq(memcmp(a, b, la), 0);
 	free(a);
@@ -65,12 +124,12 @@ Test(cli, malformed_trace_names_file_and_line_and_writes_nothing)
 	char out[8192];
 	struct stat st;
 
-	scratch_write("bad.trace", "iommusim-trace 1\ndomain vm0\n@1 mapp vm0 0x1000 4K\n");
+	write_file("bad.trace", "iommusim-trace 1\ndomain vm0\n@1 mapp vm0 0x1000 4K\n");
 	cr_assert_eq(run(out, sizeof(out), "run bad.trace --json r.json"), 1, "%s", out);
 	cr_assert(strstr(out, "bad.trace:3:"), "%s", out);
 	cr_assert_neq(stat("r.json", &st), 0);
 	/* no temporary file left either */
-	DIR *d = opendir(scratch_dir);
+	DIR *d = opendir(dir);
 	struct dirent *e;
 	while ((e = readdir(d)))
 		cr_assert_null(strstr(e->d_name, ".tmp"), "%s left behind", e->d_name);
@@ -81,7 +140,7 @@ Test(cli, semantic_error_in_trace_names_line)
 {
 	char out[8192];
 
-	scratch_write("ov.trace", "iommusim-trace 1\ndomain vm0\n@1 map vm0 0x1000 8K\n"
+	write_file("ov.trace", "iommusim-trace 1\ndomain vm0\n@1 map vm0 0x1000 8K\n"
 			       "@2 map vm0 0x2000 4K\n");
 	cr_assert_eq(run(out, sizeof(out), "run ov.trace"), 1, "%s", out);
 	cr_assert(strstr(out, "ov.trace:4:") && strstr(out, "overlaps"), "%s", out);
@@ -91,7 +150,7 @@ Test(cli, compare_prints_both_strategies_with_sync_counts)
 {
 	char out[16384];
 
-	scratch_write("t.trace", good);
+	write_file("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out),
 			 "compare t.trace --strategies clear+unmap,noclear+unmap"), 0, "%s", out);
 	cr_assert(strstr(out, "clear+unmap") && strstr(out, "noclear+unmap"), "%s", out);
@@ -109,7 +168,7 @@ Test(cli, unknown_names_are_usage_errors)
 {
 	char out[8192];
 
-	scratch_write("t.trace", good);
+	write_file("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace --strategy nope"), 2);
 	cr_assert(strstr(out, "unknown strategy 'nope'"), "%s", out);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace --model nope"), 2);
@@ -124,11 +183,11 @@ Test(cli, param_override_changes_results)
 {
 	char out[16384];
 
-	scratch_write("t.trace", good);
+	write_file("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace --param mem_dram_ns=1000 --json r.json"), 0,
 		     "%s", out);
 	size_t len;
-	char *json = scratch_slurp("r.json", &len);
+	char *json = slurp("r.json", &len);
 	cr_assert(strstr(json, "\"mem_dram_ns\": 1000"), "the override is recorded");
 	free(json);
 }
@@ -155,7 +214,7 @@ Test(cli, compare_grid_has_a_row_per_model_and_strategy)
 {
 	char out[16384], line[64];
 
-	scratch_write("t.trace", good);
+	write_file("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "compare t.trace --strategies clear+unmap,noclear+unmap"),
 		     0, "%s", out);
 	snprintf(line, sizeof(line), "\nvtd     clear+unmap/sync-flush/eager ");
@@ -173,9 +232,9 @@ Test(cli, summary_shows_every_nonzero_counter)
 	static char out[65536];
 	size_t len;
 
-	scratch_write("t.trace", good);
+	write_file("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace --json r.json"), 0, "%s", out);
-	char *json = scratch_slurp("r.json", &len);
+	char *json = slurp("r.json", &len);
 	json_error_t jerr;
 	json_t *root = json_loads(json, 0, &jerr), *stats = json_object_get(root, "stats");
 	const char *name;
@@ -200,14 +259,14 @@ Test(cli, results_file_is_readable_and_names_any_path)
 	struct stat st;
 
 	snprintf(name, sizeof(name), "b%c.trace", (char)0xe9);   /* not UTF-8 */
-	scratch_write(name, good);
+	write_file(name, good);
 	cr_assert_eq(run(out, sizeof(out), "run b?.trace -q --json r.json"), 0, "%s", out);
 	char path[512];
-	snprintf(path, sizeof(path), "%s/r.json", scratch_dir);
+	snprintf(path, sizeof(path), "%s/r.json", dir);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 0044, 0044, "readable like any file the user creates");
 	size_t len;
-	char *json = scratch_slurp("r.json", &len);
+	char *json = slurp("r.json", &len);
 	cr_assert(strstr(json, "\"trace\": \"b?.trace\""), "%s", json);
 	free(json);
 }
@@ -216,7 +275,7 @@ Test(cli, one_strategy_per_axis)
 {
 	char out[8192];
 
-	scratch_write("t.trace", good);
+	write_file("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --strategy noclear+unmap/sync-noflush"), 0,
 		     "%s", out);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --strategy clear+unmap/noclear+unmap"), 2);
@@ -230,7 +289,7 @@ Test(cli, coherency_grid_and_exposure_listing)
 	static char out[32768];
 	size_t len;
 
-	scratch_write("nc.trace",
+	write_file("nc.trace",
 		   "iommusim-trace 1\n"
 		   "ioas vm\n"
 		   "device gpu\n"
@@ -249,7 +308,7 @@ Test(cli, coherency_grid_and_exposure_listing)
 	cr_assert(strstr(out, "exposure_dma_stale_read                 128"), "%s", out);
 	cr_assert(strstr(out, "exposure @1000000: domain nc read 64 stale line(s) of page "),
 		  "%s", out);
-	char *json = scratch_slurp("r.json", &len);
+	char *json = slurp("r.json", &len);
 
 	cr_assert(strstr(json, "\"by\": \"device\""), "%s", json);
 	cr_assert(strstr(json, "\"domain\": \"nc\""), "%s", json);
@@ -268,7 +327,7 @@ Test(cli, fault_during_a_host_map_names_when_the_host_was_done)
 	static char out[16384];
 	size_t len;
 
-	scratch_write("early.trace",
+	write_file("early.trace",
 		   "iommusim-trace 1\n"
 		   "device nic\n"
 		   "domain d\n"
@@ -280,7 +339,7 @@ Test(cli, fault_during_a_host_map_names_when_the_host_was_done)
 	cr_assert(strstr(out, "fault @2000: nic write 0x100000 (not-present), host busy until @"),
 		  "%s", out);
 	cr_assert(strstr(out, "fault @1000000: nic write 0x200000 (not-present)\n"), "%s", out);
-	char *json = scratch_slurp("r.json", &len);
+	char *json = slurp("r.json", &len);
 
 	const char *first = strstr(json, "\"host_busy_until\": ");
 	const char *second = first ? strstr(first + 1, "\"host_busy_until\": ") : NULL;

@@ -6,16 +6,52 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tests/sim/scratch.h"
+static char dir[] = "/tmp/ims_tcli_XXXXXX";
 
-TestSuite(trace_cli, .init = scratch_setup, .fini = scratch_teardown);
+static void setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+}
 
-/* Run a shell command in the scratch directory with $T = iommusim-trace and
- * $I = iommusim; stdout and stderr in out. Returns the exit status. */
+static void teardown(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(trace_cli, .init = setup, .fini = teardown);
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Run a shell command in dir with $T = iommusim-trace and $I = iommusim;
+ * stdout and stderr in out. Returns the exit status. */
 static int run(char *out, size_t size, const char *args)
 {
-	return scratch_cmd(out, size, "T=%s/iommusim-trace I=%s && %s", IMS_BIN_DIR, IMS_CLI,
-			   args);
+	char cmd[2048];
+	FILE *p;
+	size_t n;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "cd %s && T=%s/iommusim-trace I=%s && %s 2>&1", dir,
+		 IMS_BIN_DIR, IMS_CLI, args);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(out, 1, size - 1, p);
+	out[n] = 0;
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 static const char trace[] =
@@ -48,7 +84,7 @@ Test(trace_cli, convert_and_cat_give_canonical_text)
 {
 	static char out[8192];
 
-	scratch_write("t.trace", trace);
+	write_file("t.trace", trace);
 	cr_assert_eq(run(out, sizeof(out), "$T convert t.trace t.elf && $T cat t.elf"), 0, "%s",
 		     out);
 	cr_assert_str_eq(out, canonical);
@@ -65,7 +101,7 @@ Test(trace_cli, info_lists_declarations_counts_span_and_bytes)
 {
 	static char out[8192];
 
-	scratch_write("t.trace", trace);
+	write_file("t.trace", trace);
 	cr_assert_eq(run(out, sizeof(out), "$T convert t.trace t.elf && $T info t.elf"), 0, "%s",
 		     out);
 	cr_assert(strstr(out, "declarations:\n  @0 device nic sid=0x7\n  @0 domain d iova_bits=57\n"),
@@ -81,10 +117,10 @@ Test(trace_cli, check_reports_ok_or_the_located_error)
 {
 	static char out[8192];
 
-	scratch_write("t.trace", trace);
+	write_file("t.trace", trace);
 	cr_assert_eq(run(out, sizeof(out), "$T convert t.trace t.elf && $T check t.elf"), 0);
 	cr_assert(strstr(out, "t.elf: ok, 9 events"), "%s", out);
-	scratch_write("bad.trace", "iommusim-trace 1\ndevice nic\nfrobnicate nic\n");
+	write_file("bad.trace", "iommusim-trace 1\ndevice nic\nfrobnicate nic\n");
 	cr_assert_eq(run(out, sizeof(out), "$T check bad.trace"), 1);
 	cr_assert(strstr(out, "bad.trace:3: unknown keyword 'frobnicate'"), "%s", out);
 }
@@ -93,13 +129,13 @@ Test(trace_cli, failed_convert_leaves_no_output)
 {
 	static char out[8192];
 
-	scratch_write("bad.trace", "iommusim-trace 1\ndevice nic\nmap nosuch 0 4K\n");
+	write_file("bad.trace", "iommusim-trace 1\ndevice nic\nmap nosuch 0 4K\n");
 	cr_assert_eq(run(out, sizeof(out), "$T convert bad.trace out.elf"), 1);
 	cr_assert(strstr(out, "bad.trace:3: unknown domain 'nosuch'"), "%s", out);
 	cr_assert_eq(run(out, sizeof(out), "ls"), 0);
 	cr_assert_str_eq(out, "bad.trace\n");
 	/* an existing output is left as it was */
-	scratch_write("out.elf", "old\n");
+	write_file("out.elf", "old\n");
 	cr_assert_eq(run(out, sizeof(out), "$T convert bad.trace out.elf; cat out.elf"), 0);
 	cr_assert(strstr(out, "old\n"), "%s", out);
 }
@@ -108,7 +144,7 @@ Test(trace_cli, run_replays_the_container)
 {
 	static char out[16384];
 
-	scratch_write("t.trace", trace);
+	write_file("t.trace", trace);
 	cr_assert_eq(run(out, sizeof(out), "$T convert t.trace t.elf && $I run t.elf --json a.json "
 			 "-q && $I run t.trace --json b.json -q && "
 			 "grep -v '\"trace\"' a.json > a && grep -v '\"trace\"' b.json > b && cmp a b && "

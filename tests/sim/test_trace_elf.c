@@ -16,9 +16,23 @@
 #include "sim/trace/elf_format.h"
 #include "sim/trace/writer.h"
 #include "tests/sim/replay.h"
-#include "tests/sim/scratch.h"
 
-TestSuite(trace_elf, .init = scratch_setup, .fini = scratch_teardown);
+static char dir[] = "/tmp/ims_elf_XXXXXX";
+
+static void setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(trace_elf, .init = setup, .fini = teardown);
 
 static const char *in_dir(const char *name)
 {
@@ -26,7 +40,7 @@ static const char *in_dir(const char *name)
 	static int next;
 	char *p = path[next++ % 4];
 
-	snprintf(p, sizeof(path[0]), "%s/%s", scratch_dir, name);
+	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
 	return p;
 }
 
