@@ -3,7 +3,7 @@
  *     TestSuite(name, .init = tmpdir_setup, .fini = tmpdir_teardown);
  *
  * tmpdir holds its path. Several test files carry their own copies of
- * these (test_cli.c, test_trace.c, test_trace_cli.c, test_trace_elf.c);
+ * these (test_cli.c, test_trace.c);
  * new tests use this one. */
 #ifndef IMS_TEST_FILES_H
 #define IMS_TEST_FILES_H

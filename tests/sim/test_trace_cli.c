@@ -3,55 +3,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[] = "/tmp/ims_tcli_XXXXXX";
+#include "tests/sim/files.h"
 
-static void setup(void)
-{
-	cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(trace_cli, .init = setup, .fini = teardown);
+TestSuite(trace_cli, .init = tmpdir_setup, .fini = tmpdir_teardown);
 
 static void write_file(const char *name, const char *text)
 {
 	char path[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
 	f = fopen(path, "w");
 	cr_assert_not_null(f);
 	fputs(text, f);
 	fclose(f);
 }
 
-/* Run a shell command in dir with $T = iommusim-trace and $I = iommusim;
- * stdout and stderr in out. Returns the exit status. */
-static int run(char *out, size_t size, const char *args)
+/* A shell command in the scratch directory, $T = iommusim-trace and
+ * $I = iommusim. */
+static int run(char *out, size_t size, const char *command)
 {
-	char cmd[2048];
-	FILE *p;
-	size_t n;
-	int status;
-
-	snprintf(cmd, sizeof(cmd), "cd %s && T=%s/iommusim-trace I=%s && %s 2>&1", dir,
-		 IMS_BIN_DIR, IMS_CLI, args);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	n = fread(out, 1, size - 1, p);
-	out[n] = 0;
-	status = pclose(p);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return run_in_tmpdir(out, size, "T=" IMS_BIN_DIR "/iommusim-trace I=" IMS_CLI, command);
 }
 
 static const char trace[] =
