@@ -3,7 +3,7 @@
  *     TestSuite(name, .init = tmpdir_setup, .fini = tmpdir_teardown);
  *
  * tmpdir holds its path. Several test files carry their own copies of
- * these (test_cli.c, test_trace.c);
+ * these (test_trace.c);
  * new tests use this one. */
 #ifndef IMS_TEST_FILES_H
 #define IMS_TEST_FILES_H
@@ -46,6 +46,19 @@ static inline char *slurp(const char *path, size_t *len)
 	fclose(f);
 	*len = (size_t)n;
 	return data;
+}
+
+/* Write text to the file `name` of tmpdir. */
+static inline void tmpdir_write(const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f, "cannot create %s", path);
+	fputs(text, f);
+	fclose(f);
 }
 
 /* Run a shell command in tmpdir, after `env` (assignments, e.g. "T=path");

@@ -9,73 +9,27 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[] = "/tmp/ims_cli_XXXXXX";
+#include "tests/sim/files.h"
 
-static void setup(void)
-{
-	cr_assert_not_null(mkdtemp(dir));
-}
+TestSuite(cli, .init = tmpdir_setup, .fini = tmpdir_teardown);
 
-static void teardown(void)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(cli, .init = setup, .fini = teardown);
-
-static void write_file(const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-/* Run the command with args (shell syntax, relative to dir); capture stdout
- * and stderr in out (truncated to size). Returns the exit status. */
+/* Run the command with args (shell syntax, relative to the scratch
+ * directory); stdout and stderr in out. Returns the exit status. */
 static int run(char *out, size_t size, const char *args)
 {
 	char cmd[1024];
-	FILE *p;
-	size_t n;
-	int status;
 
-	snprintf(cmd, sizeof(cmd), "cd %s && %s %s 2>&1", dir, IMS_CLI, args);
-	p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	n = fread(out, 1, size - 1, p);
-	out[n] = 0;
-	status = pclose(p);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	snprintf(cmd, sizeof(cmd), "%s %s", IMS_CLI, args);
+	return run_in_tmpdir(out, size, "true", cmd);
 }
 
-static char *slurp(const char *name, size_t *len)
+/* A file of the scratch directory, NUL-terminated; free it. */
+static char *slurp_in(const char *name, size_t *len)
 {
-	char path[256];
-	FILE *f;
-	char *buf;
-	long n;
+	char path[512];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = 0;
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	return slurp(path, len);
 }
 
 static const char good[] =
@@ -94,9 +48,9 @@ Test(cli, run_writes_json_and_dma_faults_are_results)
 	char out[8192];
 	size_t len;
 
-	write_file("t.trace", good);
+	tmpdir_write("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace --json r.json"), 0, "%s", out);
-	char *json = slurp("r.json", &len);
+	char *json = slurp_in("r.json", &len);
 	cr_assert_not_null(json);
 	cr_assert(strstr(json, "\"faults\": 1"), "%s", json);
 	cr_assert(strstr(json, "\"iotlb_syncs\""));
@@ -109,10 +63,10 @@ Test(cli, same_run_twice_gives_byte_identical_json)
 	char out[8192];
 	size_t la, lb;
 
-	write_file("t.trace", good);
+	tmpdir_write("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --json a.json"), 0, "%s", out);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --json b.json"), 0, "%s", out);
-	char *a = slurp("a.json", &la), *b = slurp("b.json", &lb);
+	char *a = slurp_in("a.json", &la), *b = slurp_in("b.json", &lb);
 	cr_assert_eq(la, lb);
 	cr_assert_eq(memcmp(a, b, la), 0);
 	free(a);
@@ -124,12 +78,12 @@ Test(cli, malformed_trace_names_file_and_line_and_writes_nothing)
 	char out[8192];
 	struct stat st;
 
-	write_file("bad.trace", "iommusim-trace 1\ndomain vm0\n@1 mapp vm0 0x1000 4K\n");
+	tmpdir_write("bad.trace", "iommusim-trace 1\ndomain vm0\n@1 mapp vm0 0x1000 4K\n");
 	cr_assert_eq(run(out, sizeof(out), "run bad.trace --json r.json"), 1, "%s", out);
 	cr_assert(strstr(out, "bad.trace:3:"), "%s", out);
 	cr_assert_neq(stat("r.json", &st), 0);
 	/* no temporary file left either */
-	DIR *d = opendir(dir);
+	DIR *d = opendir(tmpdir);
 	struct dirent *e;
 	while ((e = readdir(d)))
 		cr_assert_null(strstr(e->d_name, ".tmp"), "%s left behind", e->d_name);
@@ -140,7 +94,7 @@ Test(cli, semantic_error_in_trace_names_line)
 {
 	char out[8192];
 
-	write_file("ov.trace", "iommusim-trace 1\ndomain vm0\n@1 map vm0 0x1000 8K\n"
+	tmpdir_write("ov.trace", "iommusim-trace 1\ndomain vm0\n@1 map vm0 0x1000 8K\n"
 			       "@2 map vm0 0x2000 4K\n");
 	cr_assert_eq(run(out, sizeof(out), "run ov.trace"), 1, "%s", out);
 	cr_assert(strstr(out, "ov.trace:4:") && strstr(out, "overlaps"), "%s", out);
@@ -150,7 +104,7 @@ Test(cli, compare_prints_both_strategies_with_sync_counts)
 {
 	char out[16384];
 
-	write_file("t.trace", good);
+	tmpdir_write("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out),
 			 "compare t.trace --strategies clear+unmap,noclear+unmap"), 0, "%s", out);
 	cr_assert(strstr(out, "clear+unmap") && strstr(out, "noclear+unmap"), "%s", out);
@@ -168,7 +122,7 @@ Test(cli, unknown_names_are_usage_errors)
 {
 	char out[8192];
 
-	write_file("t.trace", good);
+	tmpdir_write("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace --strategy nope"), 2);
 	cr_assert(strstr(out, "unknown strategy 'nope'"), "%s", out);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace --model nope"), 2);
@@ -183,11 +137,11 @@ Test(cli, param_override_changes_results)
 {
 	char out[16384];
 
-	write_file("t.trace", good);
+	tmpdir_write("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace --param mem_dram_ns=1000 --json r.json"), 0,
 		     "%s", out);
 	size_t len;
-	char *json = slurp("r.json", &len);
+	char *json = slurp_in("r.json", &len);
 	cr_assert(strstr(json, "\"mem_dram_ns\": 1000"), "the override is recorded");
 	free(json);
 }
@@ -214,7 +168,7 @@ Test(cli, compare_grid_has_a_row_per_model_and_strategy)
 {
 	char out[16384], line[64];
 
-	write_file("t.trace", good);
+	tmpdir_write("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "compare t.trace --strategies clear+unmap,noclear+unmap"),
 		     0, "%s", out);
 	snprintf(line, sizeof(line), "\nvtd     clear+unmap/sync-flush/eager ");
@@ -232,9 +186,9 @@ Test(cli, summary_shows_every_nonzero_counter)
 	static char out[65536];
 	size_t len;
 
-	write_file("t.trace", good);
+	tmpdir_write("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace --json r.json"), 0, "%s", out);
-	char *json = slurp("r.json", &len);
+	char *json = slurp_in("r.json", &len);
 	json_error_t jerr;
 	json_t *root = json_loads(json, 0, &jerr), *stats = json_object_get(root, "stats");
 	const char *name;
@@ -259,14 +213,14 @@ Test(cli, results_file_is_readable_and_names_any_path)
 	struct stat st;
 
 	snprintf(name, sizeof(name), "b%c.trace", (char)0xe9);   /* not UTF-8 */
-	write_file(name, good);
+	tmpdir_write(name, good);
 	cr_assert_eq(run(out, sizeof(out), "run b?.trace -q --json r.json"), 0, "%s", out);
 	char path[512];
-	snprintf(path, sizeof(path), "%s/r.json", dir);
+	snprintf(path, sizeof(path), "%s/r.json", tmpdir);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 0044, 0044, "readable like any file the user creates");
 	size_t len;
-	char *json = slurp("r.json", &len);
+	char *json = slurp_in("r.json", &len);
 	cr_assert(strstr(json, "\"trace\": \"b?.trace\""), "%s", json);
 	free(json);
 }
@@ -275,7 +229,7 @@ Test(cli, one_strategy_per_axis)
 {
 	char out[8192];
 
-	write_file("t.trace", good);
+	tmpdir_write("t.trace", good);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --strategy noclear+unmap/sync-noflush"), 0,
 		     "%s", out);
 	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --strategy clear+unmap/noclear+unmap"), 2);
@@ -289,7 +243,7 @@ Test(cli, coherency_grid_and_exposure_listing)
 	static char out[32768];
 	size_t len;
 
-	write_file("nc.trace",
+	tmpdir_write("nc.trace",
 		   "iommusim-trace 1\n"
 		   "ioas vm\n"
 		   "device gpu\n"
@@ -308,7 +262,7 @@ Test(cli, coherency_grid_and_exposure_listing)
 	cr_assert(strstr(out, "exposure_dma_stale_read                 128"), "%s", out);
 	cr_assert(strstr(out, "exposure @1000000: domain nc read 64 stale line(s) of page "),
 		  "%s", out);
-	char *json = slurp("r.json", &len);
+	char *json = slurp_in("r.json", &len);
 
 	cr_assert(strstr(json, "\"by\": \"device\""), "%s", json);
 	cr_assert(strstr(json, "\"domain\": \"nc\""), "%s", json);
@@ -327,7 +281,7 @@ Test(cli, fault_during_a_host_map_names_when_the_host_was_done)
 	static char out[16384];
 	size_t len;
 
-	write_file("early.trace",
+	tmpdir_write("early.trace",
 		   "iommusim-trace 1\n"
 		   "device nic\n"
 		   "domain d\n"
@@ -339,7 +293,7 @@ Test(cli, fault_during_a_host_map_names_when_the_host_was_done)
 	cr_assert(strstr(out, "fault @2000: nic write 0x100000 (not-present), host busy until @"),
 		  "%s", out);
 	cr_assert(strstr(out, "fault @1000000: nic write 0x200000 (not-present)\n"), "%s", out);
-	char *json = slurp("r.json", &len);
+	char *json = slurp_in("r.json", &len);
 
 	const char *first = strstr(json, "\"host_busy_until\": ");
 	const char *second = first ? strstr(first + 1, "\"host_busy_until\": ") : NULL;

@@ -9,18 +9,6 @@
 
 TestSuite(trace_cli, .init = tmpdir_setup, .fini = tmpdir_teardown);
 
-static void write_file(const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* A shell command in the scratch directory, $T = iommusim-trace and
  * $I = iommusim. */
 static int run(char *out, size_t size, const char *command)
@@ -58,7 +46,7 @@ Test(trace_cli, convert_and_cat_give_canonical_text)
 {
 	static char out[8192];
 
-	write_file("t.trace", trace);
+	tmpdir_write("t.trace", trace);
 	cr_assert_eq(run(out, sizeof(out), "$T convert t.trace t.elf && $T cat t.elf"), 0, "%s",
 		     out);
 	cr_assert_str_eq(out, canonical);
@@ -75,7 +63,7 @@ Test(trace_cli, info_lists_declarations_counts_span_and_bytes)
 {
 	static char out[8192];
 
-	write_file("t.trace", trace);
+	tmpdir_write("t.trace", trace);
 	cr_assert_eq(run(out, sizeof(out), "$T convert t.trace t.elf && $T info t.elf"), 0, "%s",
 		     out);
 	cr_assert(strstr(out, "declarations:\n  @0 device nic sid=0x7\n  @0 domain d iova_bits=57\n"),
@@ -91,10 +79,10 @@ Test(trace_cli, check_reports_ok_or_the_located_error)
 {
 	static char out[8192];
 
-	write_file("t.trace", trace);
+	tmpdir_write("t.trace", trace);
 	cr_assert_eq(run(out, sizeof(out), "$T convert t.trace t.elf && $T check t.elf"), 0);
 	cr_assert(strstr(out, "t.elf: ok, 9 events"), "%s", out);
-	write_file("bad.trace", "iommusim-trace 1\ndevice nic\nfrobnicate nic\n");
+	tmpdir_write("bad.trace", "iommusim-trace 1\ndevice nic\nfrobnicate nic\n");
 	cr_assert_eq(run(out, sizeof(out), "$T check bad.trace"), 1);
 	cr_assert(strstr(out, "bad.trace:3: unknown keyword 'frobnicate'"), "%s", out);
 }
@@ -103,13 +91,13 @@ Test(trace_cli, failed_convert_leaves_no_output)
 {
 	static char out[8192];
 
-	write_file("bad.trace", "iommusim-trace 1\ndevice nic\nmap nosuch 0 4K\n");
+	tmpdir_write("bad.trace", "iommusim-trace 1\ndevice nic\nmap nosuch 0 4K\n");
 	cr_assert_eq(run(out, sizeof(out), "$T convert bad.trace out.elf"), 1);
 	cr_assert(strstr(out, "bad.trace:3: unknown domain 'nosuch'"), "%s", out);
 	cr_assert_eq(run(out, sizeof(out), "ls"), 0);
 	cr_assert_str_eq(out, "bad.trace\n");
 	/* an existing output is left as it was */
-	write_file("out.elf", "old\n");
+	tmpdir_write("out.elf", "old\n");
 	cr_assert_eq(run(out, sizeof(out), "$T convert bad.trace out.elf; cat out.elf"), 0);
 	cr_assert(strstr(out, "old\n"), "%s", out);
 }
@@ -118,7 +106,7 @@ Test(trace_cli, run_replays_the_container)
 {
 	static char out[16384];
 
-	write_file("t.trace", trace);
+	tmpdir_write("t.trace", trace);
 	cr_assert_eq(run(out, sizeof(out), "$T convert t.trace t.elf && $I run t.elf --json a.json "
 			 "-q && $I run t.trace --json b.json -q && "
 			 "grep -v '\"trace\"' a.json > a && grep -v '\"trace\"' b.json > b && cmp a b && "
@@ -146,4 +134,18 @@ Test(trace_cli, missing_file)
 
 	cr_assert_eq(run(out, sizeof(out), "$T info nope.elf"), 1);
 	cr_assert(strstr(out, "nope.elf: cannot open"), "%s", out);
+}
+
+Test(trace_cli, damaged_container_exits_1_naming_the_problem)
+{
+	static char out[8192];
+
+	tmpdir_write("t.trace", trace);
+	cr_assert_eq(run(out, sizeof(out), "$T convert t.trace t.elf && head -c 200 t.elf > cut.elf"),
+		     0, "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "$T check cut.elf"), 1);
+	cr_assert(strstr(out, "iommusim-trace: cut.elf: truncated: the section header table"),
+		  "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "$I run cut.elf"), 1);
+	cr_assert(strstr(out, "cut.elf: truncated"), "%s", out);
 }
