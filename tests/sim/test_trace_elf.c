@@ -607,3 +607,98 @@ Test(trace_elf, run_errors_are_located_at_the_record)
 	ims_trace_close(r);
 	ims_sim_fini(&sim);
 }
+
+/* --- the text reader and the shared rules agree ------------------------------ */
+
+static const char prefix[] =
+	"iommusim-trace 1\n"
+	"device nic\ndevice gpu sid=0x30\nioas io\ndomain d\ndomain w iova_bits=57\n"
+	"domain e ioas=io coherent=no\nioas io2\n";
+
+/* Compare what the text reader and canonical text must preserve. */
+static bool same_event(const struct ims_event *a, const struct ims_event *b)
+{
+	return a->kind == b->kind && a->flags == b->flags && a->time == b->time &&
+	       a->device == b->device && a->domain == b->domain && a->ioas == b->ioas &&
+	       a->src_ioas == b->src_ioas && a->src_iova == b->src_iova && a->iova == b->iova &&
+	       a->len == b->len && a->pa == b->pa && a->prot == b->prot &&
+	       a->period == b->period && a->page_lg2 == b->page_lg2 &&
+	       a->iova_bits == b->iova_bits && a->sid == b->sid;
+}
+
+/* Parse text; the events in out (at most max); -1 if rejected. With d, the
+ * events are also put through the shared rules (while the reader, which owns
+ * their names, is open); a refusal there fails the test. */
+static int parse_all(const char *text, struct ims_event *out, int max,
+		     struct ims_trace_decls *d)
+{
+	struct ims_trace_reader *r;
+	struct ims_error err = { 0 };
+	int n = 0, rc;
+
+	if (ims_trace_open_mem(&r, "t", text, strlen(text), &err))
+		return -1;
+	while (n < max && (rc = ims_trace_next(r, &out[n], &err)) > 0)
+		n++;
+	for (int k = 0; d && rc >= 0 && k < n; k++)
+		cr_assert_eq(ims_decls_apply(d, &out[k], &err), 0,
+			     "text accepts '%s', the shared rules refuse: %s",
+			     strrchr(text, '@'), err.msg);
+	ims_trace_close(r);
+	return rc < 0 ? -1 : n;
+}
+
+Test(trace_elf, text_reader_and_shared_rules_agree_on_random_lines)
+{
+	static const char *const kw[] = {
+		"map d", "map w", "unmap d", "ioas-map io", "ioas-unmap io", "access-pin io",
+		"cpu-read io", "cpu-write io2", "get-dirty d", "dirty-unmap w", "dma nic write",
+		"dma gpu read", "ioas-copy io 0x2000 io2", "precopy d period=1000",
+		"stop-copy w", "attach gpu e", "ioas-attach d io2", "ioas-detach e",
+		"dirty-tracking e on",
+	};
+	static const char *const num[] = {
+		"0", "0x1000", "0x1008", "4K", "64", "1500", "2M", "1G", "0x200000",
+		"0xffffffffffff000", "0x1fffffffffffff000", "0xfffffffffffff000", "3", "8K",
+	};
+	static const char *const opt[] = {
+		"", "", "", " prot=r", " prot=w", " pa=0x40000000", " pa=0x1001", " page=2M",
+		" page=8K", " no_clear", " pa=0xfffffffffe000",
+	};
+	uint64_t seed = 0x9e3779b97f4a7c15u;
+	unsigned accepted = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		char text[1024], line[256];
+		struct ims_event ev[16], again[16];
+		struct ims_trace_decls *d;
+		int n, m;
+
+		seed = seed * 6364136223846793005u + 1442695040888963407u;
+		snprintf(line, sizeof(line), "@%u %s %s %s%s", (unsigned)(seed >> 60),
+			 kw[(seed >> 8) % (sizeof(kw) / sizeof(kw[0]))],
+			 num[(seed >> 16) % (sizeof(num) / sizeof(num[0]))],
+			 num[(seed >> 24) % (sizeof(num) / sizeof(num[0]))],
+			 opt[(seed >> 32) % (sizeof(opt) / sizeof(opt[0]))]);
+		snprintf(text, sizeof(text), "%s%s\n", prefix, line);
+		cr_assert_eq(ims_decls_new(&d), 0);
+		n = parse_all(text, ev, 16, d);
+		if (n < 0) {
+			ims_decls_free(d);
+			continue;   /* refused by the text reader: nothing to compare */
+		}
+		accepted++;
+		/* its canonical text reads back as the same event */
+		{
+			char canon[IMS_EVENT_TEXT_MAX];
+
+			cr_assert_gt(ims_event_format(d, &ev[n - 1], canon, sizeof(canon)), 0);
+			snprintf(text, sizeof(text), "%s%s\n", prefix, canon);
+			m = parse_all(text, again, 16, NULL);
+			cr_assert_eq(m, n, "'%s' (from '%s') does not read back", canon, line);
+			cr_assert(same_event(&ev[n - 1], &again[n - 1]), "'%s' -> '%s'", line, canon);
+		}
+		ims_decls_free(d);
+	}
+	cr_assert_gt(accepted, 1500, "too few valid lines (%u) to mean anything", accepted);
+}
