@@ -11,6 +11,7 @@
 #include "sim/results.h"
 #include "sim/run.h"
 #include "sim/sim.h"
+#include "sim/sweep/sweep.h"
 #include "sim/trace/trace.h"
 
 #define EXIT_USAGE 2
@@ -36,6 +37,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: iommusim run TRACE [--model M] [--strategy S[/S2[/S3]]] [--coherency C] [--param k=v]... [--json FILE] [--quiet]\n"
 		"       iommusim compare TRACE [--models M1,M2,...] [--strategies S1,S2,... | --coherency C1,C2,...] [--param k=v]... [--json FILE]\n"
+		"       iommusim sweep TRACE|gen:WORKLOAD[,KNOB=V...] --vary NAME=V1,V2,... [--vary ...] [-j N] --json OUT\n"
 		"       iommusim params [--param k=v]... [--markdown]   every parameter: value, unit, source\n"
 		"       iommusim list        list models and strategies\n"
 		"       iommusim --version\n"
@@ -434,6 +436,8 @@ int main(int argc, char **argv)
 		printf("iommusim %s\n", IMS_VERSION);
 		return 0;
 	}
+	if (!strcmp(cmd, "sweep"))
+		return ims_sweep_main(argc, argv);
 	if (parse_options(argc, argv, &o))
 		return EXIT_USAGE;
 	if (!strcmp(cmd, "run"))
