@@ -240,6 +240,12 @@ static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, 
 			const char *knob = strncmp(name, "gen.", 4) ? name : name + 4;
 			size_t used = strlen(pt->label);
 
+			if (strcmp(knob, "seed") && !ims_gen_opt_find(pt->cfg.w, knob))
+				return ims_error_set(err, IMS_ENOENT,
+						     "--vary %s: not a parameter (iommusim params), "
+						     "model, strategy, unmap, sync, coherency, nor a knob "
+						     "of %s (iommusim-gen %s --help)", name,
+						     pt->cfg.w->name, pt->cfg.w->name);
 			if ((rc = gen_set(&pt->cfg, knob, v, err)))
 				return rc;
 			snprintf(pt->label + used, sizeof(pt->label) - used, ",%s=%s", knob, v);
