@@ -316,3 +316,23 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 	IMS_STAT_GET(&sim->stats, sim_end_cycle) = sim->end_time;
 	return 0;
 }
+
+int ims_run_file(struct ims_sim *sim, const char *path, const struct ims_model_ops *model,
+		 const struct ims_params *params, const struct ims_strategies *strategies,
+		 struct ims_error *err)
+{
+	struct ims_trace_reader *r;
+	int rc;
+
+	if ((rc = ims_trace_open(&r, path, err)))
+		return rc;
+	if ((rc = ims_sim_init(sim, model, params, err))) {
+		ims_trace_close(r);
+		return rc;
+	}
+	rc = ims_run_trace(sim, r, strategies, err);
+	ims_trace_close(r);
+	if (rc)
+		ims_sim_fini(sim);
+	return rc;
+}

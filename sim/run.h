@@ -11,4 +11,11 @@
 int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 		  const struct ims_strategies *strategies, struct ims_error *err);
 
+/* Open the trace at path, set sim up with model and params, and replay the
+ * whole trace. On success the caller owns *sim (ims_sim_fini); on error
+ * nothing is left to free. */
+int ims_run_file(struct ims_sim *sim, const char *path, const struct ims_model_ops *model,
+		 const struct ims_params *params, const struct ims_strategies *strategies,
+		 struct ims_error *err);
+
 #endif

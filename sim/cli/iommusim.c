@@ -8,9 +8,11 @@
 #include "models/model.h"
 #include "sim/host/dirty_strategy.h"
 #include "sim/params.h"
+#include "sim/regress/regress.h"
 #include "sim/results.h"
 #include "sim/run.h"
 #include "sim/sim.h"
+#include "sim/sweep/sweep.h"
 #include "sim/trace/trace.h"
 
 #define EXIT_USAGE 2
@@ -36,6 +38,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: iommusim run TRACE [--model M] [--strategy S[/S2[/S3]]] [--coherency C] [--param k=v]... [--json FILE] [--quiet]\n"
 		"       iommusim compare TRACE [--models M1,M2,...] [--strategies S1,S2,... | --coherency C1,C2,...] [--param k=v]... [--json FILE]\n"
+		"       iommusim sweep TRACE|gen:WORKLOAD[,KNOB=V...] --vary NAME=V1,V2,... [--vary ...] [-j N] --json OUT\n"
+		"       iommusim regress CORPUS_DIR [--baseline DIR] [--update-baseline] [-j N] [--shard K/N] [--only NAME] [--json OUT]\n"
+		"       iommusim regress merge SHARD.json... [--json OUT]\n"
 		"       iommusim params [--param k=v]... [--markdown]   every parameter: value, unit, source\n"
 		"       iommusim list        list models and strategies\n"
 		"       iommusim --version\n"
@@ -434,6 +439,10 @@ int main(int argc, char **argv)
 		printf("iommusim %s\n", IMS_VERSION);
 		return 0;
 	}
+	if (!strcmp(cmd, "sweep"))
+		return ims_sweep_main(argc, argv);
+	if (!strcmp(cmd, "regress"))
+		return ims_regress_main(argc, argv);
 	if (parse_options(argc, argv, &o))
 		return EXIT_USAGE;
 	if (!strcmp(cmd, "run"))
