@@ -8,6 +8,7 @@
 #include "models/model.h"
 #include "sim/host/dirty_strategy.h"
 #include "sim/params.h"
+#include "sim/report/report.h"
 #include "sim/results.h"
 #include "sim/run.h"
 #include "sim/sim.h"
@@ -38,6 +39,7 @@ static void usage(FILE *out)
 		"       iommusim compare TRACE [--models M1,M2,...] [--strategies S1,S2,... | --coherency C1,C2,...] [--param k=v]... [--json FILE]\n"
 		"       iommusim params [--param k=v]... [--markdown]   every parameter: value, unit, source\n"
 		"       iommusim list        list models and strategies\n"
+		IMS_REPORT_USAGE
 		"       iommusim --version\n"
 		"\n"
 		"TRACE is a trace (traces/FORMAT.md): text, gzip-compressed text or the ELF container.\n"
@@ -434,6 +436,8 @@ int main(int argc, char **argv)
 		printf("iommusim %s\n", IMS_VERSION);
 		return 0;
 	}
+	if (!strcmp(cmd, "report"))
+		return ims_report_main(argc - 1, argv + 1);
 	if (parse_options(argc, argv, &o))
 		return EXIT_USAGE;
 	if (!strcmp(cmd, "run"))
