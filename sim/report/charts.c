@@ -56,11 +56,11 @@ static int chart_begin(struct rp *r, struct chart *c, const char *name, const ch
 	}
 	fprintf(c->gp, "# iommusim report chart: edit and re-run with `gnuplot %s.gp`\n"
 		       "# (in this directory); it reads %s.dat and writes %s.svg.\n"
-		       "set terminal svg size 1000,560 noenhanced font 'sans,12' background '#ffffff'\n"
+		       "set terminal svg size 1100,720 noenhanced font 'sans,12' background '#ffffff'\n"
 		       "set output '%s.svg'\nset datafile separator '\\t'\nset title ",
 		name, name, name, name);
 	gp_str(c->gp, title);
-	fputs("\nset key outside right top\nset grid ytics\n", c->gp);
+	fputs("\nset key below\nset grid ytics\n", c->gp);
 	fprintf(c->dat, "# %s: data of %s.gp\n", title, name);
 	return 0;
 }
@@ -87,7 +87,7 @@ static void bars_setup(struct chart *c, int stacked, const char *ylabel)
 {
 	fprintf(c->gp, "set style data histograms\nset style histogram %s\n"
 		       "set style fill solid 0.85 border -1\nset boxwidth 0.8\n"
-		       "set xtics rotate by -35 left\nset bmargin 12\nset yrange [0:*]\n"
+		       "set xtics rotate by 45 right\nset yrange [0:*]\n"
 		       "set xlabel 'model and strategy (one bar%s per run)'\nset ylabel ",
 		stacked ? "rowstacked" : "clustered gap 1", stacked ? "" : " group");
 	gp_str(c->gp, ylabel);
@@ -204,14 +204,14 @@ static int coherency_chart(struct rp *r, struct ims_error *err)
 			(unsigned long long)rp_stat(j, "exposure_dma_stale_read"),
 			(unsigned long long)rp_stat(j, "exposure_host_stale_read"));
 	}
-	fputs("set terminal svg size 1000,800 noenhanced font 'sans,12' background '#ffffff'\n"
+	fputs("set terminal svg size 1100,1000 noenhanced font 'sans,12' background '#ffffff'\n"
 	      "set output 'coherency.svg'\nset multiplot layout 2,1\n", c.gp);
 	bars_setup(&c, 0, "64-byte lines");
-	fputs("set xtics format ''\nset bmargin 1\nset xlabel ''\n", c.gp);
+	fputs("set xtics format ''\nset xlabel ''\n", c.gp);
 	fputs("set title 'Lines flushed for non-coherent DMA'\n", c.gp);
 	bars_plot(&c, (const char *const[]){ "lines flushed (cache_lines_flushed)",
 					     "written back (cache_lines_written_back)" }, 2);
-	fputs("set title 'Stale-data exposures'\nset bmargin 12\nset tmargin 2\n"
+	fputs("set title 'Stale-data exposures'\nset xtics format '% h'\n"
 	      "set xlabel 'model and strategy (one bar group per run)'\n"
 	      "plot 'coherency.dat' using 4:xtic(1) title 'device read stale memory"
 	      " (exposure_dma_stale_read)', \\\n    '' using 5 title 'host read an old copy"
@@ -239,7 +239,7 @@ static int latency_chart(struct rp *r, struct ims_error *err)
 		return rc;
 	fputs("set logscale x 2\nset format x '%.0f'\nset yrange [0:1.02]\n"
 	      "set xlabel 'translation latency (cycles, log scale)'\n"
-	      "set ylabel 'fraction of translations (cumulative)'\nset key outside right top\n"
+	      "set ylabel 'fraction of translations (cumulative)'\n"
 	      "plot", c.gp);
 	plotted = 0;
 	for (unsigned i = 0; i < r->nruns; i++) {

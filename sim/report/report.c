@@ -260,7 +260,7 @@ static int write_html(const struct rp *r, struct ims_error *err)
 	}
 	fputs("</p>\n", f);
 	if (r->nruns) {
-		fputs("<h2>Runs</h2>\n<table>\n<tr><th>model</th><th>strategy</th><th>trace</th>", f);
+		fputs("<h2>Runs</h2>\n<div style=\"overflow-x: auto\">\n<table>\n<tr><th>model</th><th>strategy</th><th>trace</th>", f);
 		for (unsigned c = 0; c < NCOLUMNS; c++) {
 			fputs("<th>", f);
 			html_text(f, columns[c].label);
@@ -283,7 +283,7 @@ static int write_html(const struct rp *r, struct ims_error *err)
 			}
 			fputs("</tr>\n", f);
 		}
-		fputs("</table>\n<p>Cycles are reference-clock cycles; pages are 4 KiB; lines are"
+		fputs("</table>\n</div>\n<p>Cycles are reference-clock cycles; pages are 4 KiB; lines are"
 		      " 64-byte cache lines. Every counter: <code>iommusim run --json</code>"
 		      " (sim/stats.def).</p>\n", f);
 	}
