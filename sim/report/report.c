@@ -416,12 +416,9 @@ int ims_report_write(const struct ims_report_opts *o, struct ims_error *err)
 		rc = load(&r, o->inputs[i], err);
 	if (!rc && !r.nruns && !r.nsweeps)
 		rc = ims_error_set(err, IMS_EINVAL, "the results hold no runs");
-	if (!rc) {
-		tmp = malloc(n + 16);
-		if (!tmp)
-			rc = ims_error_set(err, IMS_ENOMEM, "out of memory");
-	}
-	if (!rc) {
+	if (!rc && !(tmp = malloc(n + 16)))
+		rc = ims_error_set(err, IMS_ENOMEM, "out of memory");
+	if (!rc && tmp) {
 		snprintf(tmp, n + 16, "%s.tmp-XXXXXX", o->out_dir);
 		if (!mkdtemp(tmp)) {
 			rc = ims_error_set(err, IMS_EIO, "cannot create a directory next to %s: %s",
