@@ -137,7 +137,7 @@ json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
 		"walk_mem_refs_avg", per(IMS_STAT_GET(s, walk_mem_refs), IMS_STAT_GET(s, walks)),
 		"sync_cycles_avg", per(IMS_STAT_GET(s, cyc_inv_cpu) + IMS_STAT_GET(s, cyc_inv_wait),
 				       IMS_STAT_GET(s, iotlb_syncs)));
-	return json_pack("{s:{s:s, s:i}, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:{s:s, s:i}, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"iommusim", "version", IMS_VERSION, "results_format", IMS_RESULTS_FORMAT,
 		"trace", ims_results_path_json(trace_path),
 		"model", sim->model->name,
@@ -147,7 +147,8 @@ json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
 		"derived", derived,
 		"hw_counters", hw,
 		"faults", faults_json(sim),
-		"exposures", exposures_json(sim));
+		"exposures", exposures_json(sim),
+		"latency_histogram", ims_lat_hist_json(&sim->lat_hist));
 }
 
 int ims_results_write(json_t *j, const char *path, struct ims_error *err)

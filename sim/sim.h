@@ -32,6 +32,7 @@
 #include "sim/mem.h"
 #include "sim/memlat.h"
 #include "sim/params.h"
+#include "sim/latency_hist.h"
 #include "sim/stats.h"
 #include "sim/truth.h"
 
@@ -117,6 +118,7 @@ struct ims_sim {
 	struct ims_iotlb iotlb;
 	struct ims_psc psc;
 	struct ims_stats stats;
+	struct ims_lat_hist lat_hist; /* per-translation latency (sim/latency_hist.h) */
 	struct ims_cpucache cache;   /* CPU caches vs memory, per line */
 	struct ims_range_set zeroed; /* data memory the host has zeroed once */
 	enum ims_flush_policy flush_policy;

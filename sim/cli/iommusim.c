@@ -9,6 +9,7 @@
 #include "sim/host/dirty_strategy.h"
 #include "sim/params.h"
 #include "sim/regress/regress.h"
+#include "sim/report/report.h"
 #include "sim/results.h"
 #include "sim/run.h"
 #include "sim/sim.h"
@@ -43,6 +44,7 @@ static void usage(FILE *out)
 		"       iommusim regress merge SHARD.json... [--json OUT]\n"
 		"       iommusim params [--param k=v]... [--markdown]   every parameter: value, unit, source\n"
 		"       iommusim list        list models and strategies\n"
+		IMS_REPORT_USAGE
 		"       iommusim --version\n"
 		"\n"
 		"TRACE is a trace (traces/FORMAT.md): text, gzip-compressed text or the ELF container.\n"
@@ -443,6 +445,8 @@ int main(int argc, char **argv)
 		return ims_sweep_main(argc, argv);
 	if (!strcmp(cmd, "regress"))
 		return ims_regress_main(argc, argv);
+	if (!strcmp(cmd, "report"))
+		return ims_report_main(argc - 1, argv + 1);
 	if (parse_options(argc, argv, &o))
 		return EXIT_USAGE;
 	if (!strcmp(cmd, "run"))

@@ -479,6 +479,7 @@ static inline bool translate(struct ims_sim *sim, struct ims_device *dev,
 	if (e && (e->flags & need) == need) {
 		IMS_STAT_INC(&sim->stats, iotlb_hit);
 		IMS_STAT_ADD(&sim->stats, cyc_dma_translation, lat);
+		ims_lat_hist_add(&sim->lat_hist, lat);
 		*pa = e->pa;
 		*page_lg2 = e->page_lg2;
 		*snooped = e->flags & IMS_TLB_SNOOP;
@@ -498,6 +499,7 @@ static inline bool translate(struct ims_sim *sim, struct ims_device *dev,
 		IMS_STAT_ADD(&sim->stats, cyc_refill_after_inv, w->cycles);
 	}
 	IMS_STAT_ADD(&sim->stats, cyc_dma_translation, lat);
+	ims_lat_hist_add(&sim->lat_hist, lat);
 	if (w->fault != IMS_FAULT_NONE) {
 		if (e)
 			ims_iotlb_drop(&sim->iotlb, e);
