@@ -159,6 +159,9 @@ static int parse_gen(struct ims_gen_cfg *cfg, const char *input, struct ims_erro
 	char buf[1024], *save = NULL, *tok;
 	const struct ims_gen_workload *w;
 
+	if (strlen(input) >= sizeof(buf))
+		return ims_error_set(err, IMS_EINVAL, "generator input longer than %zu characters",
+				     sizeof(buf) - 1);
 	snprintf(buf, sizeof(buf), "%s", input + strlen(GEN_PREFIX));
 	tok = strtok_r(buf, ",", &save);
 	w = tok ? ims_gen_find(tok) : NULL;
@@ -209,6 +212,9 @@ static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, 
 	}
 	if ((rc = find_model(model, &pt->model, err)))
 		return rc;
+	if (strlen(s->input) >= sizeof(pt->label))
+		return ims_error_set(err, IMS_EINVAL, "sweep input longer than %zu characters",
+				     sizeof(pt->label) - 1);
 	snprintf(pt->label, sizeof(pt->label), "%s", s->input);
 	for (unsigned a = 0; a < s->naxes; a++) {
 		const char *name = s->axes[a].name, *v = s->axes[a].values[idx[a]];
@@ -233,7 +239,9 @@ static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, 
 		} else if (strncmp(name, "gen.", 4) && is_param(name)) {
 			char assign[256];
 
-			snprintf(assign, sizeof(assign), "%s=%s", name, v);
+			if ((size_t)snprintf(assign, sizeof(assign), "%s=%s", name, v) >= sizeof(assign))
+				return ims_error_set(err, IMS_EINVAL, "--vary %s: value '%.40s...' too long",
+						     name, v);
 			if ((rc = ims_params_set(&pt->params, assign, err)))
 				return rc;
 		} else if (pt->gen) {
@@ -248,7 +256,11 @@ static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, 
 						     pt->cfg.w->name, pt->cfg.w->name);
 			if ((rc = gen_set(&pt->cfg, knob, v, err)))
 				return rc;
-			snprintf(pt->label + used, sizeof(pt->label) - used, ",%s=%s", knob, v);
+			/* the label names the point in its results: never cut it short */
+			if ((size_t)snprintf(pt->label + used, sizeof(pt->label) - used, ",%s=%s", knob,
+					     v) >= sizeof(pt->label) - used)
+				return ims_error_set(err, IMS_EINVAL, "sweep point label longer than %zu "
+						     "characters", sizeof(pt->label) - 1);
 		} else {
 			return ims_error_set(err, IMS_ENOENT,
 					     "--vary %s: not a parameter (iommusim params), model, "
