@@ -479,7 +479,7 @@ static void compare_section(struct table *t, const char *run, const char *sectio
 unsigned ims_regress_report(FILE *out, const json_t *res)
 {
 	static const char *const sections[] = { "params", "stats", "derived", "hw_counters",
-						"faults", "exposures" };
+						"latency_histogram", "faults", "exposures" };
 	const json_t *runs = json_object_get(json_object_get(res, "regress"), "runs");
 	struct table t = { out, 0, 0 };
 	unsigned missing = 0;

@@ -253,3 +253,22 @@ Test(report, sweep_curves)
 	check_svg("rep/charts/sweep1-model-hit.svg");
 	check_svg("rep/charts/sweep1-model-cpb.svg");
 }
+
+/* What `iommusim sweep` writes is what the report plots: the IOTLB-reach
+ * experiment of the issue, window against page size. */
+Test(report, sweep_from_the_sweep_command)
+{
+	size_t len;
+	char *html;
+
+	cr_assert_eq(run_in_tmpdir(out, sizeof(out), "true",
+				   IMS_CLI " sweep gen:random-window,count=3000 --vary window=2M,32M "
+				   "--vary page=4K,2M -j 2 --json s.json -q && "
+				   IMS_CLI " report s.json -o rep"), 0, "%s", out);
+	check_svg("rep/charts/sweep1-window-hit.svg");
+	check_svg("rep/charts/sweep1-page-hit.svg");
+	check_svg("rep/charts/sweep1-window-cpb.svg");
+	html = read_rel("rep/index.html", &len);
+	cr_assert_not_null(strstr(html, "sweep1-window-hit.svg"), "chart not in the page");
+	free(html);
+}
