@@ -184,3 +184,20 @@ Test(regress, manifest)
 	cr_assert_eq(err.line, 3);
 	cr_assert(strstr(err.msg, "unknown trace b"), "%s", err.msg);
 }
+
+/* The bar goes to a terminal only: `script` gives the command one; through
+ * a pipe (CI logs) stderr stays clean. */
+Test(regress, progress_bar_only_on_a_terminal)
+{
+	static char out[16384];
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "script -qec '%s regress %s/traces/corpus --only migration' "
+		 "/dev/null", IMS_CLI, IMS_SOURCE_DIR);
+	cr_assert_eq(run_in_tmpdir(out, sizeof(out), "true", cmd), 0, "%s", out);
+	cr_assert_not_null(strstr(out, "regress ["), "no bar on a terminal: %s", out);
+	cr_assert_not_null(strstr(out, "] 4/4"), "bar does not reach the end: %s", out);
+	snprintf(cmd, sizeof(cmd), "%s/traces/corpus --only migration", IMS_SOURCE_DIR);
+	cr_assert_eq(regress(out, sizeof(out), cmd), 0, "%s", out);
+	cr_assert_null(strstr(out, "regress ["), "a bar without a terminal: %s", out);
+}
