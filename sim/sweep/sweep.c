@@ -59,15 +59,21 @@ int ims_sweep_add_axis(struct ims_sweep *s, const char *spec, struct ims_error *
 			return ims_error_set(err, IMS_EINVAL, "--vary %s given twice", ax->name);
 	for (p = eq + 1;;) {
 		size_t n = strcspn(p, ",");
+		int rc = 0;
 
 		if (n == 0)
-			return ims_error_set(err, IMS_EINVAL, "--vary %s: empty value", ax->name);
-		if (ax->nvalues == IMS_SWEEP_MAX_VALUES)
-			return ims_error_set(err, IMS_EINVAL, "--vary %s: more than %d values",
-					     ax->name, IMS_SWEEP_MAX_VALUES);
-		ax->values[ax->nvalues] = strndup(p, n);
-		if (!ax->values[ax->nvalues])
-			return ims_error_set(err, IMS_ENOMEM, "out of memory");
+			rc = ims_error_set(err, IMS_EINVAL, "--vary %s: empty value", ax->name);
+		else if (ax->nvalues == IMS_SWEEP_MAX_VALUES)
+			rc = ims_error_set(err, IMS_EINVAL, "--vary %s: more than %d values",
+					   ax->name, IMS_SWEEP_MAX_VALUES);
+		else if (!(ax->values[ax->nvalues] = strndup(p, n)))
+			rc = ims_error_set(err, IMS_ENOMEM, "out of memory");
+		if (rc) {
+			/* the axis is not added: drop the values it had */
+			while (ax->nvalues)
+				free(ax->values[--ax->nvalues]);
+			return rc;
+		}
 		ax->nvalues++;
 		if (!p[n])
 			break;
