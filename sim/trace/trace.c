@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "models/model.h"
+#include "sim/trace/decls.h"
 #include "sim/trace/trace_elf.h"
 
 #define TRACE_VERSION 1
@@ -57,6 +58,8 @@ struct name_table {
 struct ims_trace_reader {
 	char *path;
 	struct ims_elf_reader *elf;   /* the ELF container; NULL for text */
+	const struct ims_event *events;   /* an in-memory trace, or NULL */
+	size_t nevents, next_event;
 	gzFile gz;            /* NULL when reading from memory */
 	char *store;          /* owned input buffer (files only) */
 	const char *buf;      /* store, or the caller's text */
@@ -1243,11 +1246,64 @@ int ims_trace_open_mem(struct ims_trace_reader **out, const char *name,
 	return open_finish(out, r, err);
 }
 
+int ims_trace_open_events(struct ims_trace_reader **out, const char *name,
+			  const struct ims_event *events, size_t count, struct ims_error *err)
+{
+	struct ims_trace_reader *r = reader_new(name);
+	struct ims_trace_decls *d = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (!r || ims_decls_new(&d)) {
+		ims_trace_close(r);
+		return ims_error_set(err, IMS_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; !rc && i < count; i++) {
+		struct ims_event ev = events[i];
+
+		rc = ims_decls_apply(d, &ev, err);
+		if (rc)
+			ims_error_locate_record(err, name, i + 1);
+	}
+	ims_decls_free(d);
+	if (rc) {
+		ims_trace_close(r);
+		return rc;
+	}
+	r->events = events;
+	r->nevents = count;
+	*out = r;
+	return 0;
+}
+
+/* Declaration events of an in-memory trace, by kind and index (names for
+ * messages only: a linear search). */
+static const char *event_name(const struct ims_trace_reader *r, enum ims_ev_kind kind,
+			      uint32_t index)
+{
+	for (size_t i = 0; i < r->nevents; i++) {
+		const struct ims_event *e = &r->events[i];
+		uint32_t at = kind == IMS_EV_DEVICE ? e->device :
+			      kind == IMS_EV_DOMAIN ? e->domain : e->ioas;
+
+		if (e->kind == kind && at == index)
+			return e->name;
+	}
+	return NULL;
+}
+
 int ims_trace_next(struct ims_trace_reader *r, struct ims_event *ev, struct ims_error *err)
 {
 	struct tok t[MAX_TOKENS];
 	int n, rc;
 
+	if (r->events) {
+		if (r->next_event == r->nevents)
+			return 0;
+		*ev = r->events[r->next_event++];
+		ev->line = r->next_event;
+		return 1;
+	}
 	if (r->elf)
 		return ims_elf_reader_next(r->elf, ev, err);
 	if (r->failed) {
@@ -1293,7 +1349,7 @@ static const char *name_by_index(const struct name_table *t, uint32_t index)
 
 void ims_trace_locate(const struct ims_trace_reader *r, struct ims_error *err, uint64_t line)
 {
-	if (r->elf)
+	if (r->elf || r->events)
 		ims_error_locate_record(err, r->path, line);
 	else
 		ims_error_locate(err, r->path, line);
@@ -1301,6 +1357,8 @@ void ims_trace_locate(const struct ims_trace_reader *r, struct ims_error *err, u
 
 const char *ims_trace_device_name(const struct ims_trace_reader *r, uint32_t index)
 {
+	if (r->events)
+		return event_name(r, IMS_EV_DEVICE, index);
 	if (r->elf)
 		return ims_elf_reader_name(r->elf, IMS_DECL_DEVICE, index);
 	return name_by_index(&r->devices, index);
@@ -1308,6 +1366,8 @@ const char *ims_trace_device_name(const struct ims_trace_reader *r, uint32_t ind
 
 const char *ims_trace_domain_name(const struct ims_trace_reader *r, uint32_t index)
 {
+	if (r->events)
+		return event_name(r, IMS_EV_DOMAIN, index);
 	if (r->elf)
 		return ims_elf_reader_name(r->elf, IMS_DECL_DOMAIN, index);
 	return name_by_index(&r->domains, index);
@@ -1315,6 +1375,8 @@ const char *ims_trace_domain_name(const struct ims_trace_reader *r, uint32_t ind
 
 const char *ims_trace_ioas_name(const struct ims_trace_reader *r, uint32_t index)
 {
+	if (r->events)
+		return event_name(r, IMS_EV_IOAS, index);
 	if (r->elf)
 		return ims_elf_reader_name(r->elf, IMS_DECL_IOAS, index);
 	return name_by_index(&r->ioases, index);

@@ -78,6 +78,12 @@ int ims_trace_open(struct ims_trace_reader **out, const char *path, struct ims_e
 int ims_trace_open_mem(struct ims_trace_reader **out, const char *name,
 		       const char *text, size_t len, struct ims_error *err);
 
+/* Replay events held in memory (benchmarks, in-process generators). The
+ * events are checked once here by the shared rules (sim/trace/decls.h);
+ * their names must outlive the reader. ev->line becomes the index + 1. */
+int ims_trace_open_events(struct ims_trace_reader **out, const char *name,
+			  const struct ims_event *events, size_t count, struct ims_error *err);
+
 /* Next event: 1 = *ev filled, 0 = end of trace, < 0 = error with err set and
  * located at the file and line. */
 int ims_trace_next(struct ims_trace_reader *r, struct ims_event *ev, struct ims_error *err);

@@ -702,3 +702,38 @@ Test(trace_elf, text_reader_and_shared_rules_agree_on_random_lines)
 	}
 	cr_assert_gt(accepted, 1500, "too few valid lines (%u) to mean anything", accepted);
 }
+
+/* --- in-memory traces ---------------------------------------------------------- */
+
+Test(trace_elf, events_in_memory_replay_like_the_file)
+{
+	static char names[64][64];
+	struct ims_event ev[64];
+	struct ims_trace_reader *r;
+	struct ims_error err = { 0 };
+	struct ims_stats a, b;
+	char src[512];
+	int n = 0, rc;
+
+	snprintf(src, sizeof(src), "%s/traces/examples/basic.trace", IMS_SOURCE_DIR);
+	cr_assert_eq(ims_trace_open(&r, src, &err), 0, "%s", err.msg);
+	while (n < 64 && (rc = ims_trace_next(r, &ev[n], &err)) > 0) {
+		if (ev[n].name) {
+			snprintf(names[n], sizeof(names[n]), "%s", ev[n].name);
+			ev[n].name = names[n];
+		}
+		n++;
+	}
+	cr_assert_eq(rc, 0, "%s (more than 64 events?)", err.msg);
+	ims_trace_close(r);
+	cr_assert_eq(ims_trace_open_events(&r, "mem", ev, (size_t)n, &err), 0, "%s", err.msg);
+	a = replay(ims_model_find("amdv1"), "noclear+unmap", r);
+	cr_assert_eq(ims_trace_open(&r, src, &err), 0, "%s", err.msg);
+	b = replay(ims_model_find("amdv1"), "noclear+unmap", r);
+	cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0);
+	/* an event the rules refuse is refused at open, located at its index */
+	ev[n - 1].len = 0;
+	cr_assert_lt(ims_trace_open_events(&r, "mem", ev, (size_t)n, &err), 0);
+	cr_assert(strstr(ims_error_format(&err, src, sizeof(src)), "mem: record "), "%s", src);
+	cr_assert(strstr(src, "len must not be 0"), "%s", src);
+}
