@@ -23,13 +23,14 @@
 #define LINE_MAX_CHARS 4096u          /* longest line, '\n' excluded */
 #define INBUF_SIZE (256u * 1024u)     /* gzread target; many lines per call */
 #define MAX_TOKENS 16                 /* more than any keyword can take */
-#define NAME_MAX_CHARS 63
+/* limits shared with every other trace source: sim/trace/decls.h */
+#define NAME_MAX_CHARS IMS_TRACE_NAME_MAX
 #define NAMES_PER_CHUNK 256u
-#define MAX_NAMES 65536u              /* devices: 16-bit SIDs; domains: IDs; IOASes */
+#define MAX_NAMES IMS_TRACE_MAX_DECLS
 #define MAX_CHUNKS (MAX_NAMES / NAMES_PER_CHUNK)
 #define PAGE_LG2 12
-#define PA_LIMIT_LG2 52
-#define DMA_MAX_LEN (UINT64_C(1) << 30)
+#define PA_LIMIT_LG2 IMS_TRACE_PA_LIMIT_LG2
+#define DMA_MAX_LEN IMS_TRACE_DMA_MAX_LEN
 
 struct tok {
 	const char *s;
@@ -578,16 +579,8 @@ static int arg_num(struct ims_trace_reader *r, const struct args *a, struct tok 
 static int check_name(struct ims_trace_reader *r, const struct args *a, struct tok t)
 {
 	char buf[48];
-	bool ok = t.len > 0 && t.len <= NAME_MAX_CHARS;
 
-	for (size_t i = 0; ok && i < t.len; i++) {
-		char c = t.s[i];
-		bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-		bool tail = (c >= '0' && c <= '9') || c == '.' || c == '-';
-
-		ok = alpha || (i > 0 && tail);
-	}
-	if (ok)
+	if (ims_trace_name_valid(t.s, t.len))
 		return 0;
 	if (t.len > NAME_MAX_CHARS)
 		return ims_error_set(&r->err, IMS_ESYNTAX,
