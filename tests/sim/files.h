@@ -2,9 +2,8 @@
  *
  *     TestSuite(name, .init = tmpdir_setup, .fini = tmpdir_teardown);
  *
- * tmpdir holds its path. Several test files carry their own copies of
- * these (test_trace.c);
- * new tests use this one. */
+ * tmpdir holds its path. Test files that need scratch files or commands
+ * use these rather than copies of their own. */
 #ifndef IMS_TEST_FILES_H
 #define IMS_TEST_FILES_H
 

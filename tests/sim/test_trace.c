@@ -10,6 +10,7 @@
 
 #include "models/model.h"
 #include "sim/trace/trace.h"
+#include "tests/sim/files.h"
 
 #define HDR "iommusim-trace 1\n"
 /* Header plus a device `a` and a domain `d`: lines 1-4. */
@@ -147,24 +148,6 @@ static void temp_trace(char path[64], const char *text, size_t len, bool gzip)
 		close(fd);
 		write_file(path, text, len);
 	}
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data;
-	long n;
-
-	cr_assert_not_null(f, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = malloc((size_t)n + 1);
-	cr_assert_eq(fread(data, 1, (size_t)n, f), (size_t)n);
-	data[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return data;
 }
 
 /* Many lines with pseudo-random addresses, so gzip cannot shrink them to a
