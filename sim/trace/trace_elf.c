@@ -354,24 +354,16 @@ static int64_t events_index(const char *name)
 	return v;
 }
 
-static int add_chunk(struct ims_elf_reader *r, struct chunk **list, uint32_t *n,
-		     uint64_t offset, uint64_t size)
-{
-	struct chunk *c = realloc(*list, ((size_t)*n + 1) * sizeof(*c));
-
-	if (!c)
-		return ims_error_set(&r->err, IMS_ENOMEM, "out of memory");
-	*list = c;
-	c[*n] = (struct chunk){ offset, size, false };
-	(*n)++;
-	return 0;
-}
+/* An event section as the section table lists it: its number, where. */
+struct found_chunk {
+	int64_t index;
+	uint64_t offset, size;
+};
 
 struct found {
 	uint64_t meta_off, meta_size;
 	bool meta;
-	struct chunk *ev;        /* as found, with their indices */
-	int64_t *ev_index;
+	struct found_chunk *ev;   /* in section-table order */
 	uint32_t nev;
 };
 
@@ -380,7 +372,7 @@ static int scan_section(struct ims_elf_reader *r, struct found *f, const char *n
 {
 	int64_t index = events_index(name);
 	bool ours = !strcmp(name, IMS_ELF_META) || index >= 0;
-	int64_t *ix;
+	struct found_chunk *ev;
 
 	if (sh->sh_type == SHT_NOBITS)
 		return ours ? ims_error_set(&r->err, IMS_EINVAL, "has no contents (SHT_NOBITS)") : 0;
@@ -402,12 +394,12 @@ static int scan_section(struct ims_elf_reader *r, struct found *f, const char *n
 		f->meta_size = sh->sh_size;
 		return 0;
 	}
-	ix = realloc(f->ev_index, ((size_t)f->nev + 1) * sizeof(*ix));
-	if (!ix)
+	ev = realloc(f->ev, ((size_t)f->nev + 1) * sizeof(*ev));
+	if (!ev)
 		return ims_error_set(&r->err, IMS_ENOMEM, "out of memory");
-	f->ev_index = ix;
-	ix[f->nev] = index;
-	return add_chunk(r, &f->ev, &f->nev, sh->sh_offset, sh->sh_size);
+	f->ev = ev;
+	ev[f->nev++] = (struct found_chunk){ index, sh->sh_offset, sh->sh_size };
+	return 0;
 }
 
 /* Every event section 0..nchunks-1 exactly once, put in order. */
@@ -420,7 +412,7 @@ static int order_chunks(struct ims_elf_reader *r, struct found *f)
 	if (!r->chunk)
 		return ims_error_set(&r->err, IMS_ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < f->nev; i++) {
-		int64_t k = f->ev_index[i];
+		int64_t k = f->ev[i].index;
 
 		if (k >= r->nchunks || r->chunk[k].seen)
 			return ims_error_set(&r->err, IMS_EINVAL,
@@ -502,7 +494,6 @@ static int open_structure(struct ims_elf_reader *r)
 			rc = fail_file(r, rc);
 	}
 	free(f.ev);
-	free(f.ev_index);
 	return rc;
 }
 
