@@ -88,11 +88,6 @@ const char *ims_decls_name(const struct ims_trace_decls *d, enum ims_decl_kind k
 	return index < d->list[kind].count ? d->list[kind].v[index].name : NULL;
 }
 
-uint64_t ims_decls_time(const struct ims_trace_decls *d)
-{
-	return d->time;
-}
-
 bool ims_trace_name_valid(const char *s, size_t len)
 {
 	if (!len || len > IMS_TRACE_NAME_MAX)

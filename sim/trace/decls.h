@@ -42,7 +42,6 @@ uint32_t ims_decls_count(const struct ims_trace_decls *d, enum ims_decl_kind kin
 /* NULL if index is not declared. */
 const char *ims_decls_name(const struct ims_trace_decls *d, enum ims_decl_kind kind,
 			   uint32_t index);
-uint64_t ims_decls_time(const struct ims_trace_decls *d);  /* of the last event */
 
 /* Letters, digits, '_', '.', '-', not starting with a digit, '.' or '-';
  * 1..IMS_TRACE_NAME_MAX characters. */

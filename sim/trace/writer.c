@@ -504,11 +504,6 @@ int ims_trace_write(struct ims_trace_writer *w, const struct ims_event *ev,
 	return rc;
 }
 
-const struct ims_trace_decls *ims_trace_writer_decls(const struct ims_trace_writer *w)
-{
-	return w->decls;
-}
-
 int ims_trace_writer_close(struct ims_trace_writer *w, struct ims_error *err)
 {
 	int rc = 0;

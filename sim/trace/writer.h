@@ -35,9 +35,6 @@ int ims_trace_writer_open(struct ims_trace_writer **out, const char *path,
 int ims_trace_write(struct ims_trace_writer *w, const struct ims_event *ev,
 		    struct ims_error *err);
 
-/* What has been declared so far (names for messages, counts). */
-const struct ims_trace_decls *ims_trace_writer_decls(const struct ims_trace_writer *w);
-
 /* Finish the file and move it into place; frees w whatever happens. */
 int ims_trace_writer_close(struct ims_trace_writer *w, struct ims_error *err);
 
