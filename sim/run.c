@@ -153,7 +153,10 @@ struct replay {
 	struct ims_trace_reader *r;
 	struct round_plan *rounds;   /* by domain index */
 	unsigned nrounds;
-	struct ims_event next;
+	/* the event being run and the one read ahead take turns in buf, so
+	 * moving on to the next event copies nothing */
+	struct ims_event buf[2];
+	struct ims_event *next;
 	int have_next;               /* 1 next is valid, 0 end of trace, < 0 error */
 	struct ims_error read_err;   /* error met while reading ahead */
 	struct ims_error dma_err;
@@ -163,8 +166,8 @@ static void read_ahead(struct replay *rp)
 {
 	struct ims_sim *sim = rp->sim;
 
-	rp->have_next = ims_trace_next(rp->r, &rp->next, &rp->read_err);
-	sim->race_next = rp->have_next > 0 && rp->next.kind == IMS_EV_DMA ? rp->next.time
+	rp->have_next = ims_trace_next(rp->r, rp->next, &rp->read_err);
+	sim->race_next = rp->have_next > 0 && rp->next->kind == IMS_EV_DMA ? rp->next->time
 									 : UINT64_MAX;
 }
 
@@ -185,9 +188,9 @@ static void race_hook(struct ims_sim *sim, uint64_t until)
 {
 	struct replay *rp = sim->race_ctx;
 
-	while (rp->have_next > 0 && rp->next.kind == IMS_EV_DMA && rp->next.time < until) {
-		if (run_dma(sim, &rp->next, &rp->dma_err)) {
-			ims_trace_locate(rp->r, &rp->dma_err, rp->next.line);
+	while (rp->have_next > 0 && rp->next->kind == IMS_EV_DMA && rp->next->time < until) {
+		if (run_dma(sim, rp->next, &rp->dma_err)) {
+			ims_trace_locate(rp->r, &rp->dma_err, rp->next->line);
 			rp->have_next = -1;
 			sim->race_next = UINT64_MAX;
 			return;
@@ -266,35 +269,37 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 	struct replay rp = { .sim = sim, .r = r };
 	int rc = 0;
 
+	rp.next = &rp.buf[0];
 	sim->flush_policy = strategies->coherency->flush;
 	sim->race_hook = race_hook;
 	sim->race_ctx = &rp;
 	read_ahead(&rp);
 	while (rp.have_next > 0) {
-		struct ims_event ev = rp.next;
-		int d = due_round(&rp, ev.time);
+		const struct ims_event *ev = rp.next;
+		int d = due_round(&rp, ev->time);
 
 		if (d >= 0) {
 			/* a pre-copy round before the next trace event: the
 			 * event stays ahead, so its DMAs can race the round */
-			if ((rc = run_round(&rp, d, strategies, ev.time, err))) {
+			if ((rc = run_round(&rp, d, strategies, ev->time, err))) {
 				ims_trace_locate(r, err, rp.rounds[d].line);
 				break;
 			}
 			continue;
 		}
+		rp.next = ev == &rp.buf[0] ? &rp.buf[1] : &rp.buf[0];
 		read_ahead(&rp);
-		if (ev.kind == IMS_EV_DMA) {
-			rc = run_dma(sim, &ev, err);
+		if (ev->kind == IMS_EV_DMA) {
+			rc = run_dma(sim, ev, err);
 		} else {
-			sim->now = ev.time;
-			if (ev.kind == IMS_EV_PRECOPY || ev.kind == IMS_EV_STOP_COPY)
-				rc = plan_rounds(&rp, &ev, err);
-			if (!rc && ev.kind != IMS_EV_PRECOPY)
-				rc = dispatch(sim, &ev, strategies, err);
+			sim->now = ev->time;
+			if (ev->kind == IMS_EV_PRECOPY || ev->kind == IMS_EV_STOP_COPY)
+				rc = plan_rounds(&rp, ev, err);
+			if (!rc && ev->kind != IMS_EV_PRECOPY)
+				rc = dispatch(sim, ev, strategies, err);
 		}
 		if (rc) {
-			ims_trace_locate(r, err, ev.line);
+			ims_trace_locate(r, err, ev->line);
 			break;
 		}
 	}

@@ -33,6 +33,16 @@ static int size_slot(const struct ims_iotlb *t, unsigned page_lg2)
 	return -1;
 }
 
+/* Rebuild the probe list after a size gained its first entry or lost its
+ * last. */
+static void live_sizes_update(struct ims_iotlb *t)
+{
+	t->nlive = 0;
+	for (unsigned s = 0; s < t->nsizes; s++)
+		if (t->live[s])
+			t->live_lg2[t->nlive++] = t->size_lg2[s];
+}
+
 void ims_iotlb_drop(struct ims_iotlb *t, struct ims_iotlb_entry *e)
 {
 	int s;
@@ -40,8 +50,8 @@ void ims_iotlb_drop(struct ims_iotlb *t, struct ims_iotlb_entry *e)
 	if (!e->page_lg2)
 		return;
 	s = size_slot(t, e->page_lg2);
-	if (s >= 0)
-		t->live[s]--;
+	if (s >= 0 && !--t->live[s])
+		live_sizes_update(t);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -82,7 +92,8 @@ bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 	victim->page_lg2 = (uint8_t)page_lg2;
 	victim->flags = (uint8_t)flags;
 	victim->stamp = ++t->clock;
-	t->live[slot]++;
+	if (!t->live[slot]++)
+		live_sizes_update(t);
 	return evicted;
 }
 

@@ -58,6 +58,10 @@ struct ims_iotlb {
 	uint8_t size_lg2[IMS_TLB_MAX_SIZES];
 	uint32_t live[IMS_TLB_MAX_SIZES];
 	unsigned nsizes;
+	/* the sizes with live entries, in size_lg2 order: what a lookup probes
+	 * (kept as sizes come and go, so a hit never steps over empty ones) */
+	uint8_t live_lg2[IMS_TLB_MAX_SIZES];
+	unsigned nlive;
 };
 
 int ims_iotlb_init(struct ims_iotlb *t, uint64_t entries, uint64_t ways,
@@ -73,17 +77,13 @@ static inline uint32_t ims_iotlb_set(const struct ims_iotlb *t, uint32_t did, ui
 static inline struct ims_iotlb_entry *ims_iotlb_lookup(struct ims_iotlb *t,
 						       uint32_t did, uint64_t iova)
 {
-	for (unsigned s = 0; s < t->nsizes; s++) {
-		uint64_t vpn;
-		struct ims_iotlb_entry *set;
+	for (unsigned s = 0; s < t->nlive; s++) {
+		unsigned lg2 = t->live_lg2[s];
+		uint64_t vpn = iova >> lg2;
+		struct ims_iotlb_entry *set = t->e + (uint64_t)ims_iotlb_set(t, did, vpn) * t->ways;
 
-		if (!t->live[s])
-			continue;
-		vpn = iova >> t->size_lg2[s];
-		set = t->e + (uint64_t)ims_iotlb_set(t, did, vpn) * t->ways;
 		for (uint32_t w = 0; w < t->ways; w++) {
-			if (set[w].vpn == vpn && set[w].did == did &&
-			    set[w].page_lg2 == t->size_lg2[s]) {
+			if (set[w].vpn == vpn && set[w].did == did && set[w].page_lg2 == lg2) {
 				set[w].stamp = ++t->clock;
 				return &set[w];
 			}

@@ -37,6 +37,10 @@ void ims_decls_free(struct ims_trace_decls *d);
  * Errors are unlocated ("map: iova 0x1001 is not 4 KiB aligned"); the caller
  * adds file and line or record. */
 int ims_decls_apply(struct ims_trace_decls *d, struct ims_event *ev, struct ims_error *err);
+/* The same rules without the shortcut ims_decls_apply takes for DMAs, so
+ * tests can hold the two to the same verdicts. */
+int ims_decls_apply_full(struct ims_trace_decls *d, struct ims_event *ev,
+			 struct ims_error *err);
 
 uint32_t ims_decls_count(const struct ims_trace_decls *d, enum ims_decl_kind kind);
 /* NULL if index is not declared. */

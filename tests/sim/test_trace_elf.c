@@ -703,6 +703,78 @@ Test(trace_elf, text_reader_and_shared_rules_agree_on_random_lines)
 	cr_assert_gt(accepted, 1500, "too few valid lines (%u) to mean anything", accepted);
 }
 
+/* ims_decls_apply takes a shortcut for DMAs: on random DMA-like events it
+ * must give the full rules' verdict, accepting and refusing alike. */
+Test(trace_elf, dma_shortcut_and_full_rules_agree)
+{
+	static const uint64_t vals[] = {
+		0, 1, 64, 0x1000, 1u << 30, (1u << 30) + 1, UINT64_MAX - 63, UINT64_MAX,
+	};
+	struct ims_trace_decls *fast, *full;
+	struct ims_error err = { 0 };
+	uint64_t seed = 0x2545f4914f6cdd1du;
+	unsigned accepted = 0, refused = 0;
+
+	cr_assert_eq(ims_decls_new(&fast), 0);
+	cr_assert_eq(ims_decls_new(&full), 0);
+	for (uint32_t i = 0; i < 2; i++) {
+		struct ims_event dev = { .kind = IMS_EV_DEVICE, .device = i, .sid = (uint16_t)i,
+					 .name = i ? "gpu" : "nic" };
+		struct ims_event dev2 = dev;
+
+		cr_assert_eq(ims_decls_apply(fast, &dev, &err), 0, "%s", err.msg);
+		cr_assert_eq(ims_decls_apply_full(full, &dev2, &err), 0, "%s", err.msg);
+	}
+	for (int i = 0; i < 50000; i++) {
+		struct ims_event ev = { .kind = IMS_EV_DMA };
+		uint64_t r;
+		int a, b;
+
+#define NEXT() (seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17, seed)
+		r = NEXT();
+		/* now and then before the last event accepted */
+		ev.time = 1000 + (uint64_t)i * 100 - ((r & 7) ? 0 : 150);
+		ev.device = (uint32_t)(r >> 3 & 3);
+		ev.iova = vals[r >> 5 & 7];
+		ev.len = vals[r >> 8 & 7];
+		ev.flags = (r >> 11 & 7) == 0 ? IMS_EVF_HAS_PA : (r >> 14 & 1) ? IMS_EVF_WRITE : 0;
+		r = NEXT();
+		/* now and then one field a DMA does not use */
+		switch (r & 31) {
+		case 0: ev.domain = 1; break;
+		case 1: ev.ioas = 2; break;
+		case 2: ev.src_ioas = 1; break;
+		case 3: ev.src_iova = 0x1000; break;
+		case 4: ev.pa = 0x1000; break;
+		case 5: ev.prot = 1; break;
+		case 6: ev.period = 5; break;
+		case 7: ev.page_lg2 = 12; break;
+		case 8: ev.iova_bits = 48; break;
+		case 9: ev.sid = 3; break;
+		case 10: ev.kind = IMS_EV_UNMAP; break;
+		default: break;
+		}
+#undef NEXT
+		{
+			struct ims_event copy = ev;
+			struct ims_error e1 = { 0 }, e2 = { 0 };
+
+			a = ims_decls_apply(fast, &ev, &e1);
+			b = ims_decls_apply_full(full, &copy, &e2);
+			cr_assert_eq(a, b, "event %d: shortcut %d (%s), full rules %d (%s)", i, a,
+				     e1.msg, b, e2.msg);
+		}
+		if (a)
+			refused++;
+		else
+			accepted++;
+	}
+	cr_assert_gt(accepted, 3000, "%u accepted", accepted);
+	cr_assert_gt(refused, 3000, "%u refused", refused);
+	ims_decls_free(fast);
+	ims_decls_free(full);
+}
+
 /* --- in-memory traces ---------------------------------------------------------- */
 
 Test(trace_elf, events_in_memory_replay_like_the_file)
