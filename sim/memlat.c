@@ -16,39 +16,34 @@ int ims_memlat_init(struct ims_memlat *m, uint64_t lines, uint64_t ways,
 	m->ways = (uint32_t)ways;
 	m->sets_mask = (uint32_t)(lines / ways - 1);
 	m->line = calloc(lines, sizeof(*m->line));
-	m->stamp = calloc(lines, sizeof(*m->stamp));
-	return m->line && m->stamp ? 0 : -1;
+	return m->line ? 0 : -1;
 }
 
 void ims_memlat_fini(struct ims_memlat *m)
 {
 	free(m->line);
-	free(m->stamp);
 	memset(m, 0, sizeof(*m));
 }
 
-/* Returns true on hit; on miss installs the line in the LRU way. */
+/* Returns true on hit; either way the line ends most recent in its set. */
 static bool lookup_install(struct ims_memlat *m, uint64_t pa)
 {
 	uint64_t key = (pa >> LINE_LG2) + 1;
 	/* fold high bits in so page-table pages at 4 KiB strides spread over sets */
 	uint64_t set = ((pa >> LINE_LG2) ^ (pa >> 18)) & m->sets_mask;
-	uint64_t *line = m->line + set * m->ways;
-	uint64_t *stamp = m->stamp + set * m->ways;
-	uint32_t victim = 0;
+	uint64_t *row = m->line + set * m->ways;
+	uint32_t w = 0;
+	bool hit;
 
-	m->clock++;
-	for (uint32_t w = 0; w < m->ways; w++) {
-		if (line[w] == key) {
-			stamp[w] = m->clock;
-			return true;
-		}
-		if (stamp[w] < stamp[victim])
-			victim = w;
-	}
-	line[victim] = key;
-	stamp[victim] = m->clock;
-	return false;
+	/* Stop at the line, at the first empty slot (the set fills from the
+	 * front, so the rest are empty too) or at the least recent line, which
+	 * a miss in a full set evicts. Whatever was found moves to the front. */
+	while (w < m->ways - 1 && row[w] && row[w] != key)
+		w++;
+	hit = row[w] == key;
+	memmove(row + 1, row, w * sizeof(*row));
+	row[0] = key;
+	return hit;
 }
 
 uint64_t ims_memlat_access(struct ims_memlat *m, uint64_t pa, bool *hit)

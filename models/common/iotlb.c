@@ -33,6 +33,14 @@ static int size_slot(const struct ims_iotlb *t, unsigned page_lg2)
 	return -1;
 }
 
+static void ghost_clear(struct ims_iotlb *t, struct ims_iotlb_ghost *g)
+{
+	if (g->page_lg2) {
+		g->page_lg2 = 0;
+		t->nghosts--;
+	}
+}
+
 /* Rebuild the probe list after a size gained its first entry or lost its
  * last. */
 static void live_sizes_update(struct ims_iotlb *t)
@@ -85,7 +93,7 @@ bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 	evicted = victim->page_lg2 &&
 		  !(victim->page_lg2 == page_lg2 && victim->vpn == vpn && victim->did == did);
 	ims_iotlb_drop(t, victim);
-	t->ghost[victim - t->e].page_lg2 = 0;
+	ghost_clear(t, &t->ghost[victim - t->e]);
 	victim->vpn = vpn;
 	victim->pa = pa;
 	victim->did = did;
@@ -105,12 +113,17 @@ static uint64_t total_entries(const struct ims_iotlb *t)
 /* An invalidation drops slot i: remember what it held. */
 static void inv_drop(struct ims_iotlb *t, uint64_t i)
 {
+	ghost_clear(t, &t->ghost[i]);
 	t->ghost[i] = (struct ims_iotlb_ghost){ t->e[i].vpn, t->e[i].did, t->e[i].page_lg2 };
+	if (t->ghost[i].page_lg2)
+		t->nghosts++;
 	ims_iotlb_drop(t, &t->e[i]);
 }
 
 bool ims_iotlb_ghost_take(struct ims_iotlb *t, uint32_t did, uint64_t iova)
 {
+	if (!t->nghosts)
+		return false;
 	for (unsigned s = 0; s < t->nsizes; s++) {
 		uint64_t vpn = iova >> t->size_lg2[s];
 		uint64_t base = (uint64_t)ims_iotlb_set(t, did, vpn) * t->ways;
@@ -119,7 +132,7 @@ bool ims_iotlb_ghost_take(struct ims_iotlb *t, uint32_t did, uint64_t iova)
 			struct ims_iotlb_ghost *g = &t->ghost[base + w];
 
 			if (g->page_lg2 == t->size_lg2[s] && g->vpn == vpn && g->did == did) {
-				g->page_lg2 = 0;
+				ghost_clear(t, g);
 				return true;
 			}
 		}

@@ -52,6 +52,7 @@ struct ims_iotlb_ghost {
 struct ims_iotlb {
 	struct ims_iotlb_entry *e;
 	struct ims_iotlb_ghost *ghost;   /* one per entry slot */
+	uint64_t nghosts;                /* slots holding a ghost: none, no search */
 	uint32_t nsets_mask, ways;
 	uint64_t clock;
 	/* live entries per page size, to skip sizes with nothing cached */
