@@ -238,4 +238,41 @@ void ims_host_free_table(struct ims_sim *sim, uint64_t pa);
 void ims_dirty_leaf(struct ims_sim *sim, struct ims_dirty_bitmap *bm, uint64_t iova,
 		    uint64_t len, bool dirty);
 
+/* The clean 4 KiB leaves of one table of 512 (2 MiB from `base`, which is
+ * 2 MiB aligned), collected by a software dirty walk and scored together:
+ * for a clean leaf ims_dirty_leaf charges nothing and only takes the page
+ * out of the ground truth, so a call per leaf (a truth lookup each) can
+ * become a few word operations per table. Flush before anything that
+ * charges time, since DMA racing the walk runs inside a charge: every leaf
+ * read before it must be scored before it, as ims_dirty_leaf would have. */
+#define IMS_DIRTY_CLEAN_WORDS 8
+struct ims_dirty_clean {
+	uint64_t base;
+	uint64_t bits[IMS_DIRTY_CLEAN_WORDS];   /* bit i: leaf at base + i * 4 KiB */
+	bool any;
+};
+
+static inline void ims_dirty_clean_init(struct ims_dirty_clean *c, uint64_t base)
+{
+	*c = (struct ims_dirty_clean){ .base = base };
+}
+
+static inline void ims_dirty_clean_add(struct ims_dirty_clean *c, unsigned index)
+{
+	c->bits[index >> 6] |= UINT64_C(1) << (index & 63);
+	c->any = true;
+}
+
+void ims_dirty_clean_score(struct ims_sim *sim, struct ims_dirty_bitmap *bm,
+			   struct ims_dirty_clean *c);
+
+/* ims_dirty_leaf(sim, bm, leaf, 4 KiB, false) for every leaf collected, in
+ * one go; empties c. */
+static inline void ims_dirty_clean_flush(struct ims_sim *sim, struct ims_dirty_bitmap *bm,
+					 struct ims_dirty_clean *c)
+{
+	if (c->any)
+		ims_dirty_clean_score(sim, bm, c);
+}
+
 #endif
