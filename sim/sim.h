@@ -257,10 +257,31 @@ static inline void ims_dirty_clean_init(struct ims_dirty_clean *c, uint64_t base
 	*c = (struct ims_dirty_clean){ .base = base };
 }
 
-static inline void ims_dirty_clean_add(struct ims_dirty_clean *c, unsigned index)
+/* Collect t[i], t[i+1], ... up to t[last] while clean(t[k], ctx) says the
+ * entry is a clean 4 KiB leaf; returns the index of the first entry that is
+ * not (last + 1 if all were). A large scan spends its time here: each word
+ * of the collection is built in a register, not or-ed into memory entry by
+ * entry (a store-to-load chain per entry). Inlined, so clean is too. */
+static inline unsigned ims_dirty_clean_run(struct ims_dirty_clean *c, const uint64_t *t,
+					   unsigned i, unsigned last,
+					   bool (*clean)(uint64_t pte, const void *ctx),
+					   const void *ctx)
 {
-	c->bits[index >> 6] |= UINT64_C(1) << (index & 63);
-	c->any = true;
+	while (i <= last) {
+		unsigned end = (i | 63) < last ? (i | 63) : last;
+		unsigned w = i >> 6;
+		uint64_t m = 0;
+
+		for (; i <= end && clean(t[i], ctx); i++)
+			m |= UINT64_C(1) << (i & 63);
+		if (m) {
+			c->bits[w] |= m;
+			c->any = true;
+		}
+		if (i <= end)
+			break;
+	}
+	return i;
 }
 
 void ims_dirty_clean_score(struct ims_sim *sim, struct ims_dirty_bitmap *bm,

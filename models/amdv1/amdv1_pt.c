@@ -485,6 +485,15 @@ static unsigned dirty_leaf(const struct range_op *op, uint64_t table_pa, const u
 	return n;
 }
 
+/* A clean leaf of a table of 4 KiB leaves: a 4 KiB page (Next Level 0,
+ * no replicas), well formed, D clear. */
+static bool clean_leaf(uint64_t pte, const void *ctx)
+{
+	(void)ctx;
+	return amdv1_pte_present(pte) && amdv1_pte_nl(pte) == AMDV1_NL_LEAF &&
+	       amdv1_pte_valid(pte, 0) && !(pte & AMDV1_PTE_D);
+}
+
 /* The software walk of read_dirty and write_protect: every entry of the
  * range read once (every replica of a leaf too, even outside the range),
  * table by table (charged per table), op->leaf at each present leaf. In
@@ -506,17 +515,19 @@ static void leaf_walk(const struct range_op *op, uint64_t table_pa, unsigned lev
 		return;
 	ims_dirty_clean_init(&clean, base);
 	for (unsigned i = i0; i <= i1; i++) {
-		uint64_t pte = t[i];
-		uint64_t first = base + ((uint64_t)i << shift);
+		uint64_t pte, first;
 		unsigned g0, n, lg2;
 
-		if (collect && amdv1_pte_present(pte) && amdv1_pte_nl(pte) == AMDV1_NL_LEAF &&
-		    amdv1_pte_valid(pte, level) && !(pte & AMDV1_PTE_D)) {
-			ims_dirty_clean_add(&clean, i);
-			reads++;
-			continue;
+		if (collect) {
+			unsigned next = ims_dirty_clean_run(&clean, t, i, i1, clean_leaf, NULL);
+
+			reads += next - i;
+			if ((i = next) > i1)
+				break;
 		}
 		ims_dirty_clean_flush(sim, op->bm, &clean);
+		pte = t[i];
+		first = base + ((uint64_t)i << shift);
 		if (!amdv1_pte_present(pte) || !amdv1_pte_valid(pte, level)) {
 			reads++;
 			continue;

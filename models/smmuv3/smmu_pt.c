@@ -482,6 +482,14 @@ static uint64_t dirty_at(const struct range_op *op, uint64_t table_pa, unsigned 
 	return 0;
 }
 
+/* A clean page of a table of 4 KiB pages, outside any contiguous run
+ * (dirty_run reads a run as one). ctx is the stage. */
+static bool clean_page(uint64_t d, const void *st)
+{
+	return smmu_desc_type(d, 0) == SMMU_DESC_LEAF && !(d & SMMU_DESC_CONTIG) &&
+	       !smmu_desc_sw_dirty(st, d);
+}
+
 /* The software walk of read_dirty and write_protect: every descriptor of
  * the range read once, table by table (charged per table), op->leaf at
  * each leaf. In read_dirty's tables of 4 KiB pages, where a large scan
@@ -502,11 +510,8 @@ static void leaf_walk(const struct range_op *op, uint64_t table_pa, unsigned lev
 	reads = i1 - i0 + 1;
 	ims_dirty_clean_init(&clean, base);
 	for (unsigned i = i0; i <= i1; i++) {
-		if (collect && smmu_desc_type(t[i], level) == SMMU_DESC_LEAF &&
-		    !(t[i] & SMMU_DESC_CONTIG) && !smmu_desc_sw_dirty(op->st, t[i])) {
-			ims_dirty_clean_add(&clean, i);
-			continue;
-		}
+		if (collect && (i = ims_dirty_clean_run(&clean, t, i, i1, clean_page, op->st)) > i1)
+			break;
 		ims_dirty_clean_flush(sim, op->bm, &clean);
 		switch (smmu_desc_type(t[i], level)) {
 		case SMMU_DESC_EMPTY:

@@ -348,6 +348,13 @@ static void dirty_leaf(const struct range_op *op, uint64_t pte_pa, uint64_t pte,
 	ims_gather_add(op->gather, first, UINT64_C(1) << shift, shift);
 }
 
+/* A clean leaf of a table of 4 KiB leaves: present, D clear. */
+static bool clean_leaf(uint64_t pte, const void *ctx)
+{
+	(void)ctx;
+	return vtd_pte_present(pte) && !(pte & VTD_SLPTE_D);
+}
+
 /* The software walk of read_dirty and write_protect: every entry of the
  * range read once, table by table (charged per table), op->leaf at each
  * present leaf. In read_dirty's tables of 4 KiB leaves, where a large scan
@@ -368,14 +375,13 @@ static void leaf_walk(const struct range_op *op, uint64_t table_pa, unsigned lev
 	reads = i1 - i0 + 1;
 	ims_dirty_clean_init(&clean, base);
 	for (unsigned i = i0; i <= i1; i++) {
-		uint64_t pte = t[i];
-		uint64_t first = base + ((uint64_t)i << shift);
+		uint64_t pte, first;
 
-		if (collect && vtd_pte_present(pte) && !(pte & VTD_SLPTE_D)) {
-			ims_dirty_clean_add(&clean, i);
-			continue;
-		}
+		if (collect && (i = ims_dirty_clean_run(&clean, t, i, i1, clean_leaf, NULL)) > i1)
+			break;
 		ims_dirty_clean_flush(sim, op->bm, &clean);
+		pte = t[i];
+		first = base + ((uint64_t)i << shift);
 		if (!vtd_pte_present(pte))
 			continue;
 		if (vtd_pte_is_leaf(pte, level))

@@ -61,6 +61,12 @@ Test(truth, take_mask_is_take_per_page)
 	ims_truth_fini(&b);
 }
 
+static bool entry_clean(uint64_t entry, const void *ctx)
+{
+	(void)ctx;
+	return entry != 0;
+}
+
 /* Scoring a table's clean 4 KiB leaves at once (ims_dirty_clean) gives what
  * ims_dirty_leaf gives leaf by leaf, whatever part of the table the bitmap
  * covers: leaves outside it, or partly outside, score nothing. */
@@ -77,7 +83,7 @@ Test(truth, clean_leaves_scored_per_table_as_per_leaf)
 		{ base + (2ull << 20), pg },          /* after the table */
 		{ base - 2 * pg, 2 * pg },            /* before it */
 	};
-	uint64_t seed = 7;
+	uint64_t seed = 7, table[512];
 
 	for (unsigned k = 0; k < sizeof(windows) / sizeof(windows[0]); k++) {
 		struct ims_dirty_bitmap ba = { .iova = windows[k].iova, .len = windows[k].len,
@@ -96,13 +102,14 @@ Test(truth, clean_leaves_scored_per_table_as_per_leaf)
 			ims_truth_set(&da.truth, p, 1);
 			ims_truth_set(&db.truth, p, 1);
 		}
-		ims_dirty_clean_init(&c, base);
 		for (unsigned i = 0; i < 512; i++) {
-			if (next_rand(&seed) % 4 == 0)
-				continue;   /* dirty or not present: not collected */
-			ims_dirty_leaf(&sa, &ba, base + i * pg, pg, false);
-			ims_dirty_clean_add(&c, i);
+			table[i] = next_rand(&seed) % 4 != 0;   /* else dirty or not present */
+			if (table[i])
+				ims_dirty_leaf(&sa, &ba, base + i * pg, pg, false);
 		}
+		ims_dirty_clean_init(&c, base);
+		for (unsigned i = 0; i < 512; i++)   /* a run stops at each entry not collected */
+			i = ims_dirty_clean_run(&c, table, i, 511, entry_clean, NULL);
 		ims_dirty_clean_flush(&sb, &bb, &c);
 		cr_assert_not(c.any);
 		cr_assert_eq(sb.stats.v[IMS_STAT_dirty_pages_missed],
