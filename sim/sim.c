@@ -131,3 +131,42 @@ void ims_dirty_leaf(struct ims_sim *sim, struct ims_dirty_bitmap *bm, uint64_t i
 		IMS_STAT_ADD(&sim->stats, dirty_pages_spurious,
 			     npages - ims_truth_count(&bm->score->truth, first_page, npages));
 }
+
+/* Mask of bits [lo, hi] of word w of a 512-bit block (empty if none). */
+static uint64_t block_word_mask(unsigned w, unsigned lo, unsigned hi)
+{
+	unsigned wlo = 64 * w, whi = wlo + 63;
+	uint64_t m = ~UINT64_C(0);
+
+	if (hi < wlo || lo > whi)
+		return 0;
+	if (lo > wlo)
+		m &= ~UINT64_C(0) << (lo - wlo);
+	if (hi < whi)
+		m &= ~UINT64_C(0) >> (whi - hi);
+	return m;
+}
+
+void ims_dirty_clean_score(struct ims_sim *sim, struct ims_dirty_bitmap *bm,
+			   struct ims_dirty_clean *c)
+{
+	const uint64_t block = UINT64_C(64) * IMS_DIRTY_CLEAN_WORDS << IMS_PAGE_LG2;
+	uint64_t bm_last, lo, hi;
+
+	/* ims_dirty_leaf scores a clean leaf only with a scoring bitmap, and
+	 * only a leaf wholly inside it (a partial one is zero pages) */
+	if (bm && bm->score && bm->len) {
+		bm_last = bm->iova + bm->len - 1;
+		lo = bm->iova <= c->base ? 0 : (bm->iova - c->base + IMS_PAGE_SIZE - 1) >> IMS_PAGE_LG2;
+		hi = bm_last >= c->base + block - 1 ? 64 * IMS_DIRTY_CLEAN_WORDS :
+		     bm_last < c->base ? 0 : (bm_last + 1 - c->base) >> IMS_PAGE_LG2;
+		if (lo < hi) {
+			for (unsigned w = 0; w < IMS_DIRTY_CLEAN_WORDS; w++)
+				c->bits[w] &= block_word_mask(w, (unsigned)lo, (unsigned)hi - 1);
+			IMS_STAT_ADD(&sim->stats, dirty_pages_missed,
+				     ims_truth_take_mask(&bm->score->truth, c->base >> IMS_PAGE_LG2,
+							 c->bits, IMS_DIRTY_CLEAN_WORDS));
+		}
+	}
+	ims_dirty_clean_init(c, c->base);
+}

@@ -238,4 +238,62 @@ void ims_host_free_table(struct ims_sim *sim, uint64_t pa);
 void ims_dirty_leaf(struct ims_sim *sim, struct ims_dirty_bitmap *bm, uint64_t iova,
 		    uint64_t len, bool dirty);
 
+/* The clean 4 KiB leaves of one table of 512 (2 MiB from `base`, which is
+ * 2 MiB aligned), collected by a software dirty walk and scored together:
+ * for a clean leaf ims_dirty_leaf charges nothing and only takes the page
+ * out of the ground truth, so a call per leaf (a truth lookup each) can
+ * become a few word operations per table. Flush before anything that
+ * charges time, since DMA racing the walk runs inside a charge: every leaf
+ * read before it must be scored before it, as ims_dirty_leaf would have. */
+#define IMS_DIRTY_CLEAN_WORDS 8
+struct ims_dirty_clean {
+	uint64_t base;
+	uint64_t bits[IMS_DIRTY_CLEAN_WORDS];   /* bit i: leaf at base + i * 4 KiB */
+	bool any;
+};
+
+static inline void ims_dirty_clean_init(struct ims_dirty_clean *c, uint64_t base)
+{
+	*c = (struct ims_dirty_clean){ .base = base };
+}
+
+/* Collect t[i], t[i+1], ... up to t[last] while clean(t[k], ctx) says the
+ * entry is a clean 4 KiB leaf; returns the index of the first entry that is
+ * not (last + 1 if all were). A large scan spends its time here: each word
+ * of the collection is built in a register, not or-ed into memory entry by
+ * entry (a store-to-load chain per entry). Inlined, so clean is too. */
+static inline unsigned ims_dirty_clean_run(struct ims_dirty_clean *c, const uint64_t *t,
+					   unsigned i, unsigned last,
+					   bool (*clean)(uint64_t pte, const void *ctx),
+					   const void *ctx)
+{
+	while (i <= last) {
+		unsigned end = (i | 63) < last ? (i | 63) : last;
+		unsigned w = i >> 6;
+		uint64_t m = 0;
+
+		for (; i <= end && clean(t[i], ctx); i++)
+			m |= UINT64_C(1) << (i & 63);
+		if (m) {
+			c->bits[w] |= m;
+			c->any = true;
+		}
+		if (i <= end)
+			break;
+	}
+	return i;
+}
+
+void ims_dirty_clean_score(struct ims_sim *sim, struct ims_dirty_bitmap *bm,
+			   struct ims_dirty_clean *c);
+
+/* ims_dirty_leaf(sim, bm, leaf, 4 KiB, false) for every leaf collected, in
+ * one go; empties c. */
+static inline void ims_dirty_clean_flush(struct ims_sim *sim, struct ims_dirty_bitmap *bm,
+					 struct ims_dirty_clean *c)
+{
+	if (c->any)
+		ims_dirty_clean_score(sim, bm, c);
+}
+
 #endif

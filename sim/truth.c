@@ -128,6 +128,27 @@ uint64_t ims_truth_take(struct ims_truth *t, uint64_t first, uint64_t n)
 	return before - t->pages_set;
 }
 
+uint64_t ims_truth_take_mask(struct ims_truth *t, uint64_t first, const uint64_t *mask,
+			     unsigned nwords)
+{
+	uint64_t taken = 0;
+
+	/* first is 64-aligned and chunks hold whole words, so each mask word
+	 * is one word of one chunk */
+	for (unsigned w = 0; w < nwords; w++) {
+		uint64_t page = first + 64 * (uint64_t)w, *chunk, *word, hit;
+
+		if (!mask[w] || !(chunk = chunk_of(t, page)))
+			continue;
+		word = &chunk[(page & (CHUNK_PAGES - 1)) >> 6];
+		hit = *word & mask[w];
+		*word &= ~hit;
+		taken += (uint64_t)__builtin_popcountll(hit);
+	}
+	t->pages_set -= taken;
+	return taken;
+}
+
 bool ims_truth_any(const struct ims_truth *t, uint64_t first, uint64_t n)
 {
 	return walk_bits((struct ims_truth *)t, first, n, OP_ANY) != 0;

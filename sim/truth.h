@@ -34,6 +34,11 @@ void ims_truth_clear(struct ims_truth *t, uint64_t first, uint64_t n);
 uint64_t ims_truth_count(const struct ims_truth *t, uint64_t first, uint64_t n);
 /* Clear pages [first, first+n) and return how many were set. */
 uint64_t ims_truth_take(struct ims_truth *t, uint64_t first, uint64_t n);
+/* Clear the pages of mask (bit i of word w is page first + 64 w + i; first
+ * a multiple of 64) and return how many were set: ims_truth_take of each
+ * page, a word at a time. */
+uint64_t ims_truth_take_mask(struct ims_truth *t, uint64_t first, const uint64_t *mask,
+			     unsigned nwords);
 /* True if any page in [first, first+n) is set. */
 bool ims_truth_any(const struct ims_truth *t, uint64_t first, uint64_t n);
 
