@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Way hints per set (a power of two): pages of one set rarely share one. */
+#define HINTS_PER_SET 8
+
 int ims_iotlb_init(struct ims_iotlb *t, uint64_t entries, uint64_t ways,
 		   const uint8_t *page_lg2s, unsigned nsizes)
 {
@@ -15,13 +18,16 @@ int ims_iotlb_init(struct ims_iotlb *t, uint64_t entries, uint64_t ways,
 	memcpy(t->size_lg2, page_lg2s, nsizes);
 	t->e = calloc(entries, sizeof(*t->e));
 	t->ghost = calloc(entries, sizeof(*t->ghost));
-	return t->e && t->ghost ? 0 : -1;
+	t->hint_mask = (uint64_t)entries / ways * HINTS_PER_SET - 1;
+	t->way_hint = calloc(t->hint_mask + 1, 1);
+	return t->e && t->ghost && t->way_hint ? 0 : -1;
 }
 
 void ims_iotlb_fini(struct ims_iotlb *t)
 {
 	free(t->e);
 	free(t->ghost);
+	free(t->way_hint);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -100,6 +106,7 @@ bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 	victim->page_lg2 = (uint8_t)page_lg2;
 	victim->flags = (uint8_t)flags;
 	victim->stamp = ++t->clock;
+	t->way_hint[ims_iotlb_hash(did, vpn) & t->hint_mask] = (uint8_t)(victim - set);
 	if (!t->live[slot]++)
 		live_sizes_update(t);
 	return evicted;

@@ -63,15 +63,27 @@ struct ims_iotlb {
 	 * (kept as sizes come and go, so a hit never steps over empty ones) */
 	uint8_t live_lg2[IMS_TLB_MAX_SIZES];
 	unsigned nlive;
+	/* Way hints: the way a page was last found or filled in, by a finer
+	 * hash than the set index, so a lookup usually compares one way instead
+	 * of scanning the set (a scan that exits at a random way mispredicts).
+	 * Only a guess, always checked: the entry found is the one a scan
+	 * finds, since a page is in at most one way of its set. */
+	uint8_t *way_hint;
+	uint64_t hint_mask;
 };
 
 int ims_iotlb_init(struct ims_iotlb *t, uint64_t entries, uint64_t ways,
 		   const uint8_t *page_lg2s, unsigned nsizes);
 void ims_iotlb_fini(struct ims_iotlb *t);
 
+static inline uint64_t ims_iotlb_hash(uint32_t did, uint64_t vpn)
+{
+	return vpn ^ ((uint64_t)did * 0x9e3779b1u);
+}
+
 static inline uint32_t ims_iotlb_set(const struct ims_iotlb *t, uint32_t did, uint64_t vpn)
 {
-	return (uint32_t)((vpn ^ ((uint64_t)did * 0x9e3779b1u)) & t->nsets_mask);
+	return (uint32_t)(ims_iotlb_hash(did, vpn) & t->nsets_mask);
 }
 
 /* Entry translating iova in domain did, or NULL. Updates LRU on hit. */
@@ -80,15 +92,24 @@ static inline struct ims_iotlb_entry *ims_iotlb_lookup(struct ims_iotlb *t,
 {
 	for (unsigned s = 0; s < t->nlive; s++) {
 		unsigned lg2 = t->live_lg2[s];
-		uint64_t vpn = iova >> lg2;
-		struct ims_iotlb_entry *set = t->e + (uint64_t)ims_iotlb_set(t, did, vpn) * t->ways;
+		uint64_t vpn = iova >> lg2, h = ims_iotlb_hash(did, vpn);
+		struct ims_iotlb_entry *set = t->e + (h & t->nsets_mask) * t->ways;
+		uint8_t *hint = &t->way_hint[h & t->hint_mask];
+		struct ims_iotlb_entry *e = &set[*hint];
 
-		for (uint32_t w = 0; w < t->ways; w++) {
-			if (set[w].vpn == vpn && set[w].did == did && set[w].page_lg2 == lg2) {
-				set[w].stamp = ++t->clock;
-				return &set[w];
-			}
+		if (e->vpn != vpn || e->did != did || e->page_lg2 != lg2) {
+			uint32_t w = 0;
+
+			while (w < t->ways &&
+			       (set[w].vpn != vpn || set[w].did != did || set[w].page_lg2 != lg2))
+				w++;
+			if (w == t->ways)
+				continue;
+			*hint = (uint8_t)w;
+			e = &set[w];
 		}
+		e->stamp = ++t->clock;
+		return e;
 	}
 	return NULL;
 }

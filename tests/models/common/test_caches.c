@@ -98,3 +98,56 @@ Test(iotlb, invalidated_translation_is_a_ghost_until_refilled_once)
 	cr_assert(ims_iotlb_ghost_take(&t, 1, 0x2000), "ghost kept despite two fills");
 	ims_iotlb_fini(&t);
 }
+
+/* What a lookup must find, by scanning every slot: the hints are only a
+ * guess, so a hinted lookup must always agree with this. */
+static struct ims_iotlb_entry *scan_all(struct ims_iotlb *t, uint32_t did, uint64_t iova)
+{
+	uint64_t n = ((uint64_t)t->nsets_mask + 1) * t->ways;
+
+	for (unsigned s = 0; s < t->nsizes; s++)
+		for (uint64_t i = 0; i < n; i++) {
+			struct ims_iotlb_entry *e = &t->e[i];
+
+			if (e->page_lg2 == t->size_lg2[s] && e->did == did &&
+			    e->vpn == iova >> t->size_lg2[s])
+				return e;
+		}
+	return NULL;
+}
+
+Test(iotlb, hinted_lookup_finds_what_a_full_scan_finds)
+{
+	struct ims_iotlb t;
+	uint64_t x = 0x853c49e6748fea9bu;
+	unsigned hits = 0, misses = 0;
+
+	/* few sets, many pages, two domains and two sizes: hints go stale all
+	 * the time (evictions, invalidations, refills in other ways) */
+	cr_assert_eq(ims_iotlb_init(&t, 16, 4, sizes, 2), 0);
+	for (int i = 0; i < 200000; i++) {
+		uint32_t did = (uint32_t)(x >> 7 & 1);
+		uint64_t iova, pa;
+		struct ims_iotlb_entry *want, *got;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		iova = (x >> 20) % (64 << 12);
+		pa = iova + 0x100000000u;
+		want = scan_all(&t, did, iova);
+		got = ims_iotlb_lookup(&t, did, iova);
+		cr_assert_eq(got, want, "lookup %d: found slot %td, a scan finds %td", i,
+			     got ? got - t.e : -1, want ? want - t.e : -1);
+		if (got) {
+			hits++;
+		} else {
+			misses++;
+			ims_iotlb_fill(&t, did, iova, (x >> 40) % 8 ? 12 : 21, pa, IMS_TLB_R);
+		}
+		if (x % 97 == 0)
+			ims_iotlb_inv_range(&t, did, iova & ~0xffffu, iova | 0xffffu);
+		if (x % 1009 == 0)
+			ims_iotlb_inv_domain(&t, did);
+	}
+	cr_assert(hits > 10000 && misses > 10000, "%u hits, %u misses", hits, misses);
+	ims_iotlb_fini(&t);
+}
