@@ -405,17 +405,34 @@ uint64_t ims_cpucache_cpu_read(struct ims_cpucache *c, uint64_t pa, uint64_t len
 	return t.n[IMS_LINE_STALE];
 }
 
-/* One word of a split chunk under a DMA op that is a constant where this is
- * inlined: word_apply's tallies other than DIRTY, the only one a DMA
- * returns, are then dead code. */
+/* One word of a split chunk under a non-snooped DMA op, a constant where
+ * this is inlined: word_apply's tallies other than DIRTY, the only one such
+ * a DMA returns, are then dead code. */
 static inline uint64_t dma_word(struct ims_cpucache *c, uint64_t *w, uint64_t sel, enum op op)
 {
 	struct tally t = { { 0 } };
 	int64_t delta = word_apply(w, sel, op, &t);
 
-	if (delta)
+	if (op != OP_COUNT)   /* never a store for OP_COUNT (const caches) */
 		c->lines_cached += (uint64_t)delta;
 	return t.n[IMS_LINE_DIRTY];
+}
+
+/* A snooped DMA over the lines of *w in sel: OP_INVALIDATE for a write,
+ * OP_CLEAN_DIRTY for a read, chosen by masks rather than a branch, since
+ * reads and writes alternate at random on the DMA path. The two ops are
+ * word_apply's; the random test against a line-by-line model in
+ * tests/sim/test_cpucache.c runs DMAs of a word or less through here. */
+static void snooped_dma_word(struct ims_cpucache *c, uint64_t *w, uint64_t sel, int write)
+{
+	uint64_t x = *w, lo = x & LO_BITS, hi = (x >> 1) & LO_BITS;
+	uint64_t dirty = hi & ~lo & sel, cached = (lo | hi) & sel;
+	uint64_t is_write = -(uint64_t)(write != 0);
+
+	/* a write leaves every line NOT_CACHED, a read turns DIRTY (10) into
+	 * CLEAN (01) and so keeps the number of cached lines */
+	*w = (x & ~((sel | (sel << 1)) & is_write)) ^ ((dirty | (dirty << 1)) & ~is_write);
+	c->lines_cached -= popcount(cached) & is_write;
 }
 
 /* The word of line's state if its chunk has words, else NULL. */
@@ -447,18 +464,11 @@ uint64_t ims_cpucache_dma(struct ims_cpucache *c, uint64_t pa, uint64_t len, int
 		uint64_t sel = line_sel((unsigned)(r.first & (WORD_LINES - 1)),
 					(unsigned)(r.last & (WORD_LINES - 1)));
 
-		switch (op) {
-		case OP_INVALIDATE:
-			dma_word(c, w, sel, OP_INVALIDATE);
+		if (snooped) {
+			snooped_dma_word(c, w, sel, write);
 			return 0;
-		case OP_CLEAN_DIRTY:
-			dma_word(c, w, sel, OP_CLEAN_DIRTY);
-			return 0;
-		case OP_MAKE_STALE:
-			return dma_word(c, w, sel, OP_MAKE_STALE);
-		default:
-			return dma_word(c, w, sel, OP_COUNT);
 		}
+		return write ? dma_word(c, w, sel, OP_MAKE_STALE) : dma_word(c, w, sel, OP_COUNT);
 	}
 	if (walk(c, &r, op, &t))
 		out_of_memory();
