@@ -86,15 +86,21 @@ static uint64_t to_front(uint64_t order, unsigned pos)
 }
 
 /* Sets of up to IMS_MEMLAT_ORDER_WAYS ways (see memlat.h). */
-static bool lookup_install_ordered(struct ims_memlat *m, uint64_t set, uint64_t key)
+static inline bool lookup_install_ordered(struct ims_memlat *m, uint64_t set, uint64_t key)
 {
 	struct ims_memlat_set *s = &m->set[set];
 	uint64_t *row = m->line + set * m->ways;
 	unsigned fp = fingerprint(key), pos;
-	int w = match_in(row, fp_candidates(s->fp[0], fp) & m->fp_valid[0], 0, key);
+	/* both words at once: a miss, the common case, then takes one branch */
+	uint64_t cand0 = fp_candidates(s->fp[0], fp) & m->fp_valid[0];
+	uint64_t cand1 = fp_candidates(s->fp[1], fp) & m->fp_valid[1];
+	int w = -1;
 
-	if (w < 0 && m->fp_valid[1])
-		w = match_in(row, fp_candidates(s->fp[1], fp) & m->fp_valid[1], 8, key);
+	if (cand0 | cand1) {
+		w = match_in(row, cand0, 0, key);
+		if (w < 0)
+			w = match_in(row, cand1, 8, key);
+	}
 	if (w >= 0) {
 		uint64_t x = s->order ^ (NIBBLES_1 * (unsigned)w);
 
@@ -107,7 +113,9 @@ static bool lookup_install_ordered(struct ims_memlat *m, uint64_t set, uint64_t 
 	 * are never moved forward, so they stay behind every line) */
 	pos = m->ways - 1;
 	w = (int)((s->order >> (4 * pos)) & 0xf);
-	s->order = to_front(s->order, pos);
+	/* with every nibble in use, moving the last to the front is a rotate */
+	s->order = m->ways == IMS_MEMLAT_ORDER_WAYS ? (s->order << 4) | (s->order >> 60) :
+						    to_front(s->order, pos);
 	row[w] = key;
 	s->fp[w >> 3] = (s->fp[w >> 3] & ~(UINT64_C(0xff) << (8 * (w & 7)))) |
 			((uint64_t)fp << (8 * (w & 7)));
@@ -132,8 +140,9 @@ static bool lookup_install_scan(struct ims_memlat *m, uint64_t set, uint64_t key
 	return hit;
 }
 
-/* Returns true on hit; either way the line ends most recent in its set. */
-static bool lookup_install(struct ims_memlat *m, uint64_t pa)
+/* Returns true on hit; either way the line ends most recent in its set.
+ * Inline: a walk-heavy run makes two of these per DMA. */
+static inline bool lookup_install(struct ims_memlat *m, uint64_t pa)
 {
 	uint64_t key = (pa >> LINE_LG2) + 1;
 	/* fold high bits in so page-table pages at 4 KiB strides spread over sets */
