@@ -29,45 +29,30 @@ void ims_psc_fini(struct ims_psc *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* The way a fill of (did, tag) takes: the entry already caching it, else the
- * first empty way, else the least recently used. One pass; the stamp
- * minimum is kept with conditional moves, since which way is oldest is
- * random. */
-static struct ims_psc_entry *fill_victim(const struct ims_psc_level *l, struct ims_psc_entry *set,
-					 uint32_t did, uint64_t tag)
-{
-	uint64_t oldest_stamp = UINT64_MAX;
-	uint32_t oldest = 0;
-
-	for (uint32_t w = 0; w < l->ways; w++) {
-		struct ims_psc_entry *e = &set[w];
-
-		if (!e->valid) {
-			/* the entry may sit after an empty way: look on */
-			for (uint32_t v = w + 1; v < l->ways; v++)
-				if (set[v].valid && set[v].tag == tag && set[v].did == did)
-					return &set[v];
-			return e;
-		}
-		if (e->tag == tag && e->did == did)
-			return e;
-		oldest = e->stamp < oldest_stamp ? w : oldest;
-		oldest_stamp = e->stamp < oldest_stamp ? e->stamp : oldest_stamp;
-	}
-	return &set[oldest];
-}
-
 void ims_psc_fill(struct ims_psc *c, unsigned level, uint32_t did, uint64_t iova,
 		  uint64_t table_pa, unsigned next_level, unsigned perm)
 {
 	struct ims_psc_level *l = &c->lvl[level];
 	uint64_t tag;
-	struct ims_psc_entry *victim;
+	struct ims_psc_entry *set, *victim;
 
 	if (!l->e)
 		return;
 	tag = iova >> l->cover_lg2;
-	victim = fill_victim(l, ims_psc_set(l, did, tag), did, tag);
+	set = ims_psc_set(l, did, tag);
+	victim = &set[0];
+	for (uint32_t w = 0; w < l->ways; w++) {
+		if (set[w].valid && set[w].tag == tag && set[w].did == did) {
+			victim = &set[w];
+			break;
+		}
+		if (!set[w].valid) {
+			if (victim->valid)
+				victim = &set[w];
+		} else if (victim->valid && set[w].stamp < victim->stamp) {
+			victim = &set[w];
+		}
+	}
 	victim->tag = tag;
 	victim->table_pa = table_pa;
 	victim->did = did;

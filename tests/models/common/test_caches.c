@@ -110,7 +110,7 @@ Test(iotlb, invalidated_translation_is_a_ghost_until_refilled_once)
  * fills, lookups, invalidations and ghost takes; every entry, ghost and
  * live count must agree after every step. */
 
-/* The next of a xorshift sequence: the random steps of the tests below. */
+/* The next of a xorshift sequence: the random steps of the test below. */
 static uint64_t xorshift(uint64_t *x)
 {
 	*x ^= *x << 13;
@@ -122,16 +122,6 @@ static uint64_t xorshift(uint64_t *x)
 /* The same call on the tested cache a and the reference b agrees. */
 #define SAME_RESULT(step, f, ...) \
 	cr_assert_eq(f(&a, __VA_ARGS__), f(&b, __VA_ARGS__), "step %d: " #f, step)
-
-/* A random invalidation of a and b, by range or of the whole domain, drops
- * as many entries from both. */
-#define SAME_INVALIDATION(step, inv_range, inv_domain, by_range, did, start, last) \
-	do { \
-		if (by_range) \
-			SAME_RESULT(step, inv_range, did, start, last); \
-		else \
-			SAME_RESULT(step, inv_domain, did); \
-	} while (0)
 
 static int ref_size_slot(const struct ims_iotlb *t, unsigned page_lg2)
 {
@@ -248,9 +238,10 @@ static void fill_vs_reference(uint64_t entries, uint64_t ways, unsigned nsizes, 
 			}
 		} else if (op < 29) {
 			SAME_RESULT(i, ims_iotlb_ghost_take, did, iova);
+		} else if (op < 31) {
+			SAME_RESULT(i, ims_iotlb_inv_range, did, iova, iova + ((r >> 30) & 0xfffff));
 		} else {
-			SAME_INVALIDATION(i, ims_iotlb_inv_range, ims_iotlb_inv_domain, op < 31, did,
-					  iova, iova + ((r >> 30) & 0xfffff));
+			SAME_RESULT(i, ims_iotlb_inv_domain, did);
 		}
 		iotlb_same(&a, &b, i);
 	}
@@ -264,94 +255,4 @@ Test(iotlb, fill_same_as_plain_victim_search)
 	fill_vs_reference(16, 4, 3, 2);
 	fill_vs_reference(8, 8, 2, 3);     /* one set */
 	fill_vs_reference(32, 1, 1, 4);    /* direct-mapped, one size */
-}
-
-/* ---- ims_psc_fill against the plain victim search --------------------------
- * As for the IOTLB: the fill's one-pass victim choice, held to the way loop
- * it replaced (stop at the entry, else the first empty way, else the
- * smallest stamp) over random fills, lookups and invalidations. */
-
-static void ref_psc_fill(struct ims_psc *c, unsigned level, uint32_t did, uint64_t iova,
-			 uint64_t table_pa, unsigned next_level, unsigned perm)
-{
-	struct ims_psc_level *l = &c->lvl[level];
-	uint64_t tag = iova >> l->cover_lg2;
-	struct ims_psc_entry *set = l->e ? ims_psc_set(l, did, tag) : NULL, *victim;
-
-	if (!set)
-		return;
-	victim = &set[0];
-	for (uint32_t w = 0; w < l->ways; w++) {
-		if (set[w].valid && set[w].tag == tag && set[w].did == did) {
-			victim = &set[w];
-			break;
-		}
-		if (!set[w].valid) {
-			if (victim->valid)
-				victim = &set[w];
-		} else if (victim->valid && set[w].stamp < victim->stamp) {
-			victim = &set[w];
-		}
-	}
-	*victim = (struct ims_psc_entry){
-		.tag = tag, .table_pa = table_pa, .did = did, .perm = (uint8_t)perm,
-		.next_level = (uint8_t)next_level, .valid = 1, .stamp = ++c->clock,
-	};
-}
-
-static void psc_same(const struct ims_psc *a, const struct ims_psc *b, int step)
-{
-	cr_assert_eq(a->clock, b->clock, "step %d", step);
-	for (unsigned lv = 1; lv <= IMS_PSC_LEVELS; lv++) {
-		const struct ims_psc_level *la = &a->lvl[lv], *lb = &b->lvl[lv];
-		uint64_t n = la->e ? ((uint64_t)la->nsets_mask + 1) * la->ways : 0;
-
-		for (uint64_t i = 0; i < n; i++) {
-			const struct ims_psc_entry *x = &la->e[i], *y = &lb->e[i];
-
-			cr_assert(x->valid == y->valid && (!x->valid ||
-				  (x->tag == y->tag && x->did == y->did && x->stamp == y->stamp &&
-				   x->table_pa == y->table_pa && x->perm == y->perm &&
-				   x->next_level == y->next_level)),
-				  "level %u entry %llu differs at step %d", lv, (unsigned long long)i,
-				  step);
-		}
-	}
-}
-
-Test(psc, fill_same_as_plain_victim_search)
-{
-	uint64_t entries[IMS_PSC_LEVELS + 1] = { 0, 16, 8, 4, 1, 0 };
-	uint8_t cover[IMS_PSC_LEVELS + 1] = { 0, 21, 30, 39, 48, 57 };
-	struct ims_psc a, b;
-	uint64_t x = 0x2545f4914f6cdd1dull;
-
-	cr_assert_eq(ims_psc_init(&a, entries, 4, cover), 0);
-	cr_assert_eq(ims_psc_init(&b, entries, 4, cover), 0);
-	for (int i = 0; i < 100000; i++) {
-		uint64_t r = xorshift(&x), iova;
-		unsigned level, op = r & 15;
-		uint32_t did;
-
-		did = (uint32_t)((r >> 4) & 1);
-		level = 1 + (unsigned)((r >> 5) % IMS_PSC_LEVELS);
-		/* 6 bits of 2 MiB regions below 128 GiB: every level repeats */
-		iova = ((r >> 8) & 0x3f) << 21 | ((r >> 14) & 1) << 36;
-		if (op < 9) {
-			ims_psc_fill(&a, level, did, iova, r >> 20 << 12, level - 1, (r >> 16) & 3);
-			ref_psc_fill(&b, level, did, iova, r >> 20 << 12, level - 1, (r >> 16) & 3);
-		} else if (op < 14) {
-			struct ims_psc_entry *ea = ims_psc_lookup(&a, level, did, iova);
-			struct ims_psc_entry *eb = ims_psc_lookup(&b, level, did, iova);
-
-			cr_assert_eq(ea ? ea - a.lvl[level].e : -1, eb ? eb - b.lvl[level].e : -1,
-				     "step %d", i);
-		} else {
-			SAME_INVALIDATION(i, ims_psc_inv_range, ims_psc_inv_domain, op < 15, did, iova,
-					  iova + ((r >> 30) & 0x3fffffff));
-		}
-		psc_same(&a, &b, i);
-	}
-	ims_psc_fini(&a);
-	ims_psc_fini(&b);
 }
