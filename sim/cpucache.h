@@ -77,6 +77,13 @@ uint64_t ims_cpucache_cpu_read(struct ims_cpucache *c, uint64_t pa, uint64_t len
 uint64_t ims_cpucache_dma(struct ims_cpucache *c, uint64_t pa, uint64_t len, int write,
 			  int snooped);
 
+/* Start bringing the host memory holding the state of pa's line into the
+ * host's cache: the DMA path knows where a DMA goes a walk's tail before it
+ * applies the DMA here, and on a walk-heavy run that state is a host cache
+ * miss. Changes nothing; a no-op while no line is cached (ims_coh_dma
+ * does not look then). */
+void ims_cpucache_prefetch(const struct ims_cpucache *c, uint64_t pa);
+
 /* Flush (write back + invalidate) [pa, pa+len): every line ends NOT_CACHED.
  * Aborts if out of memory (splitting a uniform chunk). */
 struct ims_flush_result ims_cpucache_flush(struct ims_cpucache *c, uint64_t pa, uint64_t len);

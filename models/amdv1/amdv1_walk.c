@@ -14,6 +14,7 @@
  * the table it points to, so a cached skipping PDE skips here too.
  */
 #include "models/common/pte_rmw.h"
+#include "models/common/walk_prefetch.h"
 #include "models/amdv1/amdv1_model.h"
 #include "models/amdv1/amdv1_pte.h"
 
@@ -107,6 +108,7 @@ static void leaf(struct walk_state *w, uint64_t pte_pa, uint64_t pte, unsigned l
 		set_ad(w, pte_pa, &pte, want);
 	out->pa = amdv1_leaf_base(pte, level);
 	out->page_lg2 = (uint8_t)amdv1_leaf_size_lg2(pte, level);
+	ims_walk_prefetch_target(w->sim, w->iova, out);
 	/* without hardware Dirty updates a cached write needs no memory
 	 * update; FC is cached with the translation (every replica of an
 	 * NL=7 page carries the same FC) */

@@ -69,6 +69,40 @@ void ims_iotlb_drop(struct ims_iotlb *t, struct ims_iotlb_entry *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/* The way a fill of (did, vpn, page_lg2) takes in set: the entry of that
+ * page if cached; else an empty way, preferably one no invalidation left a
+ * ghost in (reusing a ghost's way forgets that drop), the first such; else
+ * the least recently used. One pass; the stamp minimum is kept with
+ * conditional moves, since which way is oldest is random. */
+static struct ims_iotlb_entry *fill_victim(const struct ims_iotlb *t, struct ims_iotlb_entry *set,
+					   uint32_t did, uint64_t vpn, unsigned page_lg2)
+{
+	struct ims_iotlb_entry *empty = NULL, *empty_ghosted = NULL;
+	uint64_t oldest_stamp = UINT64_MAX;
+	uint32_t oldest = 0;
+
+	for (uint32_t w = 0; w < t->ways; w++) {
+		struct ims_iotlb_entry *e = &set[w];
+
+		if (!e->page_lg2) {
+			if (t->nghosts && t->ghost[e - t->e].page_lg2) {
+				if (!empty_ghosted)
+					empty_ghosted = e;
+			} else if (!empty) {
+				empty = e;
+			}
+			continue;
+		}
+		if (e->vpn == vpn && e->did == did && e->page_lg2 == page_lg2)
+			return e;
+		oldest = e->stamp < oldest_stamp ? w : oldest;
+		oldest_stamp = e->stamp < oldest_stamp ? e->stamp : oldest_stamp;
+	}
+	if (empty)
+		return empty;
+	return empty_ghosted ? empty_ghosted : &set[oldest];
+}
+
 bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 		    unsigned page_lg2, uint64_t pa, unsigned flags)
 {
@@ -80,35 +114,23 @@ bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 	if (slot < 0)
 		return false;   /* a size this IOTLB does not cache: never filled */
 	set = t->e + (uint64_t)ims_iotlb_set(t, did, vpn) * t->ways;
-	victim = &set[0];
-	for (uint32_t w = 0; w < t->ways; w++) {
-		if (set[w].page_lg2 == page_lg2 && set[w].vpn == vpn && set[w].did == did) {
-			victim = &set[w];
-			break;
-		}
-		if (!set[w].page_lg2) {
-			/* an empty slot, preferably one no invalidation left a
-			 * ghost in: reusing a ghost's slot forgets that drop */
-			if (victim->page_lg2 || (t->ghost[victim - t->e].page_lg2 &&
-						 !t->ghost[&set[w] - t->e].page_lg2))
-				victim = &set[w];
-		} else if (victim->page_lg2 && set[w].stamp < victim->stamp) {
-			victim = &set[w];
-		}
-	}
+	victim = fill_victim(t, set, did, vpn, page_lg2);
 	evicted = victim->page_lg2 &&
 		  !(victim->page_lg2 == page_lg2 && victim->vpn == vpn && victim->did == did);
-	ims_iotlb_drop(t, victim);
-	ghost_clear(t, &t->ghost[victim - t->e]);
-	victim->vpn = vpn;
-	victim->pa = pa;
-	victim->did = did;
-	victim->page_lg2 = (uint8_t)page_lg2;
-	victim->flags = (uint8_t)flags;
-	victim->stamp = ++t->clock;
+	/* an entry of the same size gives its place up without the size ever
+	 * going out of use: the live count and probe list stay as they are */
+	if (victim->page_lg2 != page_lg2) {
+		ims_iotlb_drop(t, victim);
+		if (!t->live[slot]++)
+			live_sizes_update(t);
+	}
+	if (t->nghosts)
+		ghost_clear(t, &t->ghost[victim - t->e]);
+	*victim = (struct ims_iotlb_entry){
+		.vpn = vpn, .pa = pa, .stamp = ++t->clock, .did = did,
+		.page_lg2 = (uint8_t)page_lg2, .flags = (uint8_t)flags,
+	};
 	t->way_hint[ims_iotlb_hash(did, vpn) & t->hint_mask] = (uint8_t)(victim - set);
-	if (!t->live[slot]++)
-		live_sizes_update(t);
 	return evicted;
 }
 
@@ -127,10 +149,8 @@ static void inv_drop(struct ims_iotlb *t, uint64_t i)
 	ims_iotlb_drop(t, &t->e[i]);
 }
 
-bool ims_iotlb_ghost_take(struct ims_iotlb *t, uint32_t did, uint64_t iova)
+bool ims_iotlb_ghost_search(struct ims_iotlb *t, uint32_t did, uint64_t iova)
 {
-	if (!t->nghosts)
-		return false;
 	for (unsigned s = 0; s < t->nsizes; s++) {
 		uint64_t vpn = iova >> t->size_lg2[s];
 		uint64_t base = (uint64_t)ims_iotlb_set(t, did, vpn) * t->ways;

@@ -121,7 +121,14 @@ bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 
 /* True, once, if an invalidation dropped a translation of iova in domain
  * did and nothing has taken its slot since. Called on misses only. */
-bool ims_iotlb_ghost_take(struct ims_iotlb *t, uint32_t did, uint64_t iova);
+bool ims_iotlb_ghost_search(struct ims_iotlb *t, uint32_t did, uint64_t iova);
+
+/* Inline so that the common case, no invalidation has left a ghost, costs a
+ * load and a branch on the miss path instead of a call. */
+static inline bool ims_iotlb_ghost_take(struct ims_iotlb *t, uint32_t did, uint64_t iova)
+{
+	return t->nghosts && ims_iotlb_ghost_search(t, did, iova);
+}
 
 /* Drop one entry (used when a write re-walk refreshes it). */
 void ims_iotlb_drop(struct ims_iotlb *t, struct ims_iotlb_entry *e);

@@ -39,7 +39,7 @@ void ims_psc_fill(struct ims_psc *c, unsigned level, uint32_t did, uint64_t iova
 	if (!l->e)
 		return;
 	tag = iova >> l->cover_lg2;
-	set = l->e + (uint64_t)((tag ^ ((uint64_t)did * 0x9e3779b1u)) & l->nsets_mask) * l->ways;
+	set = ims_psc_set(l, did, tag);
 	victim = &set[0];
 	for (uint32_t w = 0; w < l->ways; w++) {
 		if (set[w].valid && set[w].tag == tag && set[w].did == did) {

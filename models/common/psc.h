@@ -44,6 +44,14 @@ int ims_psc_init(struct ims_psc *c, const uint64_t *entries, uint64_t ways,
 		 const uint8_t *cover_lg2);
 void ims_psc_fini(struct ims_psc *c);
 
+/* The set of level l where the entry of domain did covering tag (an IOVA
+ * >> cover_lg2) lives. */
+static inline struct ims_psc_entry *ims_psc_set(const struct ims_psc_level *l, uint32_t did,
+						uint64_t tag)
+{
+	return l->e + (uint64_t)((tag ^ ((uint64_t)did * 0x9e3779b1u)) & l->nsets_mask) * l->ways;
+}
+
 static inline struct ims_psc_entry *ims_psc_lookup(struct ims_psc *c, unsigned level,
 						   uint32_t did, uint64_t iova)
 {
@@ -54,7 +62,7 @@ static inline struct ims_psc_entry *ims_psc_lookup(struct ims_psc *c, unsigned l
 	if (!l->e)
 		return NULL;
 	tag = iova >> l->cover_lg2;
-	set = l->e + (uint64_t)((tag ^ ((uint64_t)did * 0x9e3779b1u)) & l->nsets_mask) * l->ways;
+	set = ims_psc_set(l, did, tag);
 	for (uint32_t w = 0; w < l->ways; w++) {
 		if (set[w].valid && set[w].tag == tag && set[w].did == did) {
 			set[w].stamp = ++c->clock;

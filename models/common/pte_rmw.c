@@ -1,7 +1,11 @@
 #include "models/common/pte_rmw.h"
 
-uint64_t ims_walk_ad_update(struct ims_sim *sim, uint64_t pa, uint64_t seen,
-			    const struct ims_ad_format *fmt, uint64_t *cycles)
+/* The update loop of both entry points below. Inline so that where fmt is a
+ * constant (ims_walk_set_ad_bits) its functions are known and inlined: the
+ * plain-bit case, VT-d's and AMD's on every A/D update, makes no indirect
+ * calls. */
+static inline uint64_t ad_update(struct ims_sim *sim, uint64_t pa, uint64_t seen,
+				 const struct ims_ad_format *fmt, uint64_t *cycles)
 {
 	uint64_t cur = seen, want, old;
 
@@ -26,6 +30,12 @@ uint64_t ims_walk_ad_update(struct ims_sim *sim, uint64_t pa, uint64_t seen,
 	return want;
 }
 
+uint64_t ims_walk_ad_update(struct ims_sim *sim, uint64_t pa, uint64_t seen,
+			    const struct ims_ad_format *fmt, uint64_t *cycles)
+{
+	return ad_update(sim, pa, seen, fmt, cycles);
+}
+
 struct ad_bits {
 	uint64_t set, a_bit, d_bit;
 };
@@ -47,11 +57,15 @@ static bool d_is_set(uint64_t pte, const void *ctx)
 	return b->d_bit && (pte & b->d_bit);
 }
 
+/* flatten: the format's functions are only known once ad_update is inlined
+ * here, after the compiler's own inlining decisions; this makes it inline
+ * them too. */
+__attribute__((flatten))
 uint64_t ims_walk_set_ad_bits(struct ims_sim *sim, uint64_t pa, uint64_t seen, uint64_t set,
 			      uint64_t a_bit, uint64_t d_bit, uint64_t *cycles)
 {
 	struct ad_bits b = { set, a_bit, d_bit };
-	struct ims_ad_format fmt = { set_bits, a_is_set, d_is_set, &b };
+	const struct ims_ad_format fmt = { set_bits, a_is_set, d_is_set, &b };
 
-	return ims_walk_ad_update(sim, pa, seen, &fmt, cycles);
+	return ad_update(sim, pa, seen, &fmt, cycles);
 }

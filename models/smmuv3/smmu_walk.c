@@ -12,6 +12,7 @@
  * engine's; this walker neither looks it up nor fills it.
  */
 #include "models/common/pte_rmw.h"
+#include "models/common/walk_prefetch.h"
 #include "models/smmuv3/smmu_desc.h"
 #include "models/smmuv3/smmu_model.h"
 
@@ -145,6 +146,7 @@ static void leaf_result(struct walk_state *w, uint64_t d, unsigned level, struct
 		lg2 += SMMU_CONTIG_LG2;
 	out->page_lg2 = (uint8_t)lg2;
 	out->pa = smmu_desc_oa(d) & ~((UINT64_C(1) << lg2) - 1);
+	ims_walk_prefetch_target(w->sim, w->iova, out);
 	out->tlb_flags = (uint8_t)flags;
 }
 

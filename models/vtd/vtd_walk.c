@@ -13,6 +13,7 @@
  * up nor fills it.
  */
 #include "models/common/pte_rmw.h"
+#include "models/common/walk_prefetch.h"
 #include "models/vtd/vtd_model.h"
 #include "models/vtd/vtd_pte.h"
 
@@ -124,6 +125,7 @@ void vtd_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *do
 				set_ad(&w, pte_pa, &pte, want);
 			out->pa = vtd_pte_page_base(pte, level);
 			out->page_lg2 = (uint8_t)vtd_level_shift(level);
+			ims_walk_prefetch_target(sim, iova, out);
 			/* the IOTLB caches D only when SSADE=1 (section 6.2.4);
 			 * otherwise a cached write needs no memory update. SNP
 			 * is a leaf property cached with the translation. */

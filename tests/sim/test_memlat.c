@@ -1,5 +1,7 @@
-/* The LLC model keeps each set in recency order; these tests hold it to the
- * textbook LRU (timestamps, least recent evicted, empty ways first). */
+/* The LLC model keeps each set's recency order in a word of way numbers (up
+ * to 16 ways) or in the order of its lines (wider sets); these tests hold
+ * both to the textbook LRU (timestamps, least recent evicted, empty ways
+ * first). */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
@@ -73,6 +75,12 @@ Test(memlat, same_hits_as_timestamp_lru)
 	compare(8, 4, 4 << 10, 50000, 2);
 	compare(4, 1, 512, 20000, 3);           /* direct-mapped */
 	compare(1, 64, 8 << 10, 20000, 4);       /* fully associative, widest */
+	compare(1, 16, 2 << 10, 20000, 5);       /* the widest recency word */
+	compare(16, 17, 32 << 10, 50000, 6);     /* the narrowest set that scans */
+	compare(8, 12, 16 << 10, 50000, 7);      /* a second fingerprint word, part used */
+	compare(32, 8, 32 << 10, 50000, 8);      /* one fingerprint word, all used */
+	compare(16, 2, 4 << 10, 50000, 9);
+	compare(8, 5, 4 << 10, 50000, 10);
 }
 
 Test(memlat, no_lines_means_every_read_misses)
