@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/cleanup.h"
+
 static const char *fault_kind_name(unsigned kind)
 {
 	switch (kind) {
@@ -156,7 +158,7 @@ int ims_results_write(json_t *j, const char *path, struct ims_error *err)
 	size_t n = strlen(path);
 	char *tmp = malloc(n + 16);
 	FILE *f;
-	int fd, ok;
+	int fd, ok, cleanup;
 	mode_t mask;
 
 	if (!j) {
@@ -169,6 +171,7 @@ int ims_results_write(json_t *j, const char *path, struct ims_error *err)
 		return ims_error_set(err, IMS_ENOMEM, "out of memory");
 	snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
 	fd = mkstemp(tmp);
+	cleanup = fd < 0 ? -1 : ims_cleanup_add(tmp);
 	if (fd < 0) {
 		int e = errno;
 
@@ -193,11 +196,13 @@ int ims_results_write(json_t *j, const char *path, struct ims_error *err)
 		int e = errno;
 
 		unlink(tmp);
+		ims_cleanup_forget(cleanup);
 		free(tmp);
 		ims_error_set(err, IMS_EIO, "cannot write results: %s", strerror(e));
 		ims_error_locate(err, path, 0);
 		return -IMS_EIO;
 	}
+	ims_cleanup_forget(cleanup);
 	free(tmp);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/cleanup.h"
 #include "sim/report/report_internal.h"
 
 int rp_gnuplot_found(const char *cmd)
@@ -64,6 +65,7 @@ int rp_gnuplot_run(const struct rp *r, const char *name, struct ims_error *err)
 	if (pid == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
+		ims_cleanup_resume(&r->held);
 		if (fd < 0 || chdir(dir) != 0)
 			_exit(126);
 		dup2(fd, STDOUT_FILENO);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/cleanup.h"
 #include "sim/report/report.h"
 #include "sim/report/report_internal.h"
 #include "sim/results.h"
@@ -416,6 +417,8 @@ int ims_report_write(const struct ims_report_opts *o, struct ims_error *err)
 		rc = load(&r, o->inputs[i], err);
 	if (!rc && !r.nruns && !r.nsweeps)
 		rc = ims_error_set(err, IMS_EINVAL, "the results hold no runs");
+	/* Ctrl-C waits until the tree is installed or removed (seconds) */
+	ims_cleanup_defer(&r.held);
 	if (!rc && !(tmp = malloc(n + 16)))
 		rc = ims_error_set(err, IMS_ENOMEM, "out of memory");
 	if (!rc && tmp) {
@@ -447,6 +450,7 @@ int ims_report_write(const struct ims_report_opts *o, struct ims_error *err)
 		rc = install(tmp, o->out_dir, err);
 	if (rc && tmp)
 		rm_tree(tmp);
+	ims_cleanup_resume(&r.held);
 	free(tmp);
 	for (unsigned i = 0; i < r.ndocs; i++)
 		json_decref(r.docs[i]);

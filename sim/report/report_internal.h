@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include <jansson.h>
+#include <signal.h>
 
 #include "sim/error.h"
 
@@ -45,6 +46,8 @@ struct rp {
 	unsigned ncharts;
 	const char *dir;             /* the directory being built */
 	const char *gnuplot;
+	sigset_t held;               /* signal mask before ims_cleanup_defer: gnuplot runs
+				      * with it, so Ctrl-C reaches it at once */
 };
 
 /* A counter of a run's "stats" (0 when absent) and a "derived" rate. */

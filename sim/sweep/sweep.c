@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "models/model.h"
+#include "sim/cleanup.h"
 #include "sim/gen/gen.h"
 #include "sim/host/dirty_strategy.h"
 #include "sim/params.h"
@@ -303,18 +304,22 @@ static int run_gen(struct ims_sim *sim, const struct point *pt, struct ims_error
 {
 	const char *tmp = getenv("TMPDIR");
 	char dir[1024], path[1100];
-	int rc;
+	int rc, dir_cleanup, file_cleanup;
 
 	snprintf(dir, sizeof(dir), "%s/ims-sweep-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		return ims_error_set(err, IMS_EIO, "cannot make a scratch directory %s: %s", dir,
 				     strerror(errno));
 	snprintf(path, sizeof(path), "%s/trace.elf", dir);
+	dir_cleanup = ims_cleanup_add(dir);
+	file_cleanup = ims_cleanup_add(path);
 	rc = ims_gen_write_file(&pt->cfg, path, NULL, err);
 	if (!rc)
 		rc = ims_run_file(sim, path, pt->model, &pt->params, &pt->strategies, err);
 	unlink(path);
 	rmdir(dir);
+	ims_cleanup_forget(file_cleanup);
+	ims_cleanup_forget(dir_cleanup);
 	return rc;
 }
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "sim/cleanup.h"
 #include "sim/trace/elf_format.h"
 
 #define BATCH_RECORDS 4096u            /* records deflated per call */
@@ -35,6 +36,7 @@ struct ims_trace_writer {
 	enum ims_trace_fmt fmt;
 	char *path;
 	char *tmp;             /* NULL when writing to stdout */
+	int cleanup;           /* tmp's ims_cleanup handle, or -1 */
 	FILE *text;            /* TEXT */
 	gzFile gz;             /* TEXT_GZ */
 	int fd;                /* ELF */
@@ -394,6 +396,7 @@ static int text_put_event(struct ims_trace_writer *w, const struct ims_event *ev
 
 static void writer_free(struct ims_trace_writer *w)
 {
+	ims_cleanup_forget(w->cleanup);   /* renamed into place, or removed */
 	if (w->in_chunk)
 		deflateEnd(&w->zs);
 	ims_decls_free(w->decls);
@@ -420,6 +423,7 @@ static int open_tmp(struct ims_trace_writer *w, struct ims_error *err)
 		w->tmp = NULL;
 		return io_error(w, err, "create a file beside it");
 	}
+	w->cleanup = ims_cleanup_add(w->tmp);
 	/* mkstemp makes it private; the result gets the usual mode. */
 	{
 		mode_t mask = umask(0);
@@ -465,6 +469,8 @@ int ims_trace_writer_open(struct ims_trace_writer **out, const char *path,
 	int rc;
 
 	*out = NULL;
+	if (w)
+		w->cleanup = -1;
 	if (!w || !(w->path = strdup(path)) || ims_decls_new(&w->decls)) {
 		if (w)
 			writer_free(w);
