@@ -19,6 +19,7 @@
 #include "sim/gen/gen.h"
 #include "sim/host/dirty_strategy.h"
 #include "sim/params.h"
+#include "sim/run.h"
 #include "sim/sweep/sweep.h"
 #include "sim/trace/decls.h"
 #include "sim/trace/elf_format.h"
@@ -27,6 +28,10 @@
 
 #define CANONICAL_NAME "canonical text"
 #define SWEEP_MAX_CHECKED 64   /* grid points ims_sweep_check may walk per input */
+/* A conversion is replayed only up to this many bytes mapped, unmapped and
+ * moved by DMA: a 4 KiB-aligned terabyte map is a valid trace, but its
+ * page tables would take the fuzzer's memory and time. */
+#define REPLAY_MAX_BYTES (UINT64_C(1) << 30)
 
 static void violate(struct ims_fuzz_result *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -76,6 +81,10 @@ struct checker {
 	size_t len, cap;
 	uint64_t events, last_time;
 	uint64_t per_kind[IMS_EV_KIND_COUNT];
+	uint64_t bytes;          /* mapped, unmapped and moved by DMA */
+	bool small_pages;        /* ftrace --pgsizes 0x1000: replay with 4 KiB leaves */
+	bool iova57;             /* --iova-bits 57 */
+	uint64_t pa_end;         /* of the maps with pa= */
 	struct ims_fuzz_result *res;
 };
 
@@ -140,6 +149,10 @@ static void check_event(struct checker *c, const struct ims_event *ev)
 	c->events++;
 	c->last_time = ev->time;
 	c->per_kind[ev->kind]++;
+	if (ev->kind == IMS_EV_MAP || ev->kind == IMS_EV_UNMAP || ev->kind == IMS_EV_DMA)
+		c->bytes += ev->len < REPLAY_MAX_BYTES ? ev->len : REPLAY_MAX_BYTES;
+	if ((ev->flags & IMS_EVF_HAS_PA) && ev->pa + ev->len > c->pa_end)
+		c->pa_end = ev->pa + ev->len;   /* the event rules keep it below 2^52 */
 	if (ims_decls_apply_full(c->decls, &copy, &err)) {
 		violate(c->res, "event %llu (%s) was let through, but the event rules refuse it: %s",
 			(unsigned long long)c->events, ims_ev_kind_name(ev->kind), err.msg);
@@ -397,6 +410,8 @@ static int ftrace_variant(const char *name, const uint8_t *data, size_t len, str
 		o.dma_delay = v & 8 ? (v >> 16) * 64u : IMS_CONVERT_AUTO;
 		o.iova_bits = v & 16 ? 57 : 48;
 		o.pgsizes = v & 32 ? 0x1000 : UINT64_C(0x40201000) | (UINT64_C(1) << 39);
+		c->small_pages = o.pgsizes == 0x1000;
+		c->iova57 = o.iova_bits == 57;
 		o.mhz = v & 64 ? 100 : 10000;
 		o.fault_len = 1 + ((v >> 8) & 0xff) * 4099u;
 	}
@@ -417,9 +432,61 @@ static int qemu_variant(const char *name, const uint8_t *data, size_t len, struc
 		o.start = v & 16 ? (v >> 20) * 1000u : IMS_CONVERT_AUTO;
 		o.iova_bits = v & 32 ? 57 : 48;
 		o.mhz = v & 64 ? 100 : 10000;
+		c->iova57 = o.iova_bits == 57;
 	}
 	o.stats = st;
 	return ims_convert_qemu_mem(name, data, len, emit, c, &o, err);
+}
+
+/* A conversion's trace replays: the converters keep the simulated host's
+ * mappings so that it never refuses a map or unmap (docs/converters.md,
+ * "Rules"), so any run error is a converter bug. Faults are not errors. */
+static void check_replay(const struct checker *c, uint32_t variant, struct ims_fuzz_result *res)
+{
+	const struct ims_model_ops *model = ims_models[variant % ims_model_count];
+	/* what --pgsizes 0x1000 stands for: a host that maps 4 KiB leaves only */
+	static const char *const small_pages[] = { "vtd_sllps=0", "amdv1_pgsizes=0x1000" };
+	struct ims_sim *sim = malloc(sizeof(*sim));
+	struct ims_trace_reader *r = NULL;
+	struct ims_error err = { 0 };
+	struct ims_strategies st;
+	struct ims_params p;
+	char buf[1024];
+	int rc;
+
+	if (res->violation[0] || c->bytes > REPLAY_MAX_BYTES) {
+		free(sim);
+		return;
+	}
+	if (!sim) {
+		violate(res, "out of memory");
+		return;
+	}
+	ims_params_default(&p);
+	/* SMMUv3 has neither 5-level tables, nor output addresses of more than
+	 * 48 bits (the format allows 52), nor a parameter for 4 KiB leaves only */
+	if ((c->small_pages || c->iova57 || c->pa_end > UINT64_C(1) << 48) &&
+	    !strcmp(model->name, "smmuv3"))
+		model = ims_model_find(variant & 0x100 ? "vtd" : "amdv1");
+	if (c->small_pages) {
+		for (size_t i = 0; i < sizeof(small_pages) / sizeof(small_pages[0]); i++)
+			if (ims_params_set(&p, small_pages[i], &err))
+				violate(res, "%s: %s", small_pages[i], err.msg);
+	}
+	ims_strategies_default(&st);
+	rc = ims_trace_open_mem(&r, CANONICAL_NAME, c->text, c->len, &err);
+	if (!rc) {
+		rc = ims_sim_init(sim, model, &p, &err);
+		if (!rc) {
+			rc = ims_run_trace(sim, r, &st, &err);
+			ims_sim_fini(sim);
+		}
+		ims_trace_close(r);
+	}
+	if (rc)
+		violate(res, "the converted trace does not replay on %s: '%s'", model->name,
+			ims_error_format(&err, buf, sizeof(buf)));
+	free(sim);
 }
 
 static void fuzz_convert(const char *name, const uint8_t *data, size_t len, convert_fn fn,
@@ -442,6 +509,8 @@ static void fuzz_convert(const char *name, const uint8_t *data, size_t len, conv
 		if (!res->rc)
 			check_stats(&c, &st, res);
 		check_round_trip(&c, res);
+		if (!res->rc)
+			check_replay(&c, variants[k], res);
 		checker_fini(&c);
 	}
 }
