@@ -245,11 +245,17 @@ int ims_gen_cfg_set(struct ims_gen_cfg *cfg, const char *name, const char *value
 		    struct ims_error *err)
 {
 	const struct ims_gen_opt *o = ims_gen_opt_find(cfg->w, name);
+	uint64_t v = 0;
+	int rc;
 
 	if (!o)
 		return ims_error_set(err, IMS_ENOENT, "%s: unknown option '--%s'", cfg->w->name,
 				     name);
-	return ims_gen_parse_value(o, value, &cfg->v[o - cfg->w->opts], err);
+	/* parsed aside: a value refused for its range leaves the knob as it was */
+	rc = ims_gen_parse_value(o, value, &v, err);
+	if (!rc)
+		cfg->v[o - cfg->w->opts] = v;
+	return rc;
 }
 
 int ims_gen_cfg_check(const struct ims_gen_cfg *cfg, struct ims_error *err)
