@@ -13,6 +13,7 @@
 #ifndef IMS_FUZZ_TARGETS_H
 #define IMS_FUZZ_TARGETS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,10 @@ void ims_fuzz_trace_file(const char *path, struct ims_fuzz_result *res);
  * records uncompressed, and packed into a container first (targets.c). */
 void ims_fuzz_trace_elf(const char *path, const uint8_t *data, size_t len,
 			struct ims_fuzz_result *res);
+
+/* Converters replay what they converted for one input in four (by its
+ * hash; the simulator costs ten times the conversion); true: every time. */
+extern bool ims_fuzz_replay_all;
 
 /* The converters from memory, with the default options and then with a
  * second set picked from the input (every option the converter has). */

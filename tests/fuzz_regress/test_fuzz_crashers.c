@@ -82,6 +82,7 @@ static const struct {
 
 Test(fuzz_crashers, replay)
 {
+	ims_fuzz_replay_all = true;
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
 		replay_dir(targets[i].t, targets[i].crashers, "");
 		cr_expect_geq(replay_dir(targets[i].t, targets[i].seed_dir, targets[i].suffix),
