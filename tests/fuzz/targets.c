@@ -333,7 +333,10 @@ void ims_fuzz_trace_elf(const char *path, const uint8_t *data, size_t len,
 	FILE *f;
 	bool ok;
 
-	if (ims_elf_magic(data, len >= 4 ? 4 : (unsigned)len)) {
+	/* gzip text goes to the file as it is too: the file reader's other half */
+	bool gzip = len >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+
+	if (gzip || ims_elf_magic(data, len >= 4 ? 4 : (unsigned)len)) {
 		f = fopen(path, "wb");
 		ok = f && fwrite(data, 1, len, f) == len;
 		ok = f && !fclose(f) && ok;

@@ -35,9 +35,10 @@ void ims_fuzz_trace_text(const char *name, const uint8_t *data, size_t len,
 void ims_fuzz_trace_file(const char *path, struct ims_fuzz_result *res);
 
 /* The container reader, through ims_fuzz_trace_file on `path` (a scratch
- * file it overwrites): data starting with the ELF magic is written as it
- * is, anything else is taken as the unpacked form, metadata and event
- * records uncompressed, and packed into a container first (targets.c). */
+ * file it overwrites): data starting with the ELF or the gzip magic is
+ * written as it is, anything else is taken as the unpacked form, metadata
+ * and event records uncompressed, and packed into a container first
+ * (targets.c). */
 void ims_fuzz_trace_elf(const char *path, const uint8_t *data, size_t len,
 			struct ims_fuzz_result *res);
 
