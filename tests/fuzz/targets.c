@@ -174,14 +174,24 @@ static void check_event(struct checker *c, const struct ims_event *ev)
 /* Every event read from `r` into c; the reader's verdict into res. */
 static void read_all(struct ims_trace_reader *r, struct checker *c, struct ims_fuzz_result *res)
 {
+	uint64_t line = 0;
 	struct ims_event ev;
 	int rc;
 
 	while ((rc = ims_trace_next(r, &ev, &res->err)) > 0) {
 		res->events++;
+		/* one event per line or record: messages about it point there */
+		if (ev.line <= line)
+			violate(res, "event %llu is at line or record %llu, after %llu",
+				(unsigned long long)res->events, (unsigned long long)ev.line,
+				(unsigned long long)line);
+		line = ev.line;
 		check_event(c, &ev);
 	}
 	res->rc = rc;
+	if (rc < 0 && res->err.line && res->err.line <= line)
+		violate(res, "the error is at line or record %llu, the last event at %llu",
+			(unsigned long long)res->err.line, (unsigned long long)line);
 }
 
 /* The canonical text of what was accepted is a trace that reads back to
