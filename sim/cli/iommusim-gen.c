@@ -134,10 +134,7 @@ int main(int argc, char **argv)
 			value = argv[i];
 		}
 		if (!strcmp(name, "seed")) {
-			static const struct ims_gen_opt seed = { "seed", IMS_GEN_COUNT, "1", 0,
-								 UINT64_MAX, NULL, NULL };
-
-			if (ims_gen_parse_value(&seed, value, &cfg.seed, &err))
+			if (ims_gen_parse_value(&ims_gen_seed_opt, value, &cfg.seed, &err))
 				return fail_usage(err.msg);
 		} else if (ims_gen_cfg_set(&cfg, name, value, &err)) {
 			return fail_usage(err.msg);

@@ -217,10 +217,11 @@ static bool in_dom(const struct ft *f, size_t i, uint32_t dom)
 	return i < f->narea && f->area[i].dom == dom;
 }
 
-/* Replace areas [i, j] by the `n` areas in `with`. */
-static int area_splice(struct ft *f, size_t i, size_t j, const struct area *with, size_t n)
+/* Replace the `old` areas from i on by the `n` areas in `with`. A count,
+ * not a last index: an insertion at 0 would need index -1, and pointer
+ * arithmetic through it is undefined (the fuzzer's UBSan found it). */
+static int area_splice(struct ft *f, size_t i, size_t old, const struct area *with, size_t n)
 {
-	size_t old = j + 1 - i;
 	int rc;
 
 	if (n > old) {
@@ -229,7 +230,7 @@ static int area_splice(struct ft *f, size_t i, size_t j, const struct area *with
 		if (rc)
 			return rc;
 	}
-	memmove(f->area + i + n, f->area + j + 1, (f->narea - j - 1) * sizeof(*f->area));
+	memmove(f->area + i + n, f->area + i + old, (f->narea - i - old) * sizeof(*f->area));
 	memcpy(f->area + i, with, n * sizeof(*f->area));
 	f->narea = f->narea + n - old;
 	return 0;
@@ -277,7 +278,7 @@ static int map_gaps(struct ft *f, uint32_t dom, uint64_t s, uint64_t e, uint64_t
 			      IMS_PROT_READ | IMS_PROT_WRITE);
 		if (rc)
 			return rc;
-		rc = area_splice(f, i, i - 1, &a, 1);   /* [i, i - 1]: none replaced */
+		rc = area_splice(f, i, 0, &a, 1);
 		if (rc)
 			return rc;
 		i++;
@@ -330,7 +331,7 @@ static int unmap_mapped(struct ft *f, uint32_t dom, uint64_t s, uint64_t e)
 			keep[n].iova = we;
 			keep[n++].pa = f->area[j].pa + (we - f->area[j].iova);
 		}
-		rc = area_splice(f, i, j, keep, n);
+		rc = area_splice(f, i, j + 1 - i, keep, n);
 		if (rc)
 			return rc;
 		i += n;

@@ -91,10 +91,14 @@ int ims_ftrace_opts_set(struct ims_ftrace_opts *o, const char *name, const char 
 	if (!strcmp(name, "iova-bits"))
 		return iova_bits(name, value, &o->iova_bits, err);
 	if (!strcmp(name, "pgsizes")) {
-		int rc = number(name, value, 0x1000, UINT64_MAX, &o->pgsizes, err);
+		uint64_t v = 0;
+		int rc = number(name, value, 0x1000, UINT64_MAX, &v, err);
 
-		if (!rc && !(o->pgsizes & 0x1000))
+		/* a refused value leaves the options as they were */
+		if (!rc && !(v & 0x1000))
 			return bad(err, name, value, "a bitmap of page sizes with 4 KiB (0x1000)");
+		if (!rc)
+			o->pgsizes = v;
 		return rc;
 	}
 	return ims_error_set(err, IMS_EINVAL, "unknown option '--%s'", name);

@@ -186,9 +186,13 @@ static int parse_choice(const struct ims_gen_opt *o, const char *text, uint64_t 
 			     text, o->choices);
 }
 
+const struct ims_gen_opt ims_gen_seed_opt = { "seed", IMS_GEN_COUNT, "1", 0, UINT64_MAX, NULL,
+					       "seed of the random choices" };
+
 int ims_gen_parse_value(const struct ims_gen_opt *o, const char *text, uint64_t *out,
 			struct ims_error *err)
 {
+	uint64_t v = 0;
 	int rc;
 
 	switch (o->type) {
@@ -208,14 +212,16 @@ int ims_gen_parse_value(const struct ims_gen_opt *o, const char *text, uint64_t 
 	}
 	if (!text)
 		return ims_error_set(err, IMS_EINVAL, "--%s needs a value", o->name);
-	if ((rc = parse_number(o, text, o->type == IMS_GEN_SIZE, out, err)))
+	if ((rc = parse_number(o, text, o->type == IMS_GEN_SIZE, &v, err)))
 		return rc;
-	if (*out < o->min)
+	/* checked before it is stored: a refused value leaves the knob as it was */
+	if (v < o->min)
 		return ims_error_set(err, IMS_EINVAL,
 				     "--%s: %s is below the minimum %" PRIu64, o->name, text, o->min);
-	if (*out > o->max)
+	if (v > o->max)
 		return ims_error_set(err, IMS_EINVAL,
 				     "--%s: %s is above the maximum %" PRIu64, o->name, text, o->max);
+	*out = v;
 	return 0;
 }
 

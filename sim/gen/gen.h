@@ -94,7 +94,9 @@ void ims_gen_cfg_init(struct ims_gen_cfg *cfg, const struct ims_gen_workload *w)
 int ims_gen_cfg_set(struct ims_gen_cfg *cfg, const char *name, const char *value,
 		    struct ims_error *err);
 const struct ims_gen_opt *ims_gen_opt_find(const struct ims_gen_workload *w, const char *name);
-/* Parse one knob value as `o` describes it. */
+/* --seed, which every workload takes: any 64-bit number. */
+extern const struct ims_gen_opt ims_gen_seed_opt;
+/* Parse one knob value as `o` describes it; *out is left alone on error. */
 int ims_gen_parse_value(const struct ims_gen_opt *o, const char *text, uint64_t *out,
 			struct ims_error *err);
 /* The workload's cross-knob rules. */

@@ -145,15 +145,10 @@ static int apply_strategy(struct ims_strategies *st, const char *spec, struct im
 static int gen_set(struct ims_gen_cfg *cfg, const char *name, const char *value,
 		   struct ims_error *err)
 {
-	if (!strcmp(name, "seed")) {
-		char *end;
-
-		errno = 0;
-		cfg->seed = strtoull(value, &end, 0);
-		if (errno || end == value || *end)
-			return ims_error_set(err, IMS_EINVAL, "seed: '%s' is not a number", value);
-		return 0;
-	}
+	/* as iommusim-gen parses --seed (a bare "seed" in gen:WORKLOAD,... has
+	 * no value: an error, not a null string) */
+	if (!strcmp(name, "seed"))
+		return ims_gen_parse_value(&ims_gen_seed_opt, value, &cfg->seed, err);
 	if (!ims_gen_opt_find(cfg->w, name))
 		return ims_error_set(err, IMS_ENOENT, "workload %s has no knob '%s' "
 				     "(iommusim-gen %s --help)", cfg->w->name, name, cfg->w->name);
