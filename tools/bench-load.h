@@ -15,7 +15,7 @@ struct bench_events {
 };
 
 /* Print "tool: message" and exit 1. */
-void bench_die(const char *tool, const struct ims_error *err);
+__attribute__((noreturn)) void bench_die(const char *tool, const struct ims_error *err);
 
 /* Read every event of the trace at path into l (exits on error). */
 void bench_load(const char *tool, const char *path, struct bench_events *l);
