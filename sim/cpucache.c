@@ -333,26 +333,6 @@ static int walk(struct ims_cpucache *c, const struct range *r, enum op op, struc
 	bool alloc = op == OP_WRITE || op == OP_READ;
 
 	memset(t, 0, sizeof(*t));
-	if (fc == lc && (r->first >> WORD_LINES_LG2) == (r->last >> WORD_LINES_LG2)) {
-		/* One word of one chunk: a DMA of up to 2 KiB, the common case
-		 * on the DMA path. Same steps as below without the loops. */
-		struct ims_cpucache_chunk *ch = chunk_find(c, fc);
-
-		if (ch && ch->w) {
-			uint64_t off = r->first & (CHUNK_LINES - 1);
-			unsigned a = (unsigned)(r->first & (WORD_LINES - 1));
-			unsigned b = (unsigned)(r->last & (WORD_LINES - 1));
-
-			int64_t delta = word_apply(&ch->w[off >> WORD_LINES_LG2], line_sel(a, b),
-						   op, t);
-
-			if (delta)   /* never a store for OP_COUNT (const caches) */
-				c->lines_cached += (uint64_t)delta;
-			t->n[IMS_LINE_NOT_CACHED] = b - a + 1 - t->n[IMS_LINE_CLEAN] -
-						    t->n[IMS_LINE_DIRTY] - t->n[IMS_LINE_STALE];
-			return 0;
-		}
-	}
 	if (!alloc && lc - fc >= c->nslots) {
 		if (!walk_existing(c, r, op, t))
 			return -1;
@@ -458,7 +438,7 @@ uint64_t ims_cpucache_dma(struct ims_cpucache *c, uint64_t pa, uint64_t len, int
 	else
 		op = write ? OP_MAKE_STALE : OP_COUNT;
 	/* A DMA of up to 2 KiB within one word of a split chunk, nearly every
-	 * DMA once a run is going: walk()'s one-word step, specialised per op. */
+	 * DMA once a run is going: one word step per op instead of walk()'s loops. */
 	if ((r.first >> WORD_LINES_LG2) == (r.last >> WORD_LINES_LG2) &&
 	    (w = line_word(c, r.first))) {
 		uint64_t sel = line_sel((unsigned)(r.first & (WORD_LINES - 1)),
