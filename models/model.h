@@ -217,6 +217,16 @@ struct ims_model_ops {
 	void (*walk)(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		     uint64_t iova, enum ims_access access, struct ims_walk *out);
 
+	/* What the IOTLB may hold for the page translating iova through dev's
+	 * configuration, read from memory alone: no caches, no A/D update, no
+	 * time, no counters (the --check mode's reference, sim/check.c). out
+	 * gets the fault, or the leaf's pa and page_lg2 and, in tlb_flags, every
+	 * flag some walk could cache for the page now: the union over the
+	 * entries a walk may use for it (AMD NL=7 replicas, SMMU contiguous
+	 * runs), IMS_TLB_DIRTY where a write needs no descriptor update. */
+	void (*probe)(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+		      uint64_t iova, struct ims_walk *out);
+
 	const struct ims_hw_counter *hw_counters;
 	unsigned n_hw_counters;
 };

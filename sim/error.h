@@ -17,6 +17,7 @@ enum ims_errcode {
 	IMS_EIO = 6,      /* file could not be read or written */
 	IMS_ENOMEM = 7,
 	IMS_ENOTSUP = 8,  /* valid request the model/configuration cannot do */
+	IMS_ECHECK = 9,   /* --check found a broken invariant: a simulator bug */
 };
 
 struct ims_error {

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "sim/check.h"
 #include "sim/host/host.h"
 #include "sim/host/ioas.h"
 
@@ -183,6 +184,20 @@ static int run_dma(struct ims_sim *sim, const struct ims_event *ev, struct ims_e
 	return 0;
 }
 
+static enum ims_check_op check_op(enum ims_ev_kind kind)
+{
+	switch (kind) {
+	case IMS_EV_DMA:
+		return IMS_CHECK_OP_DMA;
+	case IMS_EV_DIRTY_UNMAP:
+		return IMS_CHECK_OP_DIRTY_UNMAP;
+	case IMS_EV_STOP_COPY:
+		return IMS_CHECK_OP_DIRTY_ROUND;
+	default:
+		return IMS_CHECK_OP_HOST;
+	}
+}
+
 /* ims_race_run's hook: run the DMAs before `until`, in trace order. */
 static void race_hook(struct ims_sim *sim, uint64_t until)
 {
@@ -244,7 +259,10 @@ static int run_round(struct replay *rp, int d, const struct ims_strategies *st,
 	int rc;
 
 	sim->now = plan->next;
+	ims_check_begin(sim);
 	rc = ims_host_dirty_round(sim, sim->domains[d], plan->page_lg2, st->sync->round_flush, err);
+	if (!rc && sim->check.on)
+		rc = ims_check_end(sim, IMS_CHECK_OP_DIRTY_ROUND, st, err);
 	if (!rc && sim->cpu_now <= plan->next && next_event > plan->next) {
 		/* The round took no time (nothing mapped, nothing to sync), so
 		 * every round until the next trace event would too, and would
@@ -289,6 +307,8 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 		}
 		rp.next = ev == &rp.buf[0] ? &rp.buf[1] : &rp.buf[0];
 		read_ahead(&rp);
+		if (sim->check.on)
+			ims_check_begin(sim);
 		if (ev->kind == IMS_EV_DMA) {
 			rc = run_dma(sim, ev, err);
 		} else {
@@ -298,6 +318,8 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 			if (!rc && ev->kind != IMS_EV_PRECOPY)
 				rc = dispatch(sim, ev, strategies, err);
 		}
+		if (!rc && sim->check.on)
+			rc = ims_check_end(sim, check_op(ev->kind), strategies, err);
 		if (rc) {
 			ims_trace_locate(r, err, ev->line);
 			break;

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/assert.h"
+#include "sim/check.h"
 #include "sim/host/ioas.h"
 
 int ims_sim_init(struct ims_sim *sim, const struct ims_model_ops *model,
@@ -12,6 +14,7 @@ int ims_sim_init(struct ims_sim *sim, const struct ims_model_ops *model,
 
 	memset(sim, 0, sizeof(*sim));
 	sim->race_next = UINT64_MAX;
+	sim->check.on = ims_check_default();
 	sim->params = *params;
 	sim->model = model;
 	if ((rc = ims_params_validate(&sim->params, err)))
@@ -40,6 +43,7 @@ void ims_sim_fini(struct ims_sim *sim)
 		struct ims_domain *d = sim->domains[i];
 
 		sim->model->domain_fini(sim, d);
+		IMS_ASSERT(d->pt_pages_live == 0, "a destroyed domain left page-table pages allocated");
 		ims_ioas_free(sim, d->own_ioas);
 		ims_range_set_fini(&d->mapped);
 		ims_truth_fini(&d->truth);
@@ -74,20 +78,23 @@ void ims_race_run(struct ims_sim *sim, uint64_t t)
 	sim->now = now;   /* the host operation resumes at its own trace time */
 }
 
-uint64_t ims_host_alloc_table(struct ims_sim *sim)
+uint64_t ims_host_alloc_table(struct ims_sim *sim, struct ims_domain *dom)
 {
 	uint64_t pa = ims_mem_alloc_table(&sim->mem);
 
 	if (!pa)
 		return 0;
+	dom->pt_pages_live++;
 	IMS_STAT_INC(&sim->stats, pt_pages_alloc);
 	if (sim->mem.tables_live > IMS_STAT_GET(&sim->stats, pt_pages_live_max))
 		IMS_STAT_GET(&sim->stats, pt_pages_live_max) = sim->mem.tables_live;
 	return pa;
 }
 
-void ims_host_free_table(struct ims_sim *sim, uint64_t pa)
+void ims_host_free_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t pa)
 {
+	IMS_ASSERT(dom->pt_pages_live > 0, "page-table page freed twice, or by another domain");
+	dom->pt_pages_live--;
 	ims_mem_free_table(&sim->mem, pa);
 	IMS_STAT_INC(&sim->stats, pt_pages_free);
 	ims_host_charge(sim, IMS_STAT_cyc_sw_unmap, sim->costs.sw_pt_free_cycles);

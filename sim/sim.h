@@ -60,6 +60,7 @@ struct ims_domain {
 				      * sets another in domain_init (SMMU VMID:ASID) */
 	unsigned iova_bits;          /* 48 or 57 */
 	bool dirty_tracking;         /* host view: tracking enabled */
+	uint64_t pt_pages_live;      /* page-table pages allocated and not freed */
 	void *priv;                  /* the model's per-domain state */
 	struct ims_range_set mapped; /* IOVA ranges mapped, for overlap checks */
 	struct ims_truth truth;      /* pages really written by DMA while tracking */
@@ -107,6 +108,15 @@ struct ims_exposure_record {
 
 #define IMS_EXPOSURE_LOG 16
 
+/* The --check mode's state (sim/check.h). */
+struct ims_check_state {
+	bool on;
+	bool failed;                 /* msg holds the first broken invariant */
+	char msg[384];
+	uint64_t missed_before;      /* dirty_pages_missed when the event began */
+	uint64_t pin_pass;           /* pin checks run, to count each pages object once */
+};
+
 struct ims_sim {
 	struct ims_params params;
 	struct ims_costs costs;
@@ -149,6 +159,8 @@ struct ims_sim {
 	void (*race_hook)(struct ims_sim *sim, uint64_t until);
 	void *race_ctx;
 	bool racing;                 /* inside the hook: no nesting */
+
+	struct ims_check_state check;
 };
 
 /* Run the DMAs that happen before time t (see "Racing" above). */
@@ -222,11 +234,12 @@ static inline void ims_host_store(struct ims_sim *sim, uint64_t pa, uint64_t val
 	ims_memlat_touch(&sim->memlat, pa);
 }
 
-/* Page-table page allocation/free by host software: counted, and the free
- * charged (sw_pt_free_cycles); the model charges the allocation itself, to
- * the operation it belongs to. */
-uint64_t ims_host_alloc_table(struct ims_sim *sim);
-void ims_host_free_table(struct ims_sim *sim, uint64_t pa);
+/* Page-table page allocation/free by host software for dom: counted (per
+ * domain too, so a destroyed domain can be checked to have freed every
+ * one), and the free charged (sw_pt_free_cycles); the model charges the
+ * allocation itself, to the operation it belongs to. */
+uint64_t ims_host_alloc_table(struct ims_sim *sim, struct ims_domain *dom);
+void ims_host_free_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t pa);
 
 /* A software dirty walk read the leaf [iova, iova+len) and found it dirty
  * or clean. Dirty leaves are recorded in bm (clipped to its range, charging

@@ -103,7 +103,7 @@ static int amdv1_domain_init(struct ims_sim *sim, struct ims_domain *dom, struct
 	if (!ad)
 		return ims_error_set(err, IMS_ENOMEM, "out of memory (amdv1 domain)");
 	ad->mode = mode;
-	ad->root_pa = ims_host_alloc_table(sim);
+	ad->root_pa = ims_host_alloc_table(sim, dom);
 	if (!ad->root_pa) {
 		free(ad);
 		return ims_error_set(err, IMS_ENOMEM, "out of page-table memory");
@@ -119,7 +119,7 @@ static void amdv1_domain_fini(struct ims_sim *sim, struct ims_domain *dom)
 
 	if (!ad)
 		return;
-	amdv1_free_tables(sim, ad->root_pa, ad->mode - 1);
+	amdv1_free_tables(sim, dom, ad->root_pa, ad->mode - 1);
 	free(ad);
 	dom->priv = NULL;
 }
@@ -255,6 +255,7 @@ const struct ims_model_ops ims_amdv1_ops = {
 	.set_dirty_tracking = amdv1_set_dirty_tracking,
 	.iotlb_sync = amdv1_iotlb_sync,
 	.walk = amdv1_walk,
+	.probe = amdv1_probe,
 	.hw_counters = amdv1_hw_counters,
 	.n_hw_counters = sizeof(amdv1_hw_counters) / sizeof(amdv1_hw_counters[0]),
 };

@@ -60,6 +60,8 @@ const struct amdv1_dte *amdv1_dtc_lookup(const struct ims_sim *sim, uint16_t dev
 /* Hardware: host-table walk (amdv1_walk.c). */
 void amdv1_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		uint64_t iova, enum ims_access access, struct ims_walk *out);
+void amdv1_probe(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+		 uint64_t iova, struct ims_walk *out);
 
 /* Host page-table software (amdv1_pt.c). */
 int amdv1_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t pa,
@@ -71,7 +73,8 @@ int amdv1_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t io
 int amdv1_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
 		     unsigned flags, struct ims_dirty_bitmap *bm, struct ims_gather *gather,
 		     struct ims_error *err);
-void amdv1_free_tables(struct ims_sim *sim, uint64_t table_pa, unsigned level);
+void amdv1_free_tables(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa,
+		       unsigned level);
 
 /* Host invalidation of [start, last] in a domain: one INVALIDATE_IOMMU_PAGES
  * and a COMPLETION_WAIT, one sync (amdv1_model.c). */

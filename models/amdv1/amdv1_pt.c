@@ -91,8 +91,8 @@ static unsigned leaf_group(uint64_t pte, unsigned level, unsigned i, unsigned *g
 /* Free a table and every table below it; returns the present entries it
  * held and those below: the PTE clears a driver freeing it performs.
  * *max_lg2 grows to the largest leaf seen. */
-static uint64_t drop_subtree(struct ims_sim *sim, uint64_t table_pa, unsigned level,
-			     unsigned *max_lg2)
+static uint64_t drop_subtree(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa,
+			     unsigned level, unsigned *max_lg2)
 {
 	const uint64_t *t = table_frame(sim, table_pa);
 	unsigned entries = amdv1_level_entries(level);
@@ -111,17 +111,18 @@ static uint64_t drop_subtree(struct ims_sim *sim, uint64_t table_pa, unsigned le
 				*max_lg2 = amdv1_leaf_size_lg2(pte, level);
 			continue;
 		}
-		n += drop_subtree(sim, amdv1_pte_addr(pte), amdv1_pde_child_level(pte), max_lg2);
+		n += drop_subtree(sim, dom, amdv1_pte_addr(pte), amdv1_pde_child_level(pte), max_lg2);
 	}
-	ims_host_free_table(sim, table_pa);
+	ims_host_free_table(sim, dom, table_pa);
 	return n;
 }
 
-void amdv1_free_tables(struct ims_sim *sim, uint64_t table_pa, unsigned level)
+void amdv1_free_tables(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa,
+		       unsigned level)
 {
 	unsigned max_lg2 = 0;
 
-	drop_subtree(sim, table_pa, level, &max_lg2);
+	drop_subtree(sim, dom, table_pa, level, &max_lg2);
 }
 
 /* True if any leaf is present in the table or below it. */
@@ -212,9 +213,10 @@ static int map_check(struct ims_sim *sim, const struct amdv1_domain *ad, uint64_
 }
 
 /* Walk down to the table holding the leaf, allocating missing tables. */
-static int map_descend(struct ims_sim *sim, const struct amdv1_domain *ad, uint64_t iova,
+static int map_descend(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 		       unsigned leaf, uint64_t *table_out, struct ims_error *err)
 {
+	const struct amdv1_domain *ad = amdv1_dom(dom);
 	uint64_t table = ad->root_pa;
 
 	for (unsigned level = ad->mode - 1; level > leaf; level--) {
@@ -222,7 +224,7 @@ static int map_descend(struct ims_sim *sim, const struct amdv1_domain *ad, uint6
 		uint64_t pte = ims_mem_load64(&sim->mem, pte_pa);
 
 		if (!amdv1_pte_present(pte)) {
-			uint64_t t = ims_host_alloc_table(sim);
+			uint64_t t = ims_host_alloc_table(sim, dom);
 
 			if (!t)
 				return ims_error_set(err, IMS_ENOMEM,
@@ -270,7 +272,7 @@ int amdv1_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, u
 		return rc;
 	leaf = amdv1_level_for_size(page_lg2);
 	n = amdv1_replicas(page_lg2);
-	if ((rc = map_descend(sim, ad, iova, leaf, &table, err)))
+	if ((rc = map_descend(sim, dom, iova, leaf, &table, err)))
 		return rc;
 	first_pa = table + (uint64_t)amdv1_pte_index(iova, leaf) * 8;
 	entry = amdv1_mk_leaf(pa, page_lg2, prot);
@@ -281,7 +283,7 @@ int amdv1_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, u
 		 * the page directory cache that may still point at it, as
 		 * Linux does when it installs a large page over a table */
 		if (amdv1_pte_present(old)) {
-			amdv1_free_tables(sim, amdv1_pte_addr(old), amdv1_pde_child_level(old));
+			amdv1_free_tables(sim, dom, amdv1_pte_addr(old), amdv1_pde_child_level(old));
 			flush = true;
 		}
 		ims_host_store(sim, first_pa + 8 * k, entry);
@@ -305,6 +307,7 @@ typedef unsigned (*leaf_fn)(const struct range_op *op, uint64_t table_pa, const 
 
 struct range_op {
 	struct ims_sim *sim;
+	struct ims_domain *dom;
 	const char *what;              /* the operation, for messages */
 	uint64_t start, last;          /* inclusive */
 	struct ims_gather *gather;
@@ -414,7 +417,7 @@ static void unmap_clear(const struct range_op *op, uint64_t table_pa, unsigned l
 		}
 		/* the range covers the whole entry: its leaves go, and so does
 		 * the table, so page directory caches must be invalidated */
-		writes += drop_subtree(sim, amdv1_pte_addr(pte), amdv1_pde_child_level(pte),
+		writes += drop_subtree(sim, op->dom, amdv1_pte_addr(pte), amdv1_pde_child_level(pte),
 				       &max_lg2);
 		ims_host_store(sim, table_pa + 8 * i, 0);
 		writes++;
@@ -440,7 +443,7 @@ int amdv1_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint
 		struct ims_gather *gather, struct ims_error *err)
 {
 	struct amdv1_domain *ad = amdv1_dom(dom);
-	struct range_op op = { .sim = sim, .what = "unmap", .start = iova,
+	struct range_op op = { .sim = sim, .dom = dom, .what = "unmap", .start = iova,
 			       .last = iova + len - 1, .gather = gather };
 	int rc;
 
@@ -552,7 +555,7 @@ int amdv1_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 		     struct ims_error *err)
 {
 	struct amdv1_domain *ad = amdv1_dom(dom);
-	struct range_op op = { .sim = sim, .what = "read_dirty", .start = iova,
+	struct range_op op = { .sim = sim, .dom = dom, .what = "read_dirty", .start = iova,
 			       .last = iova + len - 1, .gather = gather, .flags = flags, .bm = bm,
 			       .leaf = dirty_leaf, .dirty_scan = true };
 	int rc;
@@ -603,7 +606,7 @@ int amdv1_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t io
 			uint64_t len, struct ims_gather *gather, struct ims_error *err)
 {
 	struct amdv1_domain *ad = amdv1_dom(dom);
-	struct range_op op = { .sim = sim, .what = "write_protect", .start = iova,
+	struct range_op op = { .sim = sim, .dom = dom, .what = "write_protect", .start = iova,
 			       .last = iova + len - 1, .gather = gather, .leaf = wp_leaf };
 	int rc;
 

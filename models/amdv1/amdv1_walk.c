@@ -95,6 +95,16 @@ static int psc_start(struct walk_state *w, unsigned top, uint64_t *table_pa,
 	return (int)top;
 }
 
+/* What an IOTLB entry made from this leaf holds: the R/W granted down the
+ * walk, D unless hardware Dirty updates are on and the leaf is clean
+ * (without them a cached write needs no memory update), and FC, cached with
+ * the translation (every replica of an NL=7 page carries the same FC). */
+static unsigned leaf_tlb_flags(unsigned perm, bool hd, uint64_t pte)
+{
+	return perm | ((!hd || (pte & AMDV1_PTE_D)) ? IMS_TLB_DIRTY : 0u) |
+	       (amdv1_pte_snoops(pte) ? IMS_TLB_SNOOP : 0u);
+}
+
 /* The leaf: A (and D for a write) in one atomic update when HAD enables
  * them, then the translation. The IOTLB entry covers the whole page, NL=7
  * pages included; D was set in the one replica this walk used. */
@@ -109,12 +119,7 @@ static void leaf(struct walk_state *w, uint64_t pte_pa, uint64_t pte, unsigned l
 	out->pa = amdv1_leaf_base(pte, level);
 	out->page_lg2 = (uint8_t)amdv1_leaf_size_lg2(pte, level);
 	ims_walk_prefetch_target(w->sim, w->iova, out);
-	/* without hardware Dirty updates a cached write needs no memory
-	 * update; FC is cached with the translation (every replica of an
-	 * NL=7 page carries the same FC) */
-	out->tlb_flags = (uint8_t)(w->perm |
-		((!w->hd || (pte & AMDV1_PTE_D)) ? IMS_TLB_DIRTY : 0u) |
-		(amdv1_pte_snoops(pte) ? IMS_TLB_SNOOP : 0u));
+	out->tlb_flags = (uint8_t)leaf_tlb_flags(w->perm, w->hd, pte);
 }
 
 /* Checks of the DTE before any table read. Returns false after a fault;
@@ -139,7 +144,7 @@ static bool dte_checks(struct walk_state *w, const struct amdv1_dte *dte, uint16
 	}
 	w->perm = ((dte->qw[0] & AMDV1_DTE_IR) ? IMS_TLB_R : 0u) |
 		  ((dte->qw[0] & AMDV1_DTE_IW) ? IMS_TLB_W : 0u);
-	if (!(w->perm & need)) {
+	if ((w->perm & need) != need) {
 		fault(out, IMS_FAULT_PERM, mode, amdv1_dte_pa(sid));
 		return false;
 	}
@@ -210,4 +215,60 @@ void amdv1_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *
 		level = child;
 	}
 	out->cycles = w.cycles;
+}
+
+/* model.h, probe: the walk above through dev's cached DTE, without the
+ * page directory cache, A/D updates or timing. An NL=7 page's flags are the
+ * union over its replicas: a walk uses the one its IOVA indexes and sets D
+ * there only. */
+void amdv1_probe(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+		 uint64_t iova, struct ims_walk *out)
+{
+	const struct amdv1_dte *dte = amdv1_dtc_lookup(sim, dev->sid);
+	struct walk_state w = { .sim = sim, .iova = iova };
+	uint64_t table_pa;
+	unsigned level;
+
+	(void)dom;
+	*out = (struct ims_walk){ .fault = IMS_FAULT_NONE };
+	/* need = 0: a DTE without IR/IW is no fault here, only absent flags */
+	if (!dte_checks(&w, dte, dev->sid, 0, out))
+		return;
+	w.hd = amdv1_had_dirty(amdv1_dte_had(dte));
+	table_pa = amdv1_dte_root(dte);
+	level = amdv1_dte_mode(dte) - 1;
+	for (;;) {
+		uint64_t pte_pa = table_pa + (uint64_t)amdv1_pte_index(iova, level) * 8;
+		uint64_t pte = ims_mem_load64(&sim->mem, pte_pa);
+		unsigned child;
+
+		if (!amdv1_pte_present(pte) || !amdv1_pte_valid(pte, level)) {
+			fault(out, IMS_FAULT_NOT_PRESENT, level, pte_pa);
+			return;
+		}
+		if (amdv1_pte_type(pte) == AMDV1_PTE_LEAF) {
+			unsigned lg2 = amdv1_leaf_size_lg2(pte, level);
+			unsigned n = 1u << (lg2 - amdv1_level_shift(level));
+			unsigned first = amdv1_pte_index(iova, level) & ~(n - 1), flags = 0;
+
+			for (unsigned i = 0; i < n; i++) {
+				uint64_t r = ims_mem_load64(&sim->mem, table_pa + (first + i) * 8ull);
+
+				if (amdv1_pte_present(r))
+					flags |= leaf_tlb_flags(w.perm & pte_perm(r), w.hd, r);
+			}
+			out->pa = amdv1_leaf_base(pte, level);
+			out->page_lg2 = (uint8_t)lg2;
+			out->tlb_flags = (uint8_t)flags;
+			return;
+		}
+		child = amdv1_pde_child_level(pte);
+		if (!skipped_bits_clear(iova, level, child)) {
+			fault(out, IMS_FAULT_ADDR, level, pte_pa);
+			return;
+		}
+		w.perm &= pte_perm(pte);
+		table_pa = amdv1_pte_addr(pte);
+		level = child;
+	}
 }

@@ -88,7 +88,7 @@ static int smmu_domain_init(struct ims_sim *sim, struct ims_domain *dom, struct 
 	if (!sd)
 		return ims_error_set(err, IMS_ENOMEM, "out of memory (smmuv3 domain)");
 	sd->st = smmu_stage_get((unsigned)sim->params.smmuv3_stage);
-	sd->root_pa = ims_host_alloc_table(sim);
+	sd->root_pa = ims_host_alloc_table(sim, dom);
 	if (!sd->root_pa) {
 		free(sd);
 		return ims_error_set(err, IMS_ENOMEM, "out of page-table memory");
@@ -119,7 +119,7 @@ static void smmu_domain_fini(struct ims_sim *sim, struct ims_domain *dom)
 
 	if (!sd)
 		return;
-	smmu_free_tables(sim, sd->root_pa, SMMU_TOP_LEVEL);
+	smmu_free_tables(sim, dom, sd->root_pa, SMMU_TOP_LEVEL);
 	if (sd->st->num == 1)
 		smmu_cfg_store(sim, sd->cd_pa, zero, SMMU_CD_WORDS);
 	free(sd);
@@ -321,6 +321,7 @@ const struct ims_model_ops ims_smmuv3_ops = {
 	.set_dirty_tracking = smmu_set_dirty_tracking,
 	.iotlb_sync = smmu_iotlb_sync,
 	.walk = smmu_walk,
+	.probe = smmu_probe,
 	.hw_counters = smmu_hw_counters,
 	.n_hw_counters = sizeof(smmu_hw_counters) / sizeof(smmu_hw_counters[0]),
 };

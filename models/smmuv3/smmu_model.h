@@ -67,6 +67,8 @@ unsigned smmu_cfg_inv_cd(struct ims_sim *sim, uint32_t sid, uint32_t ssid);
 /* Hardware: the walk (smmu_walk.c). */
 void smmu_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 	       uint64_t iova, enum ims_access access, struct ims_walk *out);
+void smmu_probe(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+		uint64_t iova, struct ims_walk *out);
 
 /* Host page-table software (smmu_pt.c). */
 int smmu_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t pa,
@@ -78,7 +80,8 @@ int smmu_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, 
 		    struct ims_error *err);
 int smmu_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
 		       struct ims_gather *gather, struct ims_error *err);
-void smmu_free_tables(struct ims_sim *sim, uint64_t table_pa, unsigned level);
+void smmu_free_tables(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa,
+		      unsigned level);
 /* Stage 2 tracking off: make every writable-clean leaf writable-dirty again,
  * so writes do not fault once S2HD is 0. Returns the leaves changed. */
 uint64_t smmu_redirty_all(struct ims_sim *sim, struct ims_domain *dom);

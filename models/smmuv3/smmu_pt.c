@@ -62,8 +62,8 @@ static void table_span(uint64_t base, unsigned level, uint64_t start, uint64_t l
 /* Free a table and every table below it; returns the valid descriptors it
  * held plus those below (the clears a driver freeing it performs).
  * min_lg2 and max_lg2 track the leaf sizes seen. */
-static uint64_t drop_subtree(struct ims_sim *sim, uint64_t table_pa, unsigned level,
-			     unsigned *min_lg2, unsigned *max_lg2)
+static uint64_t drop_subtree(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa,
+			     unsigned level, unsigned *min_lg2, unsigned *max_lg2)
 {
 	const uint64_t *t = table_frame(sim, table_pa);
 	uint64_t n = 0;
@@ -79,20 +79,21 @@ static uint64_t drop_subtree(struct ims_sim *sim, uint64_t table_pa, unsigned le
 				*max_lg2 = smmu_level_shift(level);
 			break;
 		case SMMU_DESC_TABLE:
-			n += drop_subtree(sim, smmu_desc_oa(t[i]), level - 1, min_lg2, max_lg2);
+			n += drop_subtree(sim, dom, smmu_desc_oa(t[i]), level - 1, min_lg2, max_lg2);
 			break;
 		}
 		n++;
 	}
-	ims_host_free_table(sim, table_pa);
+	ims_host_free_table(sim, dom, table_pa);
 	return n;
 }
 
-void smmu_free_tables(struct ims_sim *sim, uint64_t table_pa, unsigned level)
+void smmu_free_tables(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa,
+		      unsigned level)
 {
 	unsigned min_lg2 = 64, max_lg2 = 0;
 
-	drop_subtree(sim, table_pa, level, &min_lg2, &max_lg2);
+	drop_subtree(sim, dom, table_pa, level, &min_lg2, &max_lg2);
 }
 
 static bool subtree_has_leaf(struct ims_sim *sim, uint64_t table_pa, unsigned level,
@@ -139,7 +140,7 @@ static int map_check(struct ims_sim *sim, uint64_t iova, uint64_t pa, unsigned p
 /* A large leaf goes where an earlier unmap left an empty table: free it,
  * as Linux does, and invalidate the walk caches that may point at it (the
  * caller does, after the leaf is written). */
-static int drop_empty_table(struct ims_sim *sim, uint64_t table_pa, unsigned level,
+static int drop_empty_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa, unsigned level,
 			    uint64_t iova, struct ims_error *err)
 {
 	uint64_t reads = 0;
@@ -149,14 +150,15 @@ static int drop_empty_table(struct ims_sim *sim, uint64_t table_pa, unsigned lev
 	if (busy)
 		return ims_error_set(err, IMS_EEXIST,
 				     "map: a page below 0x%" PRIx64 " is already mapped", iova);
-	smmu_free_tables(sim, table_pa, level);
+	smmu_free_tables(sim, dom, table_pa, level);
 	return 0;
 }
 
 /* The table at `leaf` level for iova, allocating the missing ones. */
-static int walk_alloc(struct ims_sim *sim, const struct smmu_domain *sd, uint64_t iova,
+static int walk_alloc(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 		      unsigned leaf, uint64_t *table_out, struct ims_error *err)
 {
+	const struct smmu_domain *sd = smmu_dom(dom);
 	uint64_t table = sd->root_pa;
 
 	for (unsigned level = SMMU_TOP_LEVEL; level > leaf; level--) {
@@ -165,7 +167,7 @@ static int walk_alloc(struct ims_sim *sim, const struct smmu_domain *sd, uint64_
 
 		switch (smmu_desc_type(d, level)) {
 		case SMMU_DESC_EMPTY: {
-			uint64_t t = ims_host_alloc_table(sim);
+			uint64_t t = ims_host_alloc_table(sim, dom);
 
 			if (!t)
 				return ims_error_set(err, IMS_ENOMEM,
@@ -191,7 +193,7 @@ static int walk_alloc(struct ims_sim *sim, const struct smmu_domain *sd, uint64_
 
 /* Check the n slots a leaf (or contiguous run) needs, freeing empty tables
  * left behind; *flush says one was freed. Nothing is written otherwise. */
-static int claim_slots(struct ims_sim *sim, uint64_t table, uint64_t iova, unsigned leaf,
+static int claim_slots(struct ims_sim *sim, struct ims_domain *dom, uint64_t table, uint64_t iova, unsigned leaf,
 		       unsigned n, bool *flush, struct ims_error *err)
 {
 	const uint64_t *t = table_frame(sim, table);
@@ -206,7 +208,7 @@ static int claim_slots(struct ims_sim *sim, uint64_t table, uint64_t iova, unsig
 	for (unsigned i = i0; i < i0 + n; i++) {
 		if (smmu_desc_type(t[i], leaf) != SMMU_DESC_TABLE)
 			continue;
-		if ((rc = drop_empty_table(sim, smmu_desc_oa(t[i]), leaf - 1, iova, err)))
+		if ((rc = drop_empty_table(sim, dom, smmu_desc_oa(t[i]), leaf - 1, iova, err)))
 			return rc;
 		*flush = true;
 	}
@@ -235,8 +237,8 @@ int smmu_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, ui
 	int rc;
 
 	if ((rc = map_check(sim, iova, pa, page_lg2, prot, err)) ||
-	    (rc = walk_alloc(sim, sd, iova, leaf, &table, err)) ||
-	    (rc = claim_slots(sim, table, iova, leaf, n, &flush, err)))
+	    (rc = walk_alloc(sim, dom, iova, leaf, &table, err)) ||
+	    (rc = claim_slots(sim, dom, table, iova, leaf, n, &flush, err)))
 		return rc;
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t off = (uint64_t)i << smmu_level_shift(leaf);
@@ -323,7 +325,7 @@ static uint64_t unmap_table(const struct range_op *op, uint64_t table_pa, unsign
 			    unsigned i, uint64_t first)
 {
 	unsigned min_lg2 = 64, max_lg2 = 0;
-	uint64_t writes = drop_subtree(op->sim, smmu_desc_oa(table_frame(op->sim, table_pa)[i]),
+	uint64_t writes = drop_subtree(op->sim, op->dom, smmu_desc_oa(table_frame(op->sim, table_pa)[i]),
 				       level - 1, &min_lg2, &max_lg2);
 
 	IMS_ASSERT(min_lg2 <= max_lg2, "unmap freed a table without leaves");

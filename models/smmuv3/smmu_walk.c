@@ -123,31 +123,41 @@ static enum ims_fault leaf_access(struct walk_state *w, uint64_t pa, uint64_t *d
 	return IMS_FAULT_NONE;
 }
 
-/* The TLB entry for a leaf: its size (a contiguous run if the IOTLB holds
- * such entries, D8.7.1), base and flags. IMS_TLB_DIRTY: a write needs no
+/* The flags of the TLB entry for a leaf. IMS_TLB_DIRTY: a write needs no
  * descriptor update, because the descriptor is writable (writable-dirty, or
  * DBM=0 and writable). A writable-clean descriptor is cached with W but not
  * DIRTY only while HD=1: a write re-walks and updates it. IMS_TLB_SNOOP:
  * the leaf's attributes are Normal write-back and shareable (smmu_desc.h). */
-static void leaf_result(struct walk_state *w, uint64_t d, unsigned level, struct ims_walk *out)
+static unsigned leaf_tlb_flags(const struct smmu_xlate_cfg *x, unsigned table_perm, uint64_t d)
 {
-	const struct smmu_xlate_cfg *x = w->x;
-	unsigned lg2 = smmu_level_shift(level);
-	unsigned perm = smmu_desc_perm(x->st, d) & w->perm;
+	unsigned perm = smmu_desc_perm(x->st, d) & table_perm;
 	unsigned flags = perm;
 
 	if (smmu_desc_snoops(x->st, d, x->mair))
 		flags |= IMS_TLB_SNOOP;
 	if (perm & IMS_TLB_W)
 		flags |= IMS_TLB_DIRTY;
-	else if (x->hd && smmu_desc_write_clean(x->st, d) && (w->perm & IMS_TLB_W))
+	else if (x->hd && smmu_desc_write_clean(x->st, d) && (table_perm & IMS_TLB_W))
 		flags |= IMS_TLB_W;
-	if ((d & SMMU_DESC_CONTIG) && w->sim->params.smmuv3_contig)
-		lg2 += SMMU_CONTIG_LG2;
+	return flags;
+}
+
+/* The size of the TLB entry for a leaf at `level`: a contiguous run if the
+ * IOTLB holds such entries (D8.7.1). */
+static unsigned leaf_tlb_lg2(const struct ims_sim *sim, uint64_t d, unsigned level)
+{
+	return smmu_level_shift(level) +
+	       ((d & SMMU_DESC_CONTIG) && sim->params.smmuv3_contig ? SMMU_CONTIG_LG2 : 0u);
+}
+
+static void leaf_result(struct walk_state *w, uint64_t d, unsigned level, struct ims_walk *out)
+{
+	unsigned lg2 = leaf_tlb_lg2(w->sim, d, level);
+
 	out->page_lg2 = (uint8_t)lg2;
 	out->pa = smmu_desc_oa(d) & ~((UINT64_C(1) << lg2) - 1);
 	ims_walk_prefetch_target(w->sim, w->iova, out);
-	out->tlb_flags = (uint8_t)flags;
+	out->tlb_flags = (uint8_t)leaf_tlb_flags(w->x, w->perm, d);
 }
 
 /* Walk from `level` down. Returns with *out filled. */
@@ -216,4 +226,61 @@ void smmu_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *d
 	level = psc_start(&w, &table_pa);
 	walk_levels(&w, table_pa, level, access, out);
 	out->cycles = w.cycles;
+}
+
+/* model.h, probe: the walk above through dev's cached configuration,
+ * without the walk cache, HTTU updates or timing. A contiguous run cached
+ * as one entry gets the union of its descriptors' flags: a write through it
+ * updates the one descriptor its IOVA selects. A leaf the walk would take an
+ * Access flag fault on gives no flags: nothing may be cached from it. */
+void smmu_probe(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+		uint64_t iova, struct ims_walk *out)
+{
+	const struct smmu_cfg_entry *c = smmu_cfg_of(sim, dev);
+	struct smmu_xlate_cfg x;
+	unsigned level = SMMU_TOP_LEVEL, perm = IMS_TLB_R | IMS_TLB_W;
+	uint64_t table_pa;
+
+	(void)dom;
+	*out = (struct ims_walk){ .fault = IMS_FAULT_NONE };
+	if (!c || !smmu_cfg_decode(c, &x)) {
+		fault(out, IMS_FAULT_NO_DOMAIN, SMMU_TOP_LEVEL, 0);
+		return;
+	}
+	if (iova >> SMMU_IA_BITS) {
+		fault(out, IMS_FAULT_ADDR, SMMU_TOP_LEVEL, 0);
+		return;
+	}
+	for (table_pa = x.ttb;; level--) {
+		uint64_t pa = table_pa + (uint64_t)smmu_desc_index(iova, level) * 8;
+		uint64_t d = ims_mem_load64(&sim->mem, pa);
+
+		switch (smmu_desc_type(d, level)) {
+		case SMMU_DESC_EMPTY:
+			fault(out, IMS_FAULT_NOT_PRESENT, level, pa);
+			return;
+		case SMMU_DESC_TABLE:
+			if (x.hier)
+				perm &= smmu_table_perm(x.st, d);
+			table_pa = smmu_desc_oa(d);
+			continue;
+		case SMMU_DESC_LEAF: {
+			unsigned lg2 = leaf_tlb_lg2(sim, d, level);
+			unsigned n = 1u << (lg2 - smmu_level_shift(level));
+			unsigned first = smmu_desc_index(iova, level) & ~(n - 1), flags = 0;
+
+			for (unsigned i = 0; i < n; i++) {
+				uint64_t r = ims_mem_load64(&sim->mem, table_pa + (first + i) * 8ull);
+				bool af_fault = !(r & SMMU_DESC_AF) && !x.ha && !x.affd;
+
+				if (smmu_desc_type(r, level) == SMMU_DESC_LEAF && !af_fault)
+					flags |= leaf_tlb_flags(&x, perm, r);
+			}
+			out->page_lg2 = (uint8_t)lg2;
+			out->pa = smmu_desc_oa(d) & ~((UINT64_C(1) << lg2) - 1);
+			out->tlb_flags = (uint8_t)flags;
+			return;
+		}
+		}
+	}
 }

@@ -83,7 +83,7 @@ static int vtd_domain_init(struct ims_sim *sim, struct ims_domain *dom, struct i
 	if (!vd)
 		return ims_error_set(err, IMS_ENOMEM, "out of memory (vtd domain)");
 	vd->levels = levels;
-	vd->root_pa = ims_host_alloc_table(sim);
+	vd->root_pa = ims_host_alloc_table(sim, dom);
 	if (!vd->root_pa) {
 		free(vd);
 		return ims_error_set(err, IMS_ENOMEM, "out of page-table memory");
@@ -106,7 +106,7 @@ static void vtd_domain_fini(struct ims_sim *sim, struct ims_domain *dom)
 
 	if (!vd)
 		return;
-	vtd_free_tables(sim, vd->root_pa, vd->levels - 1);
+	vtd_free_tables(sim, dom, vd->root_pa, vd->levels - 1);
 	vtd_pasid_entry_store(sim, vd->pasid_pa, &none);
 	free(vd);
 	dom->priv = NULL;
@@ -219,6 +219,7 @@ const struct ims_model_ops ims_vtd_ops = {
 	.set_dirty_tracking = vtd_set_dirty_tracking,
 	.iotlb_sync = vtd_iotlb_sync,
 	.walk = vtd_walk,
+	.probe = vtd_probe,
 	.hw_counters = vtd_hw_counters,
 	.n_hw_counters = sizeof(vtd_hw_counters) / sizeof(vtd_hw_counters[0]),
 };

@@ -39,6 +39,8 @@ struct vtd_domain {
 /* Hardware: second-stage walk (vtd_walk.c). */
 void vtd_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom, uint64_t iova,
 	      enum ims_access access, struct ims_walk *out);
+void vtd_probe(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+	       uint64_t iova, struct ims_walk *out);
 
 /* Host page-table software (vtd_pt.c). */
 int vtd_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t pa,
@@ -50,7 +52,8 @@ int vtd_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, u
 		   struct ims_error *err);
 int vtd_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
 		      struct ims_gather *gather, struct ims_error *err);
-void vtd_free_tables(struct ims_sim *sim, uint64_t table_pa, unsigned level);
+void vtd_free_tables(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa,
+		     unsigned level);
 
 /* Host invalidation of [start, last] in a domain: one PSI (or DSI) and a
  * wait, i.e. one sync (vtd_model.c). ih=true keeps paging-structure caches. */

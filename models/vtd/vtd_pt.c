@@ -54,8 +54,8 @@ static void table_span(uint64_t base, unsigned level, uint64_t start, uint64_t l
  * plus the table entries pointing below it: the PTE clears a driver freeing
  * it performs (Linux: dma_pte_clear_range, then dma_pte_free_pagetable).
  * *max_lg2 grows to the largest leaf seen. */
-static uint64_t drop_subtree(struct ims_sim *sim, uint64_t table_pa, unsigned level,
-			     unsigned *max_lg2)
+static uint64_t drop_subtree(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa,
+			     unsigned level, unsigned *max_lg2)
 {
 	const uint64_t *t = table_frame(sim, table_pa);
 	uint64_t n = 0;
@@ -69,19 +69,20 @@ static uint64_t drop_subtree(struct ims_sim *sim, uint64_t table_pa, unsigned le
 			if (vtd_level_shift(level) > *max_lg2)
 				*max_lg2 = vtd_level_shift(level);
 		} else {
-			n += drop_subtree(sim, vtd_pte_addr(pte), level - 1, max_lg2);
+			n += drop_subtree(sim, dom, vtd_pte_addr(pte), level - 1, max_lg2);
 		}
 		n++;
 	}
-	ims_host_free_table(sim, table_pa);
+	ims_host_free_table(sim, dom, table_pa);
 	return n;
 }
 
-void vtd_free_tables(struct ims_sim *sim, uint64_t table_pa, unsigned level)
+void vtd_free_tables(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa,
+		     unsigned level)
 {
 	unsigned max_lg2 = 0;
 
-	drop_subtree(sim, table_pa, level, &max_lg2);
+	drop_subtree(sim, dom, table_pa, level, &max_lg2);
 }
 
 /* True if any leaf is present in the table or below it. */
@@ -133,7 +134,7 @@ static int map_check(struct ims_sim *sim, const struct vtd_domain *vd, uint64_t 
  * switch_to_super_page: free the old tables, and since the paging-structure
  * caches may still point at them, flush the range with IH=0 (done by the
  * caller after the leaf is written). */
-static int drop_empty_table(struct ims_sim *sim, uint64_t table_pa, unsigned level,
+static int drop_empty_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa, unsigned level,
 			    uint64_t iova, struct ims_error *err)
 {
 	uint64_t reads = 0;
@@ -143,7 +144,7 @@ static int drop_empty_table(struct ims_sim *sim, uint64_t table_pa, unsigned lev
 	if (busy)
 		return ims_error_set(err, IMS_EEXIST,
 				     "map: a page below 0x%" PRIx64 " is already mapped", iova);
-	vtd_free_tables(sim, table_pa, level);
+	vtd_free_tables(sim, dom, table_pa, level);
 	return 0;
 }
 
@@ -168,7 +169,7 @@ int vtd_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uin
 		pte_pa = table + (uint64_t)vtd_pte_index(iova, level) * 8;
 		pte = ims_mem_load64(&sim->mem, pte_pa);
 		if (!vtd_pte_present(pte)) {
-			uint64_t t = ims_host_alloc_table(sim);
+			uint64_t t = ims_host_alloc_table(sim, dom);
 
 			if (!t)
 				return ims_error_set(err, IMS_ENOMEM,
@@ -191,7 +192,7 @@ int vtd_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uin
 		if (vtd_pte_is_leaf(pte, leaf))
 			return ims_error_set(err, IMS_EEXIST,
 					     "map: 0x%" PRIx64 " is already mapped", iova);
-		if ((rc = drop_empty_table(sim, vtd_pte_addr(pte), leaf - 1, iova, err)))
+		if ((rc = drop_empty_table(sim, dom, vtd_pte_addr(pte), leaf - 1, iova, err)))
 			return rc;
 		flush = true;
 	}
@@ -215,6 +216,7 @@ typedef void (*leaf_fn)(const struct range_op *op, uint64_t pte_pa, uint64_t pte
 
 struct range_op {
 	struct ims_sim *sim;
+	struct ims_domain *dom;
 	const char *what;              /* the operation, for messages */
 	uint64_t start, last;          /* inclusive */
 	struct ims_gather *gather;
@@ -297,7 +299,7 @@ static void unmap_clear(const struct range_op *op, uint64_t table_pa, unsigned l
 		}
 		/* the range covers the whole table: its leaves go, and so does
 		 * the table, so the paging-structure caches must be flushed */
-		writes += drop_subtree(sim, vtd_pte_addr(pte), level - 1, &max_lg2);
+		writes += drop_subtree(sim, op->dom, vtd_pte_addr(pte), level - 1, &max_lg2);
 		ims_host_store(sim, table_pa + 8 * i, 0);
 		writes++;
 		ims_gather_add(op->gather, first, UINT64_C(1) << shift, max_lg2);
@@ -310,7 +312,7 @@ int vtd_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64
 	      struct ims_gather *gather, struct ims_error *err)
 {
 	struct vtd_domain *vd = vtd_dom(dom);
-	struct range_op op = { .sim = sim, .what = "unmap", .start = iova,
+	struct range_op op = { .sim = sim, .dom = dom, .what = "unmap", .start = iova,
 			       .last = iova + len - 1, .gather = gather };
 	unsigned top = vd->levels - 1;
 	int rc;
@@ -400,7 +402,7 @@ int vtd_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, u
 		   struct ims_error *err)
 {
 	struct vtd_domain *vd = vtd_dom(dom);
-	struct range_op op = { .sim = sim, .what = "read_dirty", .start = iova,
+	struct range_op op = { .sim = sim, .dom = dom, .what = "read_dirty", .start = iova,
 			       .last = iova + len - 1, .gather = gather, .flags = flags, .bm = bm,
 			       .leaf = dirty_leaf, .dirty_scan = true };
 
@@ -442,7 +444,7 @@ int vtd_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova
 		      struct ims_gather *gather, struct ims_error *err)
 {
 	struct vtd_domain *vd = vtd_dom(dom);
-	struct range_op op = { .sim = sim, .what = "write_protect", .start = iova,
+	struct range_op op = { .sim = sim, .dom = dom, .what = "write_protect", .start = iova,
 			       .last = iova + len - 1, .gather = gather, .wrprotect = true,
 			       .leaf = wp_leaf };
 	unsigned top = vd->levels - 1;

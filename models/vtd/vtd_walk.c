@@ -67,6 +67,15 @@ static unsigned psc_start(struct walk_state *w, unsigned top, uint64_t *table_pa
 	return top;
 }
 
+/* What an IOTLB entry made from this leaf holds: the R/W granted down the
+ * walk, D only when SSADE=1 (section 6.2.4; otherwise a cached write needs
+ * no memory update), and SNP, a leaf property cached with the translation. */
+static unsigned leaf_tlb_flags(const struct ims_sim *sim, unsigned perm, bool ssade, uint64_t pte)
+{
+	return perm | ((!ssade || (pte & VTD_SLPTE_D)) ? IMS_TLB_DIRTY : 0u) |
+	       (vtd_pte_snoops(pte, sim->params.vtd_sc) ? IMS_TLB_SNOOP : 0u);
+}
+
 static void fault(struct ims_walk *out, enum ims_fault kind, unsigned level, uint64_t pte_pa)
 {
 	out->fault = kind;
@@ -126,12 +135,7 @@ void vtd_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *do
 			out->pa = vtd_pte_page_base(pte, level);
 			out->page_lg2 = (uint8_t)vtd_level_shift(level);
 			ims_walk_prefetch_target(sim, iova, out);
-			/* the IOTLB caches D only when SSADE=1 (section 6.2.4);
-			 * otherwise a cached write needs no memory update. SNP
-			 * is a leaf property cached with the translation. */
-			out->tlb_flags = (uint8_t)(w.perm |
-				((!w.ssade || (pte & VTD_SLPTE_D)) ? IMS_TLB_DIRTY : 0u) |
-				(vtd_pte_snoops(pte, sim->params.vtd_sc) ? IMS_TLB_SNOOP : 0u));
+			out->tlb_flags = (uint8_t)leaf_tlb_flags(sim, w.perm, w.ssade, pte);
 			break;
 		}
 		if (w.ssade && !(pte & VTD_SLPTE_A))
@@ -143,4 +147,40 @@ void vtd_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *do
 		level--;
 	}
 	out->cycles = w.cycles;
+}
+
+/* model.h, probe: the walk above from the PASID-cache copy, without the
+ * paging-structure caches, A/D updates or timing. A permission the walk
+ * would fault on is simply absent from tlb_flags. */
+void vtd_probe(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+	       uint64_t iova, struct ims_walk *out)
+{
+	const struct vtd_pasid_entry *pc = &vtd_dom(dom)->pc;
+	unsigned level = vtd_pasid_levels(pc) - 1, perm = IMS_TLB_R | IMS_TLB_W;
+	uint64_t table_pa = vtd_pasid_ssptptr(pc);
+
+	(void)dev;
+	*out = (struct ims_walk){ .fault = IMS_FAULT_NONE };
+	if (iova >> vtd_width_for_levels(level + 1)) {
+		fault(out, IMS_FAULT_ADDR, level, 0);
+		return;
+	}
+	for (;;) {
+		uint64_t pte_pa = table_pa + (uint64_t)vtd_pte_index(iova, level) * 8;
+		uint64_t pte = ims_mem_load64(&sim->mem, pte_pa);
+
+		if (!vtd_pte_present(pte)) {
+			fault(out, IMS_FAULT_NOT_PRESENT, level, pte_pa);
+			return;
+		}
+		perm &= pte_perm(pte);
+		if (vtd_pte_is_leaf(pte, level)) {
+			out->pa = vtd_pte_page_base(pte, level);
+			out->page_lg2 = (uint8_t)vtd_level_shift(level);
+			out->tlb_flags = (uint8_t)leaf_tlb_flags(sim, perm, vtd_pasid_ssade(pc), pte);
+			return;
+		}
+		table_pa = vtd_pte_addr(pte);
+		level--;
+	}
 }

@@ -37,10 +37,10 @@ struct options {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: iommusim run TRACE [--model M] [--strategy S[/S2[/S3]]] [--coherency C] [--param k=v]... [--json FILE] [--quiet]\n"
-		"       iommusim compare TRACE [--models M1,M2,...] [--strategies S1,S2,... | --coherency C1,C2,...] [--param k=v]... [--json FILE]\n"
-		"       iommusim sweep TRACE|gen:WORKLOAD[,KNOB=V...] --vary NAME=V1,V2,... [--vary ...] [-j N] --json OUT\n"
-		"       iommusim regress CORPUS_DIR [--baseline DIR] [--update-baseline] [-j N] [--shard K/N] [--only NAME] [--json OUT]\n"
+		"usage: iommusim run TRACE [--model M] [--strategy S[/S2[/S3]]] [--coherency C] [--param k=v]... [--json FILE] [--quiet] [--check]\n"
+		"       iommusim compare TRACE [--models M1,M2,...] [--strategies S1,S2,... | --coherency C1,C2,...] [--param k=v]... [--json FILE] [--check]\n"
+		"       iommusim sweep TRACE|gen:WORKLOAD[,KNOB=V...] --vary NAME=V1,V2,... [--vary ...] [-j N] --json OUT [--check]\n"
+		"       iommusim regress CORPUS_DIR [--baseline DIR] [--update-baseline] [-j N] [--shard K/N] [--only NAME] [--json OUT] [--check]\n"
 		"       iommusim regress merge SHARD.json... [--json OUT]\n"
 		"       iommusim params [--param k=v]... [--markdown]   every parameter: value, unit, source\n"
 		"       iommusim list        list models and strategies\n"
@@ -52,7 +52,9 @@ static void usage(FILE *out)
 		"migration dirty-sync rounds flush, and where CPU caches are flushed for non-coherent\n"
 		"DMA (--coherency C is the same as a /C part); S/S2/S3 picks one of each. Defaults:\n"
 		"--model vtd --strategy clear+unmap/sync-flush/eager. compare takes 'all' for --models,\n"
-		"--strategies (the dirty axes) and --coherency, and needs two runs or more.\n");
+		"--strategies (the dirty axes) and --coherency, and needs two runs or more.\n"
+		"--check (or IMS_CHECK=1) verifies the simulator's invariants as it runs and stops\n"
+		"at the first broken one (docs/reliability.md); results are the same with or without.\n");
 }
 
 static void print_error(const struct ims_error *err)
@@ -74,6 +76,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "json", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "markdown", no_argument, NULL, 'M' },
+		{ "check", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -93,6 +96,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'j': o->json = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'M': o->markdown = 1; break;
+		case 'K': setenv("IMS_CHECK", "1", 1); break;   /* sim/check.h */
 		case 'p':
 			if (o->nparam == MAX_PARAMS) {
 				fprintf(stderr, "iommusim: more than %d --param options\n", MAX_PARAMS);

@@ -30,33 +30,44 @@ static int noclear_then_unmap(struct ims_sim *sim, struct ims_domain *dom, uint6
 }
 
 const struct ims_dirty_strategy ims_dirty_strategies[] = {
-	{ "clear+unmap", "read_and_clear_dirty, then unmap: two IOTLB syncs",
-	  IMS_AXIS_UNMAP, clear_then_unmap, false, IMS_FLUSH_NONE },
-	{ "noclear+unmap", "read dirty with NO_CLEAR, then unmap: one IOTLB sync",
-	  IMS_AXIS_UNMAP, noclear_then_unmap, false, IMS_FLUSH_NONE },
-	{ "unmap-all-dirty", "unmap, report every mapped page dirty (VFIO type1): one sync, "
-	  "over-reports", IMS_AXIS_UNMAP, ims_host_unmap_all_dirty, false, IMS_FLUSH_NONE },
-	{ "wrprotect+unmap", "write-protect and sync, read dirty, unmap: two syncs, exact "
-	  "under racing DMA (racing writes fault)", IMS_AXIS_UNMAP, ims_host_wrprotect_unmap,
-	  false, IMS_FLUSH_NONE },
-	{ "sync-flush", "migration rounds: read_and_clear, then one IOTLB sync (Linux)",
-	  IMS_AXIS_SYNC, NULL, true, IMS_FLUSH_NONE },
-	{ "sync-noflush", "migration rounds: read_and_clear without the sync (unsafe on "
-	  "purpose: rewrites through cached dirty entries are lost)", IMS_AXIS_SYNC, NULL, false, IMS_FLUSH_NONE },
-	{ "eager", "flush CPU caches before mapping into and after unmapping from each "
-	  "non-coherent domain", IMS_AXIS_COHERENCY, NULL, false, IMS_FLUSH_EAGER },
-	{ "none", "never flush CPU caches (unsafe baseline)", IMS_AXIS_COHERENCY, NULL, false,
-	  IMS_FLUSH_NONE },
-	{ "sticky-unpin", "flush when pages first reach a non-coherent domain, mark them "
-	  "sticky, flush again right before unpin", IMS_AXIS_COHERENCY, NULL, false,
-	  IMS_FLUSH_STICKY_UNPIN },
-	{ "storage-aware", "as eager, but skip the flush before mapping pages filled from a "
-	  "non-coherent storage domain", IMS_AXIS_COHERENCY, NULL, false,
-	  IMS_FLUSH_STORAGE_AWARE },
-	{ "vfio-type1", "flush at map time while any non-coherent domain is attached, and "
-	  "at unpin", IMS_AXIS_COHERENCY, NULL, false, IMS_FLUSH_VFIO_TYPE1 },
-	{ "force-coherent", "make every domain enforce coherency (snooped DMA, snoop cost per "
-	  "line), flush nothing", IMS_AXIS_COHERENCY, NULL, false, IMS_FLUSH_FORCE_COHERENT },
+	{ .name = "clear+unmap", .axis = IMS_AXIS_UNMAP, .dirty_unmap = clear_then_unmap,
+	  .description = "read_and_clear_dirty, then unmap: two IOTLB syncs" },
+	{ .name = "noclear+unmap", .axis = IMS_AXIS_UNMAP, .dirty_unmap = noclear_then_unmap,
+	  .description = "read dirty with NO_CLEAR, then unmap: one IOTLB sync" },
+	{ .name = "unmap-all-dirty", .axis = IMS_AXIS_UNMAP,
+	  .dirty_unmap = ims_host_unmap_all_dirty, .exact = true,
+	  .description = "unmap, report every mapped page dirty (VFIO type1): one sync, "
+			 "over-reports" },
+	{ .name = "wrprotect+unmap", .axis = IMS_AXIS_UNMAP,
+	  .dirty_unmap = ims_host_wrprotect_unmap, .exact = true,
+	  .description = "write-protect and sync, read dirty, unmap: two syncs, exact under "
+			 "racing DMA (racing writes fault)" },
+	{ .name = "sync-flush", .axis = IMS_AXIS_SYNC, .round_flush = true, .exact = true,
+	  .description = "migration rounds: read_and_clear, then one IOTLB sync (Linux)" },
+	{ .name = "sync-noflush", .axis = IMS_AXIS_SYNC,
+	  .description = "migration rounds: read_and_clear without the sync (unsafe on "
+			 "purpose: rewrites through cached dirty entries are lost)" },
+	{ .name = "eager", .axis = IMS_AXIS_COHERENCY, .flush = IMS_FLUSH_EAGER, .safe = true,
+	  .description = "flush CPU caches before mapping into and after unmapping from each "
+			 "non-coherent domain" },
+	{ .name = "none", .axis = IMS_AXIS_COHERENCY, .flush = IMS_FLUSH_NONE,
+	  .description = "never flush CPU caches (unsafe baseline)" },
+	{ .name = "sticky-unpin", .axis = IMS_AXIS_COHERENCY, .flush = IMS_FLUSH_STICKY_UNPIN,
+	  .safe = true,
+	  .description = "flush when pages first reach a non-coherent domain, mark them "
+			 "sticky, flush again right before unpin" },
+	{ .name = "storage-aware", .axis = IMS_AXIS_COHERENCY, .flush = IMS_FLUSH_STORAGE_AWARE,
+	  .safe = true,
+	  .description = "as eager, but skip the flush before mapping pages filled from a "
+			 "non-coherent storage domain" },
+	{ .name = "vfio-type1", .axis = IMS_AXIS_COHERENCY, .flush = IMS_FLUSH_VFIO_TYPE1,
+	  .safe = true,
+	  .description = "flush at map time while any non-coherent domain is attached, and at "
+			 "unpin" },
+	{ .name = "force-coherent", .axis = IMS_AXIS_COHERENCY,
+	  .flush = IMS_FLUSH_FORCE_COHERENT, .safe = true,
+	  .description = "make every domain enforce coherency (snooped DMA, snoop cost per "
+			 "line), flush nothing" },
 };
 
 const unsigned ims_dirty_strategy_count =

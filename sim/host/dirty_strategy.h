@@ -37,6 +37,11 @@ struct ims_dirty_strategy {
 	bool round_flush;
 	/* IMS_AXIS_COHERENCY */
 	enum ims_flush_policy flush;
+	/* What the strategy promises, held by --check (sim/check.h). Unmap and
+	 * sync axes, exact: no page DMA wrote is missed, racing DMA included;
+	 * coherency axis, safe: no stale line is ever exposed. */
+	bool exact;
+	bool safe;
 };
 
 extern const struct ims_dirty_strategy ims_dirty_strategies[];

@@ -114,6 +114,8 @@ int ims_host_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_doma
 	rc = sim->model->attach(sim, dev, dom, err);
 	if (!rc)
 		dev->domain = dom;
+	if (!rc && sim->check.on)
+		ims_check_iotlb(sim, dom, 0, UINT64_MAX);
 	ims_host_end(sim);
 	return rc;
 }
@@ -263,7 +265,7 @@ int ims_host_wrprotect_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64
 	rc = sim->model->write_protect(sim, dom, iova, len, &g, err);
 	if (!rc) {
 		/* after this sync no write can land: the read below is final */
-		sim->model->iotlb_sync(sim, dom, &g);
+		ims_host_sync(sim, dom, &g);
 		rc = ims_host_read_dirty(sim, dom, iova, len, page_lg2, IMS_DIRTY_NO_CLEAR,
 					 NULL, err);
 	}
@@ -298,7 +300,7 @@ int ims_host_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, boo
 			if (rc)
 				goto out;
 		}
-		sim->model->iotlb_sync(sim, dom, &g);
+		ims_host_sync(sim, dom, &g);
 	}
 	rc = sim->model->set_dirty_tracking(sim, dom, on, err);
 	if (!rc) {
@@ -309,6 +311,10 @@ int ims_host_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, boo
 		dom->dirty_tracking = on;
 		ims_truth_fini(&dom->truth);
 		ims_truth_init(&dom->truth);
+		/* the switch ends with its own sync: nothing cached may
+		 * outlive it that the new mode would not cache */
+		if (sim->check.on)
+			ims_check_iotlb(sim, dom, 0, UINT64_MAX);
 	}
 out:
 	ims_host_end(sim);
@@ -387,7 +393,7 @@ int ims_host_dirty_round(struct ims_sim *sim, struct ims_domain *dom, unsigned p
 	}
 	if (!rc) {
 		if (flush)
-			sim->model->iotlb_sync(sim, dom, &g);
+			ims_host_sync(sim, dom, &g);
 		for (size_t i = 0; i < n; i++)
 			settle_report(sim, dom, &bms[i]);
 		IMS_STAT_INC(&sim->stats, dirty_sync_rounds);
@@ -427,7 +433,7 @@ int ims_host_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t io
 		if (flags & IMS_DIRTY_NO_CLEAR)
 			IMS_STAT_INC(&sim->stats, dirty_reads_no_clear);
 		else
-			sim->model->iotlb_sync(sim, dom, &g);   /* as iommufd: even if nothing was dirty */
+			ims_host_sync(sim, dom, &g);   /* as iommufd: even if nothing was dirty */
 		settle_report(sim, dom, &bm);
 	}
 	ims_host_end(sim);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "sim/bits.h"
+#include "sim/check.h"
 #include "sim/sim.h"
 
 #define IMS_GIB_LG2 30
@@ -20,6 +21,16 @@ static inline void ims_host_end(struct ims_sim *sim)
 {
 	if (sim->end_time < sim->cpu_now)
 		sim->end_time = sim->cpu_now;
+}
+
+/* The model's iotlb_sync for what g gathered, then, with --check, the
+ * IOTLB held against the page table over that range. */
+static inline void ims_host_sync(struct ims_sim *sim, struct ims_domain *dom,
+				 const struct ims_gather *g)
+{
+	sim->model->iotlb_sync(sim, dom, g);
+	if (sim->check.on && !g->empty)
+		ims_check_iotlb(sim, dom, g->start, g->last);
 }
 
 /* [iova, iova+len) is non-empty, aligned to 2^align_lg2 and inside the

@@ -277,7 +277,7 @@ static int fill_range(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_dom
 
 		ims_gather_init(&g);
 		if (done && !sim->model->unmap(sim, dom, a->iova, done, &g, NULL))
-			sim->model->iotlb_sync(sim, dom, &g);
+			ims_host_sync(sim, dom, &g);
 		if (done)
 			ims_range_set_remove(&dom->mapped, a->iova, a->iova + done - 1);
 	}
@@ -297,7 +297,7 @@ static void unfill_range(struct ims_sim *sim, struct ims_domain *dom, struct ims
 	ims_gather_init(&g);
 	if (sim->model->unmap(sim, dom, iova, last - iova + 1, &g, &err))
 		IMS_BUG(err.msg);   /* areas are whole leaves: checked before */
-	sim->model->iotlb_sync(sim, dom, &g);
+	ims_host_sync(sim, dom, &g);
 	ims_coh_after_unfill(sim, a, iova, last, dom);
 	ims_range_set_remove(&dom->mapped, iova, last);
 	pending = ims_truth_take(&dom->truth, iova >> IMS_PAGE_LG2, PAGES(last - iova + 1));

@@ -47,6 +47,7 @@ struct ims_pages {
 	uint64_t pinned;             /* pages with a count > 0 */
 	bool noncoherent_mapped;     /* ever mapped into a non-coherent domain (the
 				      * sticky mark of sticky-unpin) */
+	uint64_t check_pass;         /* --check: the pin check that last counted it */
 };
 
 struct ims_area {

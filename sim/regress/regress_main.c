@@ -13,7 +13,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: iommusim regress CORPUS_DIR [--baseline DIR] [--update-baseline] [-j N]\n"
-		"           [--shard K/N] [--only NAME] [--param k=v]... [--json OUT]\n"
+		"           [--shard K/N] [--only NAME] [--param k=v]... [--json OUT] [--check]\n"
 		"       iommusim regress merge SHARD.json... [--json OUT]\n"
 		"\n"
 		"Replays every run of CORPUS_DIR/MANIFEST and compares every metric with the expected\n"
@@ -21,7 +21,8 @@ static void usage(FILE *out)
 		"metric that moved and exits 1 on any regression. --shard K/N: only runs i (from 0,\n"
 		"in MANIFEST order) with i %% N == K-1; --json writes the results for 'merge', which\n"
 		"decides as one unsharded run would. --only: the runs of one trace, or one run\n"
-		"(NAME.MODEL[.STRATEGY]). --update-baseline rewrites the expected files.\n"
+		"(NAME.MODEL[.STRATEGY]). --update-baseline rewrites the expected files. --check:\n"
+		"verify the simulator's invariants while replaying (docs/reliability.md).\n"
 		"See docs/regression.md.\n");
 }
 
@@ -117,6 +118,7 @@ int ims_regress_main(int argc, char **argv)
 		{ "only", required_argument, NULL, 'O' },
 		{ "param", required_argument, NULL, 'p' },
 		{ "json", required_argument, NULL, 'o' },
+		{ "check", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -138,6 +140,7 @@ int ims_regress_main(int argc, char **argv)
 		case 'u': update = true; break;
 		case 'O': r.only = optarg; break;
 		case 'o': json_out = optarg; break;
+		case 'K': setenv("IMS_CHECK", "1", 1); break;   /* sim/check.h */
 		case 'j':
 			r.workers = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || !*optarg || r.workers == 0 || r.workers > 4096) {

@@ -13,13 +13,14 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: iommusim sweep TRACE|gen:WORKLOAD[,KNOB=V...] --vary NAME=V1,V2,... [--vary ...]\n"
-		"           [--model M] [--strategy S] [--param k=v]... [-j N] [--quiet] --json OUT\n"
+		"           [--model M] [--strategy S] [--param k=v]... [-j N] [--quiet] [--check] --json OUT\n"
 		"\n"
 		"Runs every point of the grid (the cross product of the --vary lists, the first\n"
 		"varying slowest) and writes them all to OUT. NAME is a parameter (iommusim params),\n"
 		"model, strategy, unmap, sync, coherency, or with a generator input one of its knobs\n"
 		"or seed (gen.KNOB if a parameter has the same name). -j N: worker processes\n"
-		"(default: the online CPUs); the output is the same for every N.\n");
+		"(default: the online CPUs); the output is the same for every N. --check: verify\n"
+		"the simulator's invariants while simulating (docs/reliability.md).\n");
 }
 
 static void print_error(const struct ims_error *err)
@@ -71,6 +72,7 @@ int ims_sweep_main(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "json", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "check", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -95,6 +97,7 @@ int ims_sweep_main(int argc, char **argv)
 		case 's': s.strategy = optarg; break;
 		case 'o': json_out = optarg; break;
 		case 'q': quiet = 1; break;
+		case 'K': setenv("IMS_CHECK", "1", 1); break;   /* sim/check.h */
 		case 'p':
 			if (s.nparams == IMS_SWEEP_MAX_PARAMS) {
 				fprintf(stderr, "iommusim: too many --param options\n");

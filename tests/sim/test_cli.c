@@ -58,19 +58,42 @@ Test(cli, run_writes_json_and_dma_faults_are_results)
 	free(json);
 }
 
-Test(cli, same_run_twice_gives_byte_identical_json)
+/* Two commands (run in the scratch directory) write a.json and b.json: the
+ * same bytes. */
+static void same_json(const char *cmd_a, const char *cmd_b)
 {
 	char out[8192];
 	size_t la, lb;
 
-	tmpdir_write("t.trace", good);
-	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --json a.json"), 0, "%s", out);
-	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --json b.json"), 0, "%s", out);
+	cr_assert_eq(run_in_tmpdir(out, sizeof(out), "true", cmd_a), 0, "%s", out);
+	cr_assert_eq(run_in_tmpdir(out, sizeof(out), "true", cmd_b), 0, "%s", out);
 	char *a = slurp_in("a.json", &la), *b = slurp_in("b.json", &lb);
 	cr_assert_eq(la, lb);
 	cr_assert_eq(memcmp(a, b, la), 0);
 	free(a);
 	free(b);
+}
+
+Test(cli, same_run_twice_gives_byte_identical_json)
+{
+	char a[1024], b[1024];
+
+	tmpdir_write("t.trace", good);
+	snprintf(a, sizeof(a), "%s run t.trace -q --json a.json", IMS_CLI);
+	snprintf(b, sizeof(b), "%s run t.trace -q --json b.json", IMS_CLI);
+	same_json(a, b);
+}
+
+/* --check verifies invariants and changes nothing in the results (the
+ * suite's IMS_CHECK=1 is dropped for the run without it). */
+Test(cli, check_mode_gives_the_same_json)
+{
+	char a[1024], b[1024];
+
+	tmpdir_write("t.trace", good);
+	snprintf(a, sizeof(a), "env -u IMS_CHECK %s run t.trace -q --json a.json", IMS_CLI);
+	snprintf(b, sizeof(b), "%s run t.trace -q --check --json b.json", IMS_CLI);
+	same_json(a, b);
 }
 
 Test(cli, malformed_trace_names_file_and_line_and_writes_nothing)

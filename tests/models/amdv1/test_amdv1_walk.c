@@ -269,7 +269,7 @@ Test(amdv1_custom, six_level_table_translates_all_64_bits, .fini = teardown)
 	ad = amdv1_dom(dom);
 	map_pa(0x1000, 4 * KIB, DATA_PA, RW);
 	/* a Mode 6 top table (VA 63:57) over the domain's 5-level table */
-	top = ims_host_alloc_table(&sim);
+	top = ims_host_alloc_table(&sim, dom);
 	ims_host_store(&sim, top, amdv1_mk_pde(ad->root_pa, 4));
 	amdv1_dte_build(&e, top, 6, dom->did, false);
 	amdv1_dte_store(&sim, dev->sid, &e);
@@ -284,6 +284,7 @@ Test(amdv1_custom, six_level_table_translates_all_64_bits, .fini = teardown)
 	sim.model->walk(&sim, dev, dom, 1ull << 57, IMS_ACCESS_READ, &w);
 	cr_assert_eq(w.fault, IMS_FAULT_NOT_PRESENT);
 	cr_assert_eq(w.fault_pte_pa, top + 8);
+	ims_host_free_table(&sim, dom, top);   /* not in the domain's tree: fini would not */
 }
 
 /* ---- Next Level 7 --------------------------------------------------------------- */
@@ -453,7 +454,7 @@ Test(amdv1_nl7, bitmap_without_4k_is_rejected)
  * are skipped, so IOVA bits 38:21 must be zero. */
 static uint64_t build_skip_to_ptes(void)
 {
-	uint64_t root = amdv1_dom(dom)->root_pa, ptes = ims_host_alloc_table(&sim);
+	uint64_t root = amdv1_dom(dom)->root_pa, ptes = ims_host_alloc_table(&sim, dom);
 
 	ims_host_store(&sim, root, amdv1_mk_pde(ptes, 0));
 	ims_host_store(&sim, ptes + 5 * 8, amdv1_mk_leaf(0x300005000ull, 12, RW));
@@ -509,7 +510,7 @@ Test(amdv1_skip, skipped_iova_bits_must_be_zero)
 
 Test(amdv1_skip, skip_to_a_2m_table)
 {
-	uint64_t root = amdv1_dom(dom)->root_pa, pds = ims_host_alloc_table(&sim);
+	uint64_t root = amdv1_dom(dom)->root_pa, pds = ims_host_alloc_table(&sim, dom);
 	uint64_t base = 1ull << 39;
 	struct ims_walk w;
 
@@ -973,7 +974,7 @@ Test(amdv1_fault, dte_permissions_apply_too)
 
 Test(amdv1_fault, malformed_entries_are_not_used)
 {
-	uint64_t pte_pa;
+	uint64_t pte_pa, pde;
 
 	map_4k(0x100000, 0x2000);
 	cr_assert_eq(amdv1_debug_lookup(&sim, dom, 0x100000, NULL, NULL, &pte_pa), 0);
@@ -991,13 +992,15 @@ Test(amdv1_fault, malformed_entries_are_not_used)
 	cr_assert_eq(sim.faults[1].pte_pa, pte_pa);
 	/* a level-2 PDE whose Next Level does not point down */
 	map_4k(0x40000000, 0x1000);
-	cr_assert_eq(amdv1_debug_entry(&sim, dom, 0x40000000, 2, NULL, &pte_pa), 0);
-	ims_mem_store64(&sim.mem, pte_pa, (ims_mem_load64(&sim.mem, pte_pa) & ~AMDV1_PTE_NL) |
-			ims_field_prep(AMDV1_PTE_NL, 3));
+	cr_assert_eq(amdv1_debug_entry(&sim, dom, 0x40000000, 2, &pde, &pte_pa), 0);
+	ims_mem_store64(&sim.mem, pte_pa, (pde & ~AMDV1_PTE_NL) | ims_field_prep(AMDV1_PTE_NL, 3));
 	cr_assert_eq(ims_dma(&sim, dev, 0x40000000, 8, false), 1);
 	cr_assert_eq(STAT(fault_not_present), 3);
 	cr_assert_eq(sim.faults[2].level, 2);
 	cr_assert_eq(sim.faults[2].pte_pa, pte_pa);
+	/* teardown follows only well-formed entries: put the PDE back so the
+	 * table below it is freed with the domain */
+	ims_mem_store64(&sim.mem, pte_pa, pde);
 }
 
 Test(amdv1_fault, iova_beyond_the_address_width)

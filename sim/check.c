@@ -1,0 +1,212 @@
+#include "sim/check.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/host/ioas.h"
+
+static int default_mode = -1;   /* -1: ask the environment */
+
+bool ims_check_default(void)
+{
+	if (default_mode < 0) {
+		const char *v = getenv("IMS_CHECK");
+
+		return v && v[0] && strcmp(v, "0") != 0;
+	}
+	return default_mode == 1;
+}
+
+void ims_check_set_default(bool on)
+{
+	default_mode = on;
+}
+
+void ims_check_fail(struct ims_sim *sim, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (sim->check.failed)
+		return;
+	sim->check.failed = true;
+	va_start(ap, fmt);
+	vsnprintf(sim->check.msg, sizeof(sim->check.msg), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- IOTLB against the page table --------------------------------------- */
+
+static const char *flags_name(unsigned f, char buf[5])
+{
+	buf[0] = (f & IMS_TLB_R) ? 'R' : '-';
+	buf[1] = (f & IMS_TLB_W) ? 'W' : '-';
+	buf[2] = (f & IMS_TLB_DIRTY) ? 'D' : '-';
+	buf[3] = (f & IMS_TLB_SNOOP) ? 'S' : '-';
+	buf[4] = 0;
+	return buf;
+}
+
+/* Could a walk by this device have filled e from the page table as it is
+ * now? (model.h, probe: p holds every flag a walk may cache.) */
+static bool entry_allowed(const struct ims_iotlb_entry *e, uint64_t iova, const struct ims_walk *p)
+{
+	uint64_t leaf_mask = (UINT64_C(1) << p->page_lg2) - 1;
+
+	return p->fault == IMS_FAULT_NONE && e->page_lg2 <= p->page_lg2 &&
+	       e->pa == p->pa + (iova & leaf_mask) &&
+	       !(e->flags & (IMS_TLB_R | IMS_TLB_W | IMS_TLB_DIRTY) & ~p->tlb_flags) &&
+	       (e->flags & IMS_TLB_SNOOP) == (p->tlb_flags & IMS_TLB_SNOOP);
+}
+
+static void iotlb_entry_fail(struct ims_sim *sim, const struct ims_domain *dom,
+			     const struct ims_iotlb_entry *e, uint64_t iova, const struct ims_walk *p,
+			     uint64_t start, uint64_t last)
+{
+	char have[5], allowed[5];
+
+	if (p->fault != IMS_FAULT_NONE)
+		ims_check_fail(sim, "IOTLB holds IOVA 0x%" PRIx64 " of domain '%s' after a "
+			       "completed sync over [0x%" PRIx64 ", 0x%" PRIx64 "], but the page "
+			       "table does not translate it (fault %d at level %u)",
+			       iova, dom->name, start, last, (int)p->fault, p->fault_level);
+	else
+		ims_check_fail(sim, "IOTLB entry for IOVA 0x%" PRIx64 " of domain '%s' (2^%u "
+			       "bytes at PA 0x%" PRIx64 ", %s) after a completed sync over [0x%"
+			       PRIx64 ", 0x%" PRIx64 "]: the page table allows 2^%u bytes at PA "
+			       "0x%" PRIx64 ", %s", iova, dom->name, e->page_lg2, e->pa,
+			       flags_name(e->flags, have), start, last, p->page_lg2, p->pa,
+			       flags_name(p->tlb_flags, allowed));
+}
+
+void ims_check_iotlb(struct ims_sim *sim, const struct ims_domain *dom, uint64_t start,
+		     uint64_t last)
+{
+	const struct ims_iotlb *t = &sim->iotlb;
+	uint64_t n = (uint64_t)(t->nsets_mask + 1) * t->ways;
+	struct ims_walk p = { .fault = IMS_FAULT_NO_DOMAIN };
+
+	if (sim->check.failed)
+		return;
+	for (uint64_t i = 0; i < n; i++) {
+		const struct ims_iotlb_entry *e = &t->e[i];
+		uint64_t iova, e_last;
+		bool ok = false, any_dev = false;
+
+		if (!e->page_lg2 || e->did != dom->tlb_tag)
+			continue;
+		iova = e->vpn << e->page_lg2;
+		e_last = iova + ((UINT64_C(1) << e->page_lg2) - 1);
+		if (e_last < start || iova > last)
+			continue;
+		/* the entry is good if a walk by any device of the domain
+		 * could have made it */
+		for (unsigned d = 0; d < sim->ndevices && !ok; d++) {
+			struct ims_device *dev = sim->devices[d];
+
+			if (dev->domain != dom)
+				continue;
+			any_dev = true;
+			sim->model->probe(sim, dev, (struct ims_domain *)dom, iova, &p);
+			ok = entry_allowed(e, iova, &p);
+		}
+		if (any_dev && !ok) {
+			iotlb_entry_fail(sim, dom, e, iova, &p, start, last);
+			return;
+		}
+	}
+}
+
+/* ---- pin counts ------------------------------------------------------------- */
+
+/* Check one pages object the first time this pass meets it; returns its
+ * pinned total then, 0 when it was counted already. */
+static uint64_t pages_checked(struct ims_sim *sim, struct ims_pages *p)
+{
+	uint64_t sum = 0;
+
+	if (p->check_pass == sim->check.pin_pass)
+		return 0;
+	p->check_pass = sim->check.pin_pass;
+	for (size_t i = 0; i < p->nseg; i++) {
+		const struct ims_pin_seg *s = &p->seg[i];
+
+		if (s->count == 0 || s->count >= UINT32_C(1) << 31 || s->last < s->first ||
+		    s->last >= p->npages || (i && s->first <= p->seg[i - 1].last)) {
+			ims_check_fail(sim, "pages object %u: pin segment [%" PRIu64 ", %" PRIu64
+				       "] has count %" PRIu32 " (a count below zero wraps)",
+				       p->id, s->first, s->last, s->count);
+			return p->pinned;
+		}
+		sum += s->last - s->first + 1;
+	}
+	if (sum != p->pinned)
+		ims_check_fail(sim, "pages object %u: %" PRIu64 " pages pinned by its segments, "
+			       "%" PRIu64 " by its total", p->id, sum, p->pinned);
+	return p->pinned;
+}
+
+static uint64_t ioas_pinned(struct ims_sim *sim, const struct ims_ioas *ioas)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; ioas && i < ioas->nareas; i++)
+		sum += pages_checked(sim, ioas->area[i].pages);
+	return sum;
+}
+
+static void check_pins(struct ims_sim *sim)
+{
+	uint64_t sum = 0;
+
+	sim->check.pin_pass++;
+	for (unsigned i = 0; i < sim->nioas; i++)
+		sum += ioas_pinned(sim, sim->ioas[i]);
+	for (unsigned i = 0; i < sim->ndomains; i++)
+		sum += ioas_pinned(sim, sim->domains[i]->own_ioas);
+	if (sum != sim->pinned_pages)
+		ims_check_fail(sim, "%" PRIu64 " pages pinned by the pages objects, %" PRIu64
+			       " counted by the simulator", sum, sim->pinned_pages);
+}
+
+/* ---- per event ----------------------------------------------------------- */
+
+void ims_check_begin(struct ims_sim *sim)
+{
+	sim->check.missed_before = IMS_STAT_GET(&sim->stats, dirty_pages_missed);
+}
+
+static void check_strategies(struct ims_sim *sim, enum ims_check_op op,
+			     const struct ims_strategies *st)
+{
+	uint64_t missed = IMS_STAT_GET(&sim->stats, dirty_pages_missed) - sim->check.missed_before;
+	char name[160];
+
+	/* a dirty-unmap reads dirty state a round left behind: exact only
+	 * if the rounds are */
+	if (missed && ((op == IMS_CHECK_OP_DIRTY_UNMAP && st->unmap->exact && st->sync->exact) ||
+		       (op == IMS_CHECK_OP_DIRTY_ROUND && st->sync->exact)))
+		ims_check_fail(sim, "%s missed %" PRIu64 " dirty pages under %s, whose strategies "
+			       "are exact", op == IMS_CHECK_OP_DIRTY_UNMAP ? "dirty-unmap"
+			       : "a dirty-sync round", missed,
+			       ims_strategies_name(st, name, sizeof(name)));
+	if (st->coherency->safe && IMS_STAT_GET(&sim->stats, exposures))
+		ims_check_fail(sim, "%" PRIu64 " stale lines exposed under the safe coherency "
+			       "strategy %s", IMS_STAT_GET(&sim->stats, exposures),
+			       st->coherency->name);
+}
+
+int ims_check_end(struct ims_sim *sim, enum ims_check_op op, const struct ims_strategies *st,
+		  struct ims_error *err)
+{
+	if (!sim->check.failed)
+		check_strategies(sim, op, st);
+	if (!sim->check.failed && op != IMS_CHECK_OP_DMA)
+		check_pins(sim);
+	if (!sim->check.failed)
+		return 0;
+	return ims_error_set(err, IMS_ECHECK, "--check: invariant broken (a simulator bug): %s",
+			     sim->check.msg);
+}
