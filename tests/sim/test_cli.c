@@ -96,6 +96,30 @@ Test(cli, check_mode_gives_the_same_json)
 	same_json(a, b);
 }
 
+/* The Release and the sanitizer builds write the same bytes: the command
+ * of each other preset built in this checkout (CI builds default and asan
+ * before testing either) replays the demo comparison next to this one. */
+Test(cli, release_and_sanitizer_builds_write_the_same_results)
+{
+	static const char *const presets[] = { "default", "asan" };
+	char a[1024], b[1024], other[512];
+	unsigned compared = 0;
+
+	for (unsigned i = 0; i < 2; i++) {
+		snprintf(other, sizeof(other), "%s/build/%s/iommusim", IMS_SOURCE_DIR, presets[i]);
+		if (!strcmp(other, IMS_CLI) || access(other, X_OK))
+			continue;
+		snprintf(a, sizeof(a), "%s compare %s/traces/demo/migration.trace.gz --models all "
+			 "--strategies all --json a.json", IMS_CLI, IMS_SOURCE_DIR);
+		snprintf(b, sizeof(b), "%s compare %s/traces/demo/migration.trace.gz --models all "
+			 "--strategies all --json b.json", other, IMS_SOURCE_DIR);
+		same_json(a, b);
+		compared++;
+	}
+	if (!compared)
+		cr_skip_test("no other preset built in this checkout");
+}
+
 Test(cli, malformed_trace_names_file_and_line_and_writes_nothing)
 {
 	char out[8192];
