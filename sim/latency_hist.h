@@ -29,6 +29,40 @@ static inline void ims_lat_hist_add(struct ims_lat_hist *h, uint64_t cycles)
 	h->count[ims_lat_bucket(cycles)]++;
 }
 
+/* A finer histogram, for latencies held against measurements (request
+ * latency medians): 32 buckets per power of two, so a quantile is known to
+ * 1/32 of an octave (about 2 %); values below 32 have a bucket each. */
+#define IMS_FINE_SUB_LG2 5
+#define IMS_FINE_BUCKETS ((64 - IMS_FINE_SUB_LG2 + 1) << IMS_FINE_SUB_LG2)
+
+struct ims_fine_hist {
+	uint64_t count[IMS_FINE_BUCKETS];
+	uint64_t n;
+};
+
+static inline unsigned ims_fine_bucket(uint64_t v)
+{
+	unsigned lg2;
+
+	if (v < (1u << IMS_FINE_SUB_LG2))
+		return (unsigned)v;
+	lg2 = 63u - (unsigned)__builtin_clzll(v);
+	return ((lg2 - IMS_FINE_SUB_LG2 + 1) << IMS_FINE_SUB_LG2) |
+	       (unsigned)((v >> (lg2 - IMS_FINE_SUB_LG2)) & ((1u << IMS_FINE_SUB_LG2) - 1));
+}
+
+static inline void ims_fine_hist_add(struct ims_fine_hist *h, uint64_t v)
+{
+	h->count[ims_fine_bucket(v)]++;
+	h->n++;
+}
+
+/* The q-quantile (0 < q <= 1) as the middle of its bucket; 0 when empty. */
+uint64_t ims_fine_hist_quantile(const struct ims_fine_hist *h, double q);
+
+/* {"unit": "cycles", "count": N, "p50": ..., "p90": ..., "p99": ...}. */
+json_t *ims_fine_hist_json(const struct ims_fine_hist *h);
+
 /* {"unit": "cycles", "bucket_lg2_cycles": [0, 1, ...], "count": [...]}: the
  * buckets from 0 to the highest non-empty one (both lists empty when no
  * translation was made). Caller json_decref()s. */

@@ -157,6 +157,10 @@ int ims_params_validate(const struct ims_params *p, struct ims_error *err)
 		return ims_error_set(err, IMS_EINVAL,
 				     "dma_xlate_bytes: %llu is not a power of two",
 				     (unsigned long long)p->dma_xlate_bytes);
+	if (!ims_is_pow2(p->dma_request_bytes))
+		return ims_error_set(err, IMS_EINVAL,
+				     "dma_request_bytes: %llu is not a power of two",
+				     (unsigned long long)p->dma_request_bytes);
 	return 0;
 }
 

@@ -132,14 +132,19 @@ json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
 	for (unsigned i = 0; i < sim->model->n_hw_counters; i++)
 		json_object_set_new(hw, sim->model->hw_counters[i].event,
 				    json_integer((json_int_t)s->v[sim->model->hw_counters[i].stat]));
-	derived = json_pack("{s:f, s:f, s:f, s:f}",
+	derived = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}",
 		"iotlb_hit_rate", ims_results_iotlb_hit_rate(s),
 		"translation_cycles_avg", per(IMS_STAT_GET(s, cyc_dma_translation),
 					      IMS_STAT_GET(s, translations)),
 		"walk_mem_refs_avg", per(IMS_STAT_GET(s, walk_mem_refs), IMS_STAT_GET(s, walks)),
 		"sync_cycles_avg", per(IMS_STAT_GET(s, cyc_inv_cpu) + IMS_STAT_GET(s, cyc_inv_wait),
-				       IMS_STAT_GET(s, iotlb_syncs)));
-	return json_pack("{s:{s:s, s:i}, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+				       IMS_STAT_GET(s, iotlb_syncs)),
+		"request_cycles_avg", per(IMS_STAT_GET(s, cyc_dma_request),
+					  IMS_STAT_GET(s, dma_requests)),
+		"dma_bytes_per_cycle", per(IMS_STAT_GET(s, dma_bytes),
+					   IMS_STAT_GET(s, dma_last_cycle) -
+					   IMS_STAT_GET(s, dma_first_cycle)));
+	return json_pack("{s:{s:s, s:i}, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"iommusim", "version", IMS_VERSION, "results_format", IMS_RESULTS_FORMAT,
 		"trace", ims_results_path_json(trace_path),
 		"model", sim->model->name,
@@ -150,7 +155,8 @@ json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
 		"hw_counters", hw,
 		"faults", faults_json(sim),
 		"exposures", exposures_json(sim),
-		"latency_histogram", ims_lat_hist_json(&sim->lat_hist));
+		"latency_histogram", ims_lat_hist_json(&sim->lat_hist),
+		"request_latency", ims_fine_hist_json(&sim->req_hist));
 }
 
 int ims_results_write(json_t *j, const char *path, struct ims_error *err)

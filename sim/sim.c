@@ -25,6 +25,9 @@ int ims_sim_init(struct ims_sim *sim, const struct ims_model_ops *model,
 		return ims_error_set(err, IMS_ENOMEM, "out of memory (CPU cache model)");
 	ims_range_set_init(&sim->zeroed);
 	sim->data_pa_next = IMS_PA_DATA_BASE;
+	ims_walk_slots_init(&sim->walk_slots, (unsigned)params->iommu_walk_slots);
+	/* cpu_mhz cycles per microsecond over link_mbps bytes per microsecond */
+	sim->dma_link_q16 = (params->cpu_mhz << 16) / params->dma_link_mbps;
 	if (ims_memlat_init(&sim->memlat, params->mem_llc_lines, params->mem_llc_ways,
 			    sim->costs.mem_llc_hit_ns, sim->costs.mem_dram_ns))
 		return ims_error_set(err, IMS_ENOMEM, "out of memory (LLC model)");
@@ -53,8 +56,10 @@ void ims_sim_fini(struct ims_sim *sim)
 	for (unsigned i = 0; i < sim->nioas; i++)
 		ims_ioas_free(sim, sim->ioas[i]);
 	free(sim->ioas);
-	for (unsigned i = 0; i < sim->ndevices; i++)
+	for (unsigned i = 0; i < sim->ndevices; i++) {
+		ims_dma_engine_fini(&sim->devices[i]->dma);
 		free(sim->devices[i]);
+	}
 	free(sim->devices);
 	sim->model->iommu_fini(sim);
 	ims_iotlb_fini(&sim->iotlb);

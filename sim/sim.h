@@ -26,8 +26,10 @@
 
 #include "models/common/iotlb.h"
 #include "models/common/psc.h"
+#include "models/common/walk_slots.h"
 #include "models/model.h"
 #include "sim/cpucache.h"
+#include "sim/device_dma.h"
 #include "sim/error.h"
 #include "sim/mem.h"
 #include "sim/memlat.h"
@@ -78,6 +80,7 @@ struct ims_device {
 	char name[IMS_NAME_MAX];
 	uint16_t sid;                /* requester id (bus/dev/fn) */
 	struct ims_domain *domain;   /* NULL until attached */
+	struct ims_dma_engine dma;   /* its requests in flight (sim/device_dma.h) */
 };
 
 /* One recorded DMA fault (the first IMS_FAULT_LOG of a run are kept). */
@@ -129,6 +132,9 @@ struct ims_sim {
 	struct ims_psc psc;
 	struct ims_stats stats;
 	struct ims_lat_hist lat_hist; /* per-translation latency (sim/latency_hist.h) */
+	struct ims_fine_hist req_hist; /* per-request latency, issue to completion */
+	struct ims_walk_slots walk_slots; /* the IOMMU's concurrent page walks */
+	uint64_t dma_link_q16;       /* link cycles per byte, 16.16 fixed point */
 	struct ims_cpucache cache;   /* CPU caches vs memory, per line */
 	struct ims_range_set zeroed; /* data memory the host has zeroed once */
 	enum ims_flush_policy flush_policy;
@@ -136,6 +142,10 @@ struct ims_sim {
 	uint64_t now;                /* trace time of the current event */
 	uint64_t cpu_now;            /* host CPU timeline */
 	uint64_t inv_busy_until;     /* IOMMU invalidation engine timeline */
+	struct {                     /* the descriptor being processed must wait */
+		bool pending;        /* for in-flight walks of these domains */
+		uint32_t tag, mask;  /* (ims_inv_drain_walks) */
+	} inv_drain;
 	uint64_t end_time;           /* latest completion seen */
 
 	struct ims_domain **domains;
@@ -201,7 +211,28 @@ static inline uint64_t ims_inv_hw_charge(struct ims_sim *sim, uint64_t cycles)
 	ims_race_to(sim, start);
 	sim->inv_busy_until = start + cycles;
 	sim->stats.v[IMS_STAT_cyc_inv_iommu] += cycles;
+	if (sim->inv_drain.pending) {
+		uint64_t until = ims_walk_slots_drain(&sim->walk_slots, start, sim->inv_drain.tag,
+						      sim->inv_drain.mask);
+
+		sim->inv_drain.pending = false;
+		if (until > sim->inv_busy_until) {
+			sim->stats.v[IMS_STAT_cyc_inv_walk_drain] += until - sim->inv_busy_until;
+			sim->inv_busy_until = until;
+		}
+	}
 	return sim->inv_busy_until;
+}
+
+/* The descriptor about to be charged invalidates the IOTLB of the domains
+ * whose tag matches tag under mask (mask 0: all): it completes only after
+ * their walks in flight when the IOMMU reaches it, since such a walk may
+ * still fill an entry the invalidation is meant to drop. */
+static inline void ims_inv_drain_walks(struct ims_sim *sim, uint32_t tag, uint32_t mask)
+{
+	sim->inv_drain.pending = true;
+	sim->inv_drain.tag = tag;
+	sim->inv_drain.mask = mask;
 }
 
 /* The host waits (polls) until time t: the stall is charged to cyc_inv_wait. */

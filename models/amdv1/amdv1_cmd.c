@@ -103,6 +103,7 @@ static void hw_inv_pages(struct ims_sim *sim, const struct amdv1_cmd *c)
 
 	if (c->qw[1] & AMDV1_IIP_GN)
 		IMS_BUG("INVALIDATE_IOMMU_PAGES for guest translations: not issued by the model");
+	ims_inv_drain_walks(sim, domid, UINT32_MAX);
 	if (amdv1_inv_decode(c->qw[1], (c->qw[1] & AMDV1_IIP_S) != 0, &start, &last)) {
 		IMS_STAT_INC(&sim->stats, inv_iotlb_domain);
 		tlb = ims_iotlb_inv_domain(&sim->iotlb, domid);

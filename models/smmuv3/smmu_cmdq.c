@@ -247,6 +247,7 @@ static void apply_scope(struct ims_sim *sim, const struct inv_scope *s)
 	struct ims_iotlb *t = &sim->iotlb;
 	uint64_t tlb = 0, psc = 0;
 
+	ims_inv_drain_walks(sim, s->tag, s->tag_mask);
 	tlb = ims_iotlb_inv_if(t, iotlb_entry_matches, s);
 	for (unsigned l = 1; !s->leaf && l <= SMMU_TOP_LEVEL; l++) {
 		struct ims_psc_level *pl = &sim->psc.lvl[l];

@@ -128,6 +128,7 @@ static void hw_iotlb(struct ims_sim *sim, const struct vtd_qi_desc *d)
 	uint16_t did = (uint16_t)ims_field_get(VTD_QI_IOTLB_DID, d->qw[0]);
 	uint64_t tlb = 0, psc = 0;
 
+	ims_inv_drain_walks(sim, did, gran == VTD_IOTLB_G_GLOBAL ? 0 : UINT32_MAX);
 	switch (gran) {
 	case VTD_IOTLB_G_GLOBAL:
 		IMS_STAT_INC(&sim->stats, inv_iotlb_global);

@@ -37,6 +37,10 @@ int ims_host_device_create(struct ims_sim *sim, const char *name, uint16_t sid,
 		return ims_error_set(err, IMS_ENOMEM, "out of memory");
 	}
 	sim->devices = v;
+	if (ims_dma_engine_init(&dev->dma, (unsigned)sim->params.dma_tags)) {
+		free(dev);
+		return ims_error_set(err, IMS_ENOMEM, "out of memory");
+	}
 	dev->index = sim->ndevices;
 	strcpy(dev->name, name);
 	dev->sid = sid;
@@ -475,10 +479,11 @@ static void record_fault(struct ims_sim *sim, const struct ims_device *dev, uint
 	}
 }
 
-/* Translate one request. Returns false on a fault (filled into *w). */
+/* Translate one chunk. Returns false on a fault (filled into *w). *walked
+ * says whether the IOTLB missed, so that w->cycles is the walk's time. */
 static inline bool translate(struct ims_sim *sim, struct ims_device *dev,
 			     struct ims_domain *dom, uint64_t iova, bool write, uint64_t *pa,
-			     unsigned *page_lg2, bool *snooped, struct ims_walk *w)
+			     unsigned *page_lg2, bool *snooped, bool *walked, struct ims_walk *w)
 {
 	unsigned need = write ? (IMS_TLB_W | IMS_TLB_DIRTY) : IMS_TLB_R;
 	struct ims_iotlb_entry *e = ims_iotlb_lookup(&sim->iotlb, dom->tlb_tag, iova);
@@ -492,8 +497,10 @@ static inline bool translate(struct ims_sim *sim, struct ims_device *dev,
 		*pa = e->pa;
 		*page_lg2 = e->page_lg2;
 		*snooped = e->flags & IMS_TLB_SNOOP;
+		*walked = false;
 		return true;
 	}
+	*walked = true;
 	if (e && write && (e->flags & IMS_TLB_W))
 		IMS_STAT_INC(&sim->stats, iotlb_dirty_rewalk);
 	IMS_STAT_INC(&sim->stats, iotlb_miss);
@@ -523,17 +530,93 @@ static inline bool translate(struct ims_sim *sim, struct ims_device *dev,
 	return true;
 }
 
+/* When the translation of a chunk is usable by its first request, which
+ * reaches the IOMMU at t: at once after an IOTLB hit, unless a walk for the
+ * same page is still in flight; after a walk, once a walk slot was free and
+ * the walk ran (sim/device_dma.h, models/common/walk_slots.h). */
+static uint64_t chunk_xlate_done(struct ims_sim *sim, const struct ims_domain *dom,
+				 uint64_t iova, uint64_t t, bool walked, const struct ims_walk *w)
+{
+	uint64_t hit = sim->costs.iotlb_hit_ns, start, until;
+
+	if (walked) {
+		start = ims_walk_slots_run(&sim->walk_slots, t, w->cycles, dom->tlb_tag, iova,
+					   w->fault == IMS_FAULT_NONE ? w->page_lg2 : 0);
+		IMS_STAT_ADD(&sim->stats, cyc_walk_slot_wait, start - t);
+		return start + hit + w->cycles;
+	}
+	until = ims_walk_slots_inflight(&sim->walk_slots, t, dom->tlb_tag, iova);
+	if (!until)
+		return t + hit;
+	IMS_STAT_INC(&sim->stats, iotlb_hit_under_miss);
+	IMS_STAT_ADD(&sim->stats, cyc_hit_under_miss, until - t);
+	return until + hit;
+}
+
+/* What time_chunk needs to know about a chunk besides its bounds. */
+struct chunk_timing {
+	uint64_t ready;          /* the DMA's trace time */
+	bool walked;
+	const struct ims_walk *w;
+	bool faulted;            /* the chunk's only request is aborted */
+};
+
+/* The requests of one translated chunk [cur, end) through dev's DMA engine:
+ * the first waits for the chunk's translation, the others hit it (once it is
+ * done). Returns when the last completes. */
+static uint64_t time_chunk(struct ims_sim *sim, struct ims_device *dev, const struct ims_domain *dom,
+			   uint64_t cur, uint64_t end, const struct chunk_timing *ct)
+{
+	struct ims_dma_engine *e = &dev->dma;
+	uint64_t req_mask = sim->params.dma_request_bytes - 1;
+	uint64_t rtt = sim->costs.dma_rtt_ns, hit = sim->costs.iotlb_hit_ns;
+	uint64_t xlate = 0, last = 0;
+	bool first = true;
+
+	while (cur < end) {
+		uint64_t req_end = (cur | req_mask) + 1, issue, t_x, bytes, link, data, done;
+
+		if (req_end > end || req_end == 0)
+			req_end = end;
+		bytes = ct->faulted ? 0 : req_end - cur;
+		issue = ims_dma_engine_issue(e, ct->ready);
+		IMS_STAT_ADD(&sim->stats, cyc_dma_tag_wait, issue - ct->ready);
+		if (first) {
+			xlate = chunk_xlate_done(sim, dom, cur, issue, ct->walked, ct->w);
+			t_x = xlate;
+			first = false;
+		} else {
+			/* the same translation: a hit, once the chunk's walk is done */
+			t_x = issue + hit > xlate ? issue + hit : xlate;
+		}
+		link = ((bytes + sim->params.dma_tlp_overhead_bytes) * sim->dma_link_q16 + 0xffff) >> 16;
+		data = t_x + rtt;
+		done = ims_dma_engine_complete(e, data, link, issue + rtt);
+		IMS_STAT_ADD(&sim->stats, cyc_dma_link_wait, done - link - data);
+		IMS_STAT_INC(&sim->stats, dma_requests);
+		IMS_STAT_ADD(&sim->stats, cyc_dma_request, done - issue);
+		ims_fine_hist_add(&sim->req_hist, done - issue);
+		if (done > last)
+			last = done;
+		if (ct->faulted)
+			break;
+		cur = req_end;
+	}
+	return last;
+}
+
 uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uint64_t len,
 		 bool write)
 {
 	struct ims_domain *dom = dev->domain;
 	uint64_t xlate_mask = sim->params.dma_xlate_bytes - 1;
-	uint64_t end = iova + len, cur = iova;
-	uint64_t lat_before = IMS_STAT_GET(&sim->stats, cyc_dma_translation);
+	uint64_t end = iova + len, cur = iova, last_done = sim->now;
 	uint64_t marked_until = 0;   /* truth already marked below this address */
 	struct ims_walk w;
+	struct chunk_timing ct = { .ready = sim->now, .w = &w };
 
-	IMS_STAT_INC(&sim->stats, dma);
+	if (!IMS_STAT_GET(&sim->stats, dma)++)
+		IMS_STAT_GET(&sim->stats, dma_first_cycle) = sim->now;
 	sim->stats.v[write ? IMS_STAT_dma_write : IMS_STAT_dma_read]++;
 	if (!dom) {
 		memset(&w, 0, sizeof(w));
@@ -542,13 +625,17 @@ uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uin
 		return 1;
 	}
 	while (cur < end) {
-		uint64_t pa, chunk_end, page_end;
+		uint64_t pa, chunk_end, page_end, done;
 		unsigned page_lg2;
 		bool snooped;
 
-		if (!translate(sim, dev, dom, cur, write, &pa, &page_lg2, &snooped, &w)) {
+		if (!translate(sim, dev, dom, cur, write, &pa, &page_lg2, &snooped, &ct.walked, &w)) {
 			/* the device's request is aborted: the rest of the DMA is discarded */
 			record_fault(sim, dev, cur, write, &w);
+			ct.faulted = true;
+			done = time_chunk(sim, dev, dom, cur, cur + 1, &ct);
+			if (done > last_done)
+				last_done = done;
 			break;
 		}
 		page_end = (cur | ((UINT64_C(1) << page_lg2) - 1)) + 1;
@@ -572,13 +659,15 @@ uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uin
 			ims_coh_dma(sim, dom, cur, pa + (cur & ((UINT64_C(1) << page_lg2) - 1)),
 				    chunk_end - cur, write, snooped);
 		IMS_STAT_ADD(&sim->stats, dma_bytes, chunk_end - cur);
+		done = time_chunk(sim, dev, dom, cur, chunk_end, &ct);
+		if (done > last_done)
+			last_done = done;
 		cur = chunk_end;
 	}
-	{
-		uint64_t done = sim->now + IMS_STAT_GET(&sim->stats, cyc_dma_translation) - lat_before;
-
-		if (sim->end_time < done)
-			sim->end_time = done;
-	}
+	IMS_STAT_ADD(&sim->stats, cyc_dma_transfer, last_done - sim->now);
+	if (IMS_STAT_GET(&sim->stats, dma_last_cycle) < last_done)
+		IMS_STAT_GET(&sim->stats, dma_last_cycle) = last_done;
+	if (sim->end_time < last_done)
+		sim->end_time = last_done;
 	return cur < end ? 1 : 0;
 }

@@ -1,0 +1,61 @@
+/* A device's DMA engine: when each of its PCIe requests is issued and
+ * completes.
+ *
+ * The host layer (ims_dma, sim/host/host.c) splits a trace transfer into
+ * requests of at most dma_request_bytes, aligned to that size (so none
+ * crosses a 4 KiB boundary, as PCIe requires), translates them and asks
+ * this engine for their timing:
+ *
+ *  - tags: a device has dma_tags requests outstanding at most. Tags are
+ *    recycled in issue order: request i waits until request i - dma_tags has
+ *    completed (a device with one engine hands them out round robin).
+ *  - link: each request's data occupies the link for (bytes +
+ *    dma_tlp_overhead_bytes) / dma_link_mbps. The link serves data in the
+ *    first gap at or after the moment it is ready, so a request held up by a
+ *    page walk does not hold back the ones behind it (completions with
+ *    different tags may arrive in any order).
+ *
+ * A request's life: issue (tag free) -> translation at the IOMMU (IOTLB hit,
+ * a wait for an in-flight walk of the same page, or a walk in a walk slot,
+ * models/common/walk_slots.h) -> dma_rtt_ns for the rest of the round trip
+ * -> its data on the link -> complete. Throughput then falls exactly when
+ * dma_tags requests in flight can no longer cover the latency, which is how
+ * IOTLB misses cost bandwidth on real devices (pcie-bench, SIGCOMM'18).
+ *
+ * All times are cycles of the reference clock. The functional simulation
+ * does not wait for any of this: a DMA's translations and data happen at its
+ * trace time; the engine says when they would have completed.
+ */
+#ifndef IMS_DEVICE_DMA_H
+#define IMS_DEVICE_DMA_H
+
+#include <stdint.h>
+
+struct ims_dma_engine {
+	uint64_t *tag_done;       /* [ntags]: completion of the request that holds each tag */
+	unsigned ntags, next_tag;
+	/* the link's busy intervals that later requests may still meet:
+	 * sorted, disjoint, [busy[i][0], busy[i][1]) */
+	uint64_t (*busy)[2];
+	unsigned nbusy, cap;
+};
+
+int ims_dma_engine_init(struct ims_dma_engine *e, unsigned tags);
+void ims_dma_engine_fini(struct ims_dma_engine *e);
+
+/* A request ready at `ready` is issued when its tag is free. */
+static inline uint64_t ims_dma_engine_issue(const struct ims_dma_engine *e, uint64_t ready)
+{
+	uint64_t free_at = e->tag_done[e->next_tag];
+
+	return free_at > ready ? free_at : ready;
+}
+
+/* The request issued last has its data ready at data_ready and needs
+ * `link` cycles of the link: returns when it completes, and hands its tag
+ * on. horizon: no later request's data is ready before it (the issue time
+ * plus the round trip), so busy time before it is forgotten. */
+uint64_t ims_dma_engine_complete(struct ims_dma_engine *e, uint64_t data_ready, uint64_t link,
+				 uint64_t horizon);
+
+#endif
