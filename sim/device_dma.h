@@ -6,9 +6,10 @@
  * crosses a 4 KiB boundary, as PCIe requires), translates them and asks
  * this engine for their timing:
  *
- *  - tags: a device has dma_tags requests outstanding at most. Tags are
- *    recycled in issue order: request i waits until request i - dma_tags has
- *    completed (a device with one engine hands them out round robin).
+ *  - tags: a device has dma_tags requests outstanding at most. Requests are
+ *    issued in order and tags recycled in issue order: request i waits until
+ *    request i - dma_tags has completed (a device with one engine hands them
+ *    out round robin).
  *  - link: each request's data occupies the link for (bytes +
  *    dma_tlp_overhead_bytes) / dma_link_mbps. The link serves data in the
  *    first gap at or after the moment it is ready, so a request held up by a
@@ -34,28 +35,68 @@
 struct ims_dma_engine {
 	uint64_t *tag_done;       /* [ntags]: completion of the request that holds each tag */
 	unsigned ntags, next_tag;
-	/* the link's busy intervals that later requests may still meet:
-	 * sorted, disjoint, [busy[i][0], busy[i][1]) */
+	uint64_t last_issue;      /* requests are issued in order */
+	/* the link's busy intervals that later requests may still meet, a
+	 * ring: busy[(first + k) & mask] for k < nbusy, sorted, disjoint,
+	 * [start, end) */
 	uint64_t (*busy)[2];
-	unsigned nbusy, cap;
+	unsigned first, nbusy, mask;
 };
 
 int ims_dma_engine_init(struct ims_dma_engine *e, unsigned tags);
 void ims_dma_engine_fini(struct ims_dma_engine *e);
 
-/* A request ready at `ready` is issued when its tag is free. */
-static inline uint64_t ims_dma_engine_issue(const struct ims_dma_engine *e, uint64_t ready)
+/* A request ready at `ready` is issued when its tag is free, and not before
+ * the request before it (the engine issues in order; completions with gaps
+ * filled on the link may come back out of order, the issue times do not). */
+static inline uint64_t ims_dma_engine_issue(struct ims_dma_engine *e, uint64_t ready)
 {
-	uint64_t free_at = e->tag_done[e->next_tag];
+	uint64_t t = e->tag_done[e->next_tag];
 
-	return free_at > ready ? free_at : ready;
+	if (t < ready)
+		t = ready;
+	if (t < e->last_issue)
+		t = e->last_issue;
+	e->last_issue = t;
+	return t;
+}
+
+/* ims_dma_engine_complete when the data is not ready after everything
+ * placed so far: a search for a gap. */
+uint64_t ims_dma_engine_place(struct ims_dma_engine *e, uint64_t data_ready, uint64_t link);
+
+static inline uint64_t (*ims_dma_engine_busy(const struct ims_dma_engine *e, unsigned k))[2]
+{
+	return &e->busy[(e->first + k) & e->mask];
 }
 
 /* The request issued last has its data ready at data_ready and needs
- * `link` cycles of the link: returns when it completes, and hands its tag
- * on. horizon: no later request's data is ready before it (the issue time
- * plus the round trip), so busy time before it is forgotten. */
-uint64_t ims_dma_engine_complete(struct ims_dma_engine *e, uint64_t data_ready, uint64_t link,
-				 uint64_t horizon);
+ * `link` (> 0) cycles of the link: returns when it completes, and hands its
+ * tag on. horizon: no later request's data is ready before it (the issue
+ * time plus the round trip), so busy time before it is forgotten. Inline
+ * for the usual case, data ready after all the link's work so far. */
+static inline uint64_t ims_dma_engine_complete(struct ims_dma_engine *e, uint64_t data_ready,
+					       uint64_t link, uint64_t horizon)
+{
+	uint64_t done = data_ready + link, (*last)[2];
+
+	while (e->nbusy && e->busy[e->first][1] <= horizon) {
+		e->first = (e->first + 1) & e->mask;
+		e->nbusy--;
+	}
+	last = ims_dma_engine_busy(e, e->nbusy - 1);
+	if (e->nbusy && (*last)[1] == data_ready) {
+		(*last)[1] = done;              /* the link stays busy: one interval */
+	} else if (!e->nbusy || ((*last)[1] < data_ready && e->nbusy <= e->mask)) {
+		last = ims_dma_engine_busy(e, e->nbusy++);
+		(*last)[0] = data_ready;
+		(*last)[1] = done;
+	} else {
+		return ims_dma_engine_place(e, data_ready, link);
+	}
+	e->tag_done[e->next_tag] = done;
+	e->next_tag = e->next_tag + 1 == e->ntags ? 0 : e->next_tag + 1;
+	return done;
+}
 
 #endif

@@ -11,9 +11,10 @@
  *    domain in flight when it is processed (a walk that started before the
  *    invalidation may still fill the entry it drops).
  *
- * Times are cycles of the reference clock, on the devices' timeline. Walks
- * are short-lived, so a lookup first compares against the latest end of any
- * walk and scans the slots only while one may still run.
+ * A slot remembers only its latest walk. Times are cycles of the reference
+ * clock, on the devices' timeline. Walks are short-lived, so a lookup first
+ * compares against the latest end of any walk and scans the slots only while
+ * one may still run.
  */
 #ifndef IMS_WALK_SLOTS_H
 #define IMS_WALK_SLOTS_H

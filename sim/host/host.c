@@ -564,15 +564,17 @@ struct chunk_timing {
 /* The requests of one translated chunk [cur, end) through dev's DMA engine:
  * the first waits for the chunk's translation, the others hit it (once it is
  * done). Returns when the last completes. */
-static uint64_t time_chunk(struct ims_sim *sim, struct ims_device *dev, const struct ims_domain *dom,
+static inline uint64_t time_chunk(struct ims_sim *sim, struct ims_device *dev, const struct ims_domain *dom,
 			   uint64_t cur, uint64_t end, const struct chunk_timing *ct)
 {
 	struct ims_dma_engine *e = &dev->dma;
-	uint64_t req_mask = sim->params.dma_request_bytes - 1;
-	uint64_t rtt = sim->costs.dma_rtt_ns, hit = sim->costs.iotlb_hit_ns;
-	uint64_t xlate = 0, last = 0;
-	bool first = true;
+	const uint64_t req_mask = sim->params.dma_request_bytes - 1, q16 = sim->dma_link_q16;
+	const uint64_t overhead = sim->params.dma_tlp_overhead_bytes;
+	const uint64_t rtt = sim->costs.dma_rtt_ns, hit = sim->costs.iotlb_hit_ns;
+	uint64_t xlate = 0, last = 0, tag_wait = 0, link_wait = 0, req_cycles = 0, n = 0;
 
+	/* counters kept in locals and added once: a store to sim->stats
+	 * inside the loop would make the compiler reload everything above */
 	while (cur < end) {
 		uint64_t req_end = (cur | req_mask) + 1, issue, t_x, bytes, link, data, done;
 
@@ -580,28 +582,31 @@ static uint64_t time_chunk(struct ims_sim *sim, struct ims_device *dev, const st
 			req_end = end;
 		bytes = ct->faulted ? 0 : req_end - cur;
 		issue = ims_dma_engine_issue(e, ct->ready);
-		IMS_STAT_ADD(&sim->stats, cyc_dma_tag_wait, issue - ct->ready);
-		if (first) {
+		tag_wait += issue - ct->ready;
+		if (!n) {
 			xlate = chunk_xlate_done(sim, dom, cur, issue, ct->walked, ct->w);
 			t_x = xlate;
-			first = false;
 		} else {
 			/* the same translation: a hit, once the chunk's walk is done */
 			t_x = issue + hit > xlate ? issue + hit : xlate;
 		}
-		link = ((bytes + sim->params.dma_tlp_overhead_bytes) * sim->dma_link_q16 + 0xffff) >> 16;
+		link = ((bytes + overhead) * q16 + 0xffff) >> 16;
 		data = t_x + rtt;
-		done = ims_dma_engine_complete(e, data, link, issue + rtt);
-		IMS_STAT_ADD(&sim->stats, cyc_dma_link_wait, done - link - data);
-		IMS_STAT_INC(&sim->stats, dma_requests);
-		IMS_STAT_ADD(&sim->stats, cyc_dma_request, done - issue);
+		done = ims_dma_engine_complete(e, data, link ? link : 1, issue + rtt);
+		link_wait += done - (link ? link : 1) - data;
+		req_cycles += done - issue;
 		ims_fine_hist_add(&sim->req_hist, done - issue);
+		n++;
 		if (done > last)
 			last = done;
 		if (ct->faulted)
 			break;
 		cur = req_end;
 	}
+	IMS_STAT_ADD(&sim->stats, cyc_dma_tag_wait, tag_wait);
+	IMS_STAT_ADD(&sim->stats, cyc_dma_link_wait, link_wait);
+	IMS_STAT_ADD(&sim->stats, dma_requests, n);
+	IMS_STAT_ADD(&sim->stats, cyc_dma_request, req_cycles);
 	return last;
 }
 
