@@ -124,6 +124,13 @@ static json_t *exposures_json(const struct ims_sim *sim)
 json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
 			 const char *strategy)
 {
+	return ims_results_json_origin(sim, trace_path, strategy, NULL, NULL);
+}
+
+json_t *ims_results_json_origin(const struct ims_sim *sim, const char *trace_path,
+				const char *strategy, const char *preset,
+				const char *params_file)
+{
 	const struct ims_stats *s = &sim->stats;
 	json_t *stats = json_object(), *hw = json_object(), *derived;
 
@@ -139,11 +146,13 @@ json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
 		"walk_mem_refs_avg", per(IMS_STAT_GET(s, walk_mem_refs), IMS_STAT_GET(s, walks)),
 		"sync_cycles_avg", per(IMS_STAT_GET(s, cyc_inv_cpu) + IMS_STAT_GET(s, cyc_inv_wait),
 				       IMS_STAT_GET(s, iotlb_syncs)));
-	return json_pack("{s:{s:s, s:i}, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:{s:s, s:i}, s:o, s:s, s:s, s:s*, s:o*, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"iommusim", "version", IMS_VERSION, "results_format", IMS_RESULTS_FORMAT,
 		"trace", ims_results_path_json(trace_path),
 		"model", sim->model->name,
 		"strategy", strategy,
+		"preset", preset,
+		"params_file", params_file ? ims_results_path_json(params_file) : NULL,
 		"params", params_json(&sim->params),
 		"stats", stats,
 		"derived", derived,
