@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,25 @@ int ims_paramset_build(struct ims_paramset *out, const struct ims_preset *preset
 	return 0;
 }
 
+/* Whether the set passes validation with parameter i back at its default
+ * (and i's value came from the file). */
+static bool file_value_breaks(const struct ims_paramset *s, unsigned i)
+{
+	struct ims_params p = s->p, def;
+	char assign[128];
+
+	if (s->where[i].from != IMS_PARAM_FROM_FILE)
+		return false;
+	ims_params_default(&def);
+	if (ims_param_table[i].kind == IMS_PARAM_COST)
+		snprintf(assign, sizeof(assign), "%s=%.17g", ims_param_table[i].name,
+			 ims_params_get(&def, i));
+	else
+		snprintf(assign, sizeof(assign), "%s=%llu", ims_param_table[i].name,
+			 (unsigned long long)ims_params_get_u64(&def, i));
+	return ims_params_set(&p, assign, NULL) == 0 && ims_params_validate(&p, NULL) == 0;
+}
+
 int ims_paramset_validate(const struct ims_paramset *s, struct ims_error *err)
 {
 	int rc = ims_params_validate(&s->p, err), idx;
@@ -220,18 +240,15 @@ int ims_paramset_validate(const struct ims_paramset *s, struct ims_error *err)
 	if (idx < 0)
 		return rc;
 	w = &s->where[idx];
-	if (w->from == IMS_PARAM_FROM_DEFAULT && s->file) {
-		/* a rule ties it to its family (iotlb_entries and iotlb_ways,
-		 * psc_l1_entries and psc_ways): a member the file set is to blame */
-		size_t family = strcspn(err->msg, "_");
-
-		for (unsigned k = 0; k < s->file->n; k++) {
-			unsigned j = s->file->entries[k].param;
-
-			if (!strncmp(ims_param_table[j].name, err->msg, family + 1) &&
-			    s->where[j].from == IMS_PARAM_FROM_FILE)
-				w = &s->where[j];
-		}
+	if (w->from != IMS_PARAM_FROM_FILE && s->file) {
+		/* the rule ties it to another parameter (iotlb_entries to
+		 * iotlb_ways): blame the file line whose value, back at its
+		 * default, would pass */
+		for (unsigned k = 0; k < s->file->n; k++)
+			if (file_value_breaks(s, s->file->entries[k].param)) {
+				w = &s->where[s->file->entries[k].param];
+				break;
+			}
 	}
 	if (w->from == IMS_PARAM_FROM_FILE) {
 		ims_error_locate(err, s->file->path, w->line);

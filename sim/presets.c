@@ -9,6 +9,7 @@
  */
 #include "sim/presets.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/params.h"
@@ -136,5 +137,40 @@ const struct ims_preset *ims_preset_find(const char *name)
 	for (unsigned i = 0; i < ims_preset_count; i++)
 		if (!strcmp(ims_presets[i].name, name))
 			return &ims_presets[i];
+	return NULL;
+}
+
+int ims_presets_parse(const struct ims_preset **out, unsigned *n, unsigned max,
+		      const char *list, struct ims_error *err)
+{
+	for (const char *p = list;; p++) {
+		size_t len = strcspn(p, ",");
+		char name[64];
+		const struct ims_preset *preset;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(len < sizeof(name) ? len : 0), p);
+		if (!(preset = ims_preset_find(name)))
+			return ims_error_set(err, IMS_ENOENT, "unknown preset '%.*s' "
+					     "(iommusim params --presets)", (int)len, p);
+		if (ims_presets_for_model(out, *n, preset->model))
+			return ims_error_set(err, IMS_EEXIST, "presets %s and %s are both for model "
+					     "%s: give at most one per model",
+					     ims_presets_for_model(out, *n, preset->model)->name,
+					     preset->name, preset->model);
+		if (*n == max)
+			return ims_error_set(err, IMS_EINVAL, "more than %u presets", max);
+		out[(*n)++] = preset;
+		p += len;
+		if (!*p)
+			return 0;
+	}
+}
+
+const struct ims_preset *ims_presets_for_model(const struct ims_preset *const *list, unsigned n,
+					       const char *model)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(list[i]->model, model))
+			return list[i];
 	return NULL;
 }

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "sim/error.h"
+
 struct ims_preset_value {
 	const char *param;       /* a name of sim/params.def */
 	const char *value;       /* as --param takes it */
@@ -34,5 +36,15 @@ extern const unsigned ims_preset_count;
 
 /* The preset called name, or NULL. */
 const struct ims_preset *ims_preset_find(const char *name);
+
+/* Add the presets a comma-separated list names to out[*n] (at most max in
+ * all), at most one per model: compare and regress runs each model with its
+ * own. Unknown names are IMS_ENOENT, a second preset for a model IMS_EEXIST. */
+int ims_presets_parse(const struct ims_preset **out, unsigned *n, unsigned max,
+		      const char *list, struct ims_error *err);
+
+/* The preset of list[0..n) for model, or NULL. */
+const struct ims_preset *ims_presets_for_model(const struct ims_preset *const *list, unsigned n,
+					       const char *model);
 
 #endif

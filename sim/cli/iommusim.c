@@ -168,32 +168,13 @@ static int load_param_inputs(const struct options *o, struct param_inputs *in)
 	struct ims_error err = { 0 };
 
 	memset(in, 0, sizeof(*in));
-	for (unsigned i = 0; i < o->npreset; i++) {
-		char list[256], *save = NULL, *tok;
-
-		snprintf(list, sizeof(list), "%s", o->preset[i]);
-		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			const struct ims_preset *p = ims_preset_find(tok);
-
-			if (!p) {
-				fprintf(stderr, "iommusim: unknown preset '%s'; presets:\n", tok);
+	for (unsigned i = 0; i < o->npreset; i++)
+		if (ims_presets_parse(in->presets, &in->npresets, MAX_LIST, o->preset[i], &err)) {
+			print_error(&err);
+			if (err.code == IMS_ENOENT)
 				list_presets_to(stderr);
-				return EXIT_USAGE;
-			}
-			for (unsigned k = 0; k < in->npresets; k++)
-				if (!strcmp(in->presets[k]->model, p->model)) {
-					fprintf(stderr, "iommusim: presets %s and %s are both for model "
-						"%s: give at most one per model\n",
-						in->presets[k]->name, p->name, p->model);
-					return EXIT_USAGE;
-				}
-			if (in->npresets == MAX_LIST) {
-				fprintf(stderr, "iommusim: more than %d presets\n", MAX_LIST);
-				return EXIT_USAGE;
-			}
-			in->presets[in->npresets++] = p;
+			return EXIT_USAGE;
 		}
-	}
 	if (o->params_file) {
 		if (ims_param_file_load(&in->file, o->params_file, &err)) {
 			print_error(&err);
@@ -210,14 +191,6 @@ static void free_param_inputs(struct param_inputs *in)
 		ims_param_file_free(&in->file);
 }
 
-/* The preset given for model, or NULL. */
-static const struct ims_preset *preset_for(const struct param_inputs *in, const char *model)
-{
-	for (unsigned i = 0; i < in->npresets; i++)
-		if (!strcmp(in->presets[i]->model, model))
-			return in->presets[i];
-	return NULL;
-}
 
 /* Defaults, then preset, then file, then --param. Returns 0 or the exit
  * status: 1 when the file is to blame (FILE:LINE), else 2. */
@@ -470,7 +443,7 @@ static int cmd_compare(const struct options *o, const struct param_inputs *in)
 		}
 	}
 	for (int m = 0; m < nm; m++)
-		if ((rc = build_params(o, in, preset_for(in, models[m]->name), &params[m])))
+		if ((rc = build_params(o, in, ims_presets_for_model(in->presets, in->npresets, models[m]->name), &params[m])))
 			return rc;
 	for (int k = 0; k < ns; k++)
 		if (parse_strategies(strat_names[k], &strats[k]))
