@@ -549,15 +549,19 @@ static void print_presets(bool markdown)
 	}
 	for (unsigned i = 0; i < ims_preset_count; i++) {
 		const struct ims_preset *p = &ims_presets[i];
-		unsigned guesses = 0;
+		unsigned guesses = 0, derived = 0;
 
-		for (unsigned k = 0; k < p->nvalues; k++)
+		for (unsigned k = 0; k < p->nvalues; k++) {
 			guesses += !strncmp(p->values[k].source, "guess", 5);
+			derived += !strncmp(p->values[k].source, "derived", 7);
+		}
 		printf("### `%s`: %s\n\n"
 		       "Model `%s`. %s\n\n"
-		       "It sets %u parameters, %u of them guesses; the others keep their defaults.\n\n"
+		       "It sets %u parameters: %u cited, %u derived from cited data, %u guesses. "
+		       "The others keep their defaults.\n\n"
 		       "| parameter | value | default | source |\n|---|---|---|---|\n",
-		       p->name, p->hardware, p->model, p->description, p->nvalues, guesses);
+		       p->name, p->hardware, p->model, p->description, p->nvalues,
+		       p->nvalues - guesses - derived, derived, guesses);
 		for (unsigned k = 0; k < p->nvalues; k++) {
 			struct ims_params defaults;
 			char value[32];
