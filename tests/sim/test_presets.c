@@ -18,24 +18,18 @@
 
 TestSuite(presets, .init = tmpdir_setup, .fini = tmpdir_teardown);
 
+/* A 2 MiB mapping written and read under dirty tracking, then unmapped:
+ * walks, IOTLB hits and an invalidation, so every preset's costs show. */
 static const char trace[] =
 	"iommusim-trace 1\n"
-	"device nic0\n"
-	"domain vm0\n"
-	"attach nic0 vm0\n"
-	"@100 map vm0 0x100000 64K\n"
-	"@200 dirty-tracking vm0 on\n"
-	"@300 dma nic0 write 0x100000 4096\n"
-	"@500 dirty-unmap vm0 0x100000 64K\n";
-
-/* `iommusim ARGS` in the scratch directory; stdout and stderr in out. */
-static int cli(char *out, size_t size, const char *args)
-{
-	char cmd[2048];
-
-	snprintf(cmd, sizeof(cmd), "%s %s", IMS_CLI, args);
-	return run_in_tmpdir(out, size, "true", cmd);
-}
+	"device ssd0\n"
+	"domain guest\n"
+	"attach ssd0 guest\n"
+	"@100 map guest 0x200000 2M\n"
+	"@200 dirty-tracking guest on\n"
+	"@300 dma ssd0 write 0x200000 64K\n"
+	"@400 dma ssd0 read 0x210000 4096\n"
+	"@500 dirty-unmap guest 0x200000 2M\n";
 
 static bool exists(const char *name)
 {
@@ -43,18 +37,6 @@ static bool exists(const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
 	return access(path, F_OK) == 0;
-}
-
-static json_t *load_json(const char *name)
-{
-	char path[512];
-	json_error_t jerr;
-	json_t *j;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	j = json_load_file(path, 0, &jerr);
-	cr_assert_not_null(j, "%s: %s", name, jerr.text);
-	return j;
 }
 
 static const struct ims_preset_value *preset_value(const struct ims_preset *p, const char *param)
@@ -214,7 +196,7 @@ Test(presets, command_line_order_does_not_change_precedence)
 
 	tmpdir_write("f.params", "mem_dram_ns = 111\niotlb_ways = 4\n");
 	/* --param first, the preset last: the layers still stack preset < file < --param */
-	cr_assert_eq(cli(out, sizeof(out),
+	cr_assert_eq(run_cli(out, sizeof(out),
 			 "params --param mem_dram_ns=222 --params f.params --preset xeon-e5"), 0,
 		     "%s", out);
 	cr_assert(strstr(out, "\nmem_dram_ns ") && strstr(strstr(out, "\nmem_dram_ns "),
@@ -259,13 +241,13 @@ ParameterizedTest(struct file_case *c, presets, file_errors_name_file_and_line)
 	tmpdir_write("bad.params", c->text);
 	snprintf(where, sizeof(where), "bad.params:%u: ", c->line);
 	/* the same error from every command that reads a file; 1: bad input */
-	cr_assert_eq(cli(out, sizeof(out), "params --params bad.params"), 1, "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out), "params --params bad.params"), 1, "%s", out);
 	cr_assert(strstr(out, where) && strstr(out, c->msg), "want '%s...%s', got: %s", where,
 		  c->msg, out);
-	cr_assert_eq(cli(out, sizeof(out), "run t.trace --params bad.params --json r.json"), 1,
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace --params bad.params --json r.json"), 1,
 		     "%s", out);
 	cr_assert(strstr(out, where) && strstr(out, c->msg), "%s", out);
-	cr_assert_eq(cli(out, sizeof(out), "sweep t.trace --params bad.params "
+	cr_assert_eq(run_cli(out, sizeof(out), "sweep t.trace --params bad.params "
 			 "--vary cpu_mhz=1000,2000 -j 1 --quiet --json s.json"), 1, "%s", out);
 	cr_assert(strstr(out, where), "%s", out);
 	cr_assert(!exists("r.json") && !exists("s.json"), "no results written");
@@ -281,13 +263,13 @@ Test(presets, file_format_comments_blank_lines_and_crlf)
 				  "iotlb_entries=2K   # a trailing comment\n"
 				  "  mem_llc_lines = 0x100\r\n"
 				  "mem_dram_ns = 90.5");   /* no final newline */
-	cr_assert_eq(cli(out, sizeof(out), "params --params ok.params"), 0, "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out), "params --params ok.params"), 0, "%s", out);
 	cr_assert(strstr(out, "2048 entries") && strstr(out, "[ok.params:4]"), "%s", out);
 	cr_assert(strstr(out, "256 64B lines") && strstr(out, "[ok.params:5]"), "%s", out);
 	cr_assert(strstr(out, "90.5 ns") && strstr(out, "[ok.params:6]"), "%s", out);
-	cr_assert_eq(cli(out, sizeof(out), "params --params missing.params"), 1, "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out), "params --params missing.params"), 1, "%s", out);
 	cr_assert(strstr(out, "missing.params: cannot read parameters"), "%s", out);
-	cr_assert_eq(cli(out, sizeof(out), "params --params ok.params --params ok.params"), 2,
+	cr_assert_eq(run_cli(out, sizeof(out), "params --params ok.params --params ok.params"), 2,
 		     "one file only: %s", out);
 }
 
@@ -302,7 +284,7 @@ Test(presets, params_preset_names_the_presets_sources)
 		const struct ims_preset *p = &ims_presets[i];
 
 		snprintf(args, sizeof(args), "params --preset %s", p->name);
-		cr_assert_eq(cli(out, sizeof(out), args), 0, "%s", out);
+		cr_assert_eq(run_cli(out, sizeof(out), args), 0, "%s", out);
 		for (unsigned k = 0; k < p->nvalues; k++) {
 			char line_start[96], *line, *end, want[1100];
 
@@ -327,15 +309,15 @@ Test(presets, params_presets_lists_every_preset_with_its_model)
 {
 	char out[8192], line[256];
 
-	cr_assert_eq(cli(out, sizeof(out), "params --presets"), 0, "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out), "params --presets"), 0, "%s", out);
 	for (unsigned i = 0; i < ims_preset_count; i++) {
 		snprintf(line, sizeof(line), "  %-16s %-8s %s\n", ims_presets[i].name,
 			 ims_presets[i].model, ims_presets[i].hardware);
 		cr_assert(strstr(out, line), "%s missing: %s", ims_presets[i].name, out);
 	}
-	cr_assert_eq(cli(out, sizeof(out), "list"), 0);
+	cr_assert_eq(run_cli(out, sizeof(out), "list"), 0);
 	cr_assert(strstr(out, "neoverse-smmu"), "list shows the presets too: %s", out);
-	cr_assert_eq(cli(out, sizeof(out), "params --preset xeon-e5,epyc"), 2, "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out), "params --preset xeon-e5,epyc"), 2, "%s", out);
 }
 
 Test(presets, docs_calibration_md_lists_the_presets_as_the_table_has_them)
@@ -351,7 +333,7 @@ Test(presets, docs_calibration_md_lists_the_presets_as_the_table_has_them)
 	a += strlen(begin);
 	cr_assert_not_null(b = strstr(a, end), "docs/calibration.md has the end marker");
 	*b = '\0';
-	cr_assert_eq(cli(out, sizeof(out), "params --presets --markdown"), 0);
+	cr_assert_eq(run_cli(out, sizeof(out), "params --presets --markdown"), 0);
 	cr_assert_str_eq(a, out, "docs/calibration.md is stale: paste 'iommusim params --presets "
 			 "--markdown' between its markers");
 	free(doc);
@@ -365,25 +347,25 @@ Test(presets, run_takes_the_presets_model_and_refuses_another)
 	json_t *j;
 
 	tmpdir_write("t.trace", trace);
-	cr_assert_eq(cli(out, sizeof(out), "run t.trace --preset epyc --json r.json"), 0, "%s",
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace --preset epyc --json r.json"), 0, "%s",
 		     out);
 	cr_assert(strstr(out, "Parameters: preset epyc"), "%s", out);
-	j = load_json("r.json");
+	j = tmpdir_json("r.json");
 	cr_assert_str_eq(json_string_value(json_object_get(j, "model")), "amdv1");
 	cr_assert_str_eq(json_string_value(json_object_get(j, "preset")), "epyc");
 	cr_assert_null(json_object_get(j, "params_file"));
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(j, "params"),
 							"cpu_mhz")), 2400);
 	json_decref(j);
-	cr_assert_eq(cli(out, sizeof(out), "run t.trace --preset epyc --model amdv1 --quiet"), 0,
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace --preset epyc --model amdv1 --quiet"), 0,
 		     "the same model named twice: %s", out);
-	cr_assert_eq(cli(out, sizeof(out), "run t.trace --preset epyc --model vtd --json x.json"),
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace --preset epyc --model vtd --json x.json"),
 		     2, "%s", out);
 	cr_assert(strstr(out, "preset epyc is for model amdv1, not vtd"), "%s", out);
-	cr_assert_eq(cli(out, sizeof(out), "run t.trace --preset epyc,xeon-e5 --quiet"), 2, "%s",
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace --preset epyc,xeon-e5 --quiet"), 2, "%s",
 		     out);
 	cr_assert(!exists("x.json"), "no results after a usage error");
-	cr_assert_eq(cli(out, sizeof(out), "run t.trace --preset no-such --quiet"), 2, "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace --preset no-such --quiet"), 2, "%s", out);
 }
 
 Test(presets, results_record_preset_and_file_only_when_given)
@@ -393,16 +375,16 @@ Test(presets, results_record_preset_and_file_only_when_given)
 
 	tmpdir_write("t.trace", trace);
 	tmpdir_write("f.params", "iotlb_entries = 128\n");
-	cr_assert_eq(cli(out, sizeof(out), "run t.trace --params f.params --preset xeon-spr "
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace --params f.params --preset xeon-spr "
 			 "--json r.json --quiet"), 0, "%s", out);
-	j = load_json("r.json");
+	j = tmpdir_json("r.json");
 	cr_assert_str_eq(json_string_value(json_object_get(j, "preset")), "xeon-spr");
 	cr_assert_str_eq(json_string_value(json_object_get(j, "params_file")), "f.params");
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(j, "params"),
 							"iotlb_entries")), 128);
 	json_decref(j);
-	cr_assert_eq(cli(out, sizeof(out), "run t.trace --json d.json --quiet"), 0, "%s", out);
-	j = load_json("d.json");
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace --json d.json --quiet"), 0, "%s", out);
+	j = tmpdir_json("d.json");
 	cr_assert_null(json_object_get(j, "preset"));
 	cr_assert_null(json_object_get(j, "params_file"));
 	json_decref(j);
@@ -416,11 +398,11 @@ Test(presets, compare_runs_each_model_with_its_own_preset)
 	unsigned seen = 0;
 
 	tmpdir_write("t.trace", trace);
-	cr_assert_eq(cli(out, sizeof(out), "compare t.trace --models vtd,amdv1,smmuv3 "
+	cr_assert_eq(run_cli(out, sizeof(out), "compare t.trace --models vtd,amdv1,smmuv3 "
 			 "--preset neoverse-smmu --preset xeon-e5 --json c.json"), 0, "%s", out);
 	cr_assert(strstr(out, "parameters: vtd xeon-e5, amdv1 defaults (no preset), "
 			      "smmuv3 neoverse-smmu"), "%s", out);
-	j = load_json("c.json");
+	j = tmpdir_json("c.json");
 	json_array_foreach(json_object_get(j, "runs"), i, run) {
 		const char *model = json_string_value(json_object_get(run, "model"));
 		const char *preset = json_string_value(json_object_get(run, "preset"));
@@ -445,19 +427,19 @@ Test(presets, compare_runs_each_model_with_its_own_preset)
 	cr_assert_eq(seen, 7, "three runs");
 	json_decref(j);
 	/* without --models: the presets' models */
-	cr_assert_eq(cli(out, sizeof(out), "compare t.trace --preset xeon-spr,epyc --json d.json"),
+	cr_assert_eq(run_cli(out, sizeof(out), "compare t.trace --preset xeon-spr,epyc --json d.json"),
 		     0, "%s", out);
-	j = load_json("d.json");
+	j = tmpdir_json("d.json");
 	cr_assert_eq(json_array_size(json_object_get(j, "runs")), 2);
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j,
 		"runs"), 1), "model")), "amdv1");
 	json_decref(j);
 	/* a preset for a model not compared, two for one model */
-	cr_assert_eq(cli(out, sizeof(out), "compare t.trace --models vtd,amdv1 "
+	cr_assert_eq(run_cli(out, sizeof(out), "compare t.trace --models vtd,amdv1 "
 			 "--preset neoverse-smmu"), 2, "%s", out);
 	cr_assert(strstr(out, "preset neoverse-smmu is for model smmuv3, which this comparison "
 			      "does not run"), "%s", out);
-	cr_assert_eq(cli(out, sizeof(out), "compare t.trace --models all --preset xeon-e5 "
+	cr_assert_eq(run_cli(out, sizeof(out), "compare t.trace --models all --preset xeon-e5 "
 			 "--preset xeon-spr"), 2, "%s", out);
 	cr_assert(strstr(out, "both for model vtd"), "%s", out);
 }
@@ -469,9 +451,9 @@ Test(presets, sweep_runs_the_presets_model_only)
 	size_t i;
 
 	tmpdir_write("t.trace", trace);
-	cr_assert_eq(cli(out, sizeof(out), "sweep t.trace --preset neoverse-smmu "
+	cr_assert_eq(run_cli(out, sizeof(out), "sweep t.trace --preset neoverse-smmu "
 			 "--vary iotlb_ways=2,4 -j 1 --quiet --json s.json"), 0, "%s", out);
-	j = load_json("s.json");
+	j = tmpdir_json("s.json");
 	json_array_foreach(json_object_get(json_object_get(j, "sweep"), "points"), i, p) {
 		json_t *r = json_object_get(p, "results");
 
@@ -484,10 +466,10 @@ Test(presets, sweep_runs_the_presets_model_only)
 								"iotlb_entries")), 2048);
 	}
 	json_decref(j);
-	cr_assert_eq(cli(out, sizeof(out), "sweep t.trace --preset neoverse-smmu "
+	cr_assert_eq(run_cli(out, sizeof(out), "sweep t.trace --preset neoverse-smmu "
 			 "--vary model=vtd,smmuv3 -j 1 --quiet --json s2.json"), 2, "%s", out);
 	cr_assert(strstr(out, "preset neoverse-smmu is for model smmuv3, not vtd"), "%s", out);
-	cr_assert_eq(cli(out, sizeof(out), "sweep t.trace --preset xeon-e5 --model amdv1 "
+	cr_assert_eq(run_cli(out, sizeof(out), "sweep t.trace --preset xeon-e5 --model amdv1 "
 			 "--vary cpu_mhz=1000 -j 1 --quiet --json s2.json"), 2, "%s", out);
 }
 
@@ -501,8 +483,8 @@ Test(presets, regress_applies_a_preset_to_its_models_runs_only)
 
 	snprintf(args, sizeof(args), "regress %s/traces/corpus --only random-window-4k "
 		 "--preset neoverse-smmu -j 1 --json g.json", IMS_SOURCE_DIR);
-	cr_assert_eq(cli(out, sizeof(out), args), 1, "other caches move the metrics: %s", out);
-	j = load_json("g.json");
+	cr_assert_eq(run_cli(out, sizeof(out), args), 1, "other caches move the metrics: %s", out);
+	j = tmpdir_json("g.json");
 	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(json_object_get(j,
 		"regress"), "presets"), 0)), "neoverse-smmu");
 	json_array_foreach(json_object_get(json_object_get(j, "regress"), "runs"), i, run) {
