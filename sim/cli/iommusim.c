@@ -490,6 +490,15 @@ static int cmd_compare(const struct options *o, const struct param_inputs *in)
 			printf("; file %s", file_path(in));
 		printf("\n");
 	}
+	for (int m = 1; m < nm; m++)
+		if (params[m].p.cpu_mhz != params[0].p.cpu_mhz) {
+			printf("note: cycles count each model's own clock (cpu_mhz:");
+			for (int k = 0; k < nm; k++)
+				printf("%s %s %llu", k ? "," : "", models[k]->name,
+				       (unsigned long long)params[k].p.cpu_mhz);
+			printf("); xlate-x compares cycles, not time\n");
+			break;
+		}
 	ims_results_print_grid(stdout, runs, n, o->coherency != NULL);
 	if (nm == 1 && ns <= 3) {
 		printf("\nAll counters (ratio = column / %s):\n", runs[0].strategy);

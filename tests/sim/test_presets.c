@@ -402,6 +402,8 @@ Test(presets, compare_runs_each_model_with_its_own_preset)
 			 "--preset neoverse-smmu --preset xeon-e5 --json c.json"), 0, "%s", out);
 	cr_assert(strstr(out, "parameters: vtd xeon-e5, amdv1 defaults (no preset), "
 			      "smmuv3 neoverse-smmu"), "%s", out);
+	cr_assert(strstr(out, "note: cycles count each model's own clock (cpu_mhz: vtd 2200, "
+			      "amdv1 2600, smmuv3 3000)"), "%s", out);
 	j = tmpdir_json("c.json");
 	json_array_foreach(json_object_get(j, "runs"), i, run) {
 		const char *model = json_string_value(json_object_get(run, "model"));
@@ -434,6 +436,13 @@ Test(presets, compare_runs_each_model_with_its_own_preset)
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(j,
 		"runs"), 1), "model")), "amdv1");
 	json_decref(j);
+	/* one clock: no note */
+	tmpdir_write("f.params", "cpu_mhz = 2000\n");
+	cr_assert_eq(run_cli(out, sizeof(out), "compare t.trace --models vtd,smmuv3 "
+			     "--params f.params"), 0, "%s", out);
+	cr_assert(strstr(out, "parameters: vtd defaults (no preset), smmuv3 defaults (no preset); "
+			      "file f.params\n"), "%s", out);
+	cr_assert_null(strstr(out, "note:"), "%s", out);
 	/* a preset for a model not compared, two for one model */
 	cr_assert_eq(run_cli(out, sizeof(out), "compare t.trace --models vtd,amdv1 "
 			 "--preset neoverse-smmu"), 2, "%s", out);
