@@ -124,6 +124,13 @@ static json_t *exposures_json(const struct ims_sim *sim)
 json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
 			 const char *strategy)
 {
+	return ims_results_json_origin(sim, trace_path, strategy, NULL, NULL);
+}
+
+json_t *ims_results_json_origin(const struct ims_sim *sim, const char *trace_path,
+				const char *strategy, const char *preset,
+				const char *params_file)
+{
 	const struct ims_stats *s = &sim->stats;
 	json_t *stats = json_object(), *hw = json_object(), *derived;
 
@@ -144,11 +151,13 @@ json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
 		"dma_bytes_per_cycle", per(IMS_STAT_GET(s, dma_bytes),
 					   IMS_STAT_GET(s, dma_last_cycle) -
 					   IMS_STAT_GET(s, dma_first_cycle)));
-	return json_pack("{s:{s:s, s:i}, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:{s:s, s:i}, s:o, s:s, s:s, s:s*, s:o*, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"iommusim", "version", IMS_VERSION, "results_format", IMS_RESULTS_FORMAT,
 		"trace", ims_results_path_json(trace_path),
 		"model", sim->model->name,
 		"strategy", strategy,
+		"preset", preset,
+		"params_file", params_file ? ims_results_path_json(params_file) : NULL,
 		"params", params_json(&sim->params),
 		"stats", stats,
 		"derived", derived,

@@ -18,6 +18,13 @@ json_t *ims_results_path_json(const char *path);
 json_t *ims_results_json(const struct ims_sim *sim, const char *trace_path,
 			 const char *strategy);
 
+/* The same, naming where the parameters came from besides the defaults and
+ * --param: "preset" (its name) and "params_file" (a path) follow "strategy",
+ * each only when not NULL. */
+json_t *ims_results_json_origin(const struct ims_sim *sim, const char *trace_path,
+				const char *strategy, const char *preset,
+				const char *params_file);
+
 /* Write j to path through a temporary file and rename(), so a failed or
  * interrupted run never leaves a partial file behind. */
 int ims_results_write(json_t *j, const char *path, struct ims_error *err);

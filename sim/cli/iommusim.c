@@ -8,6 +8,8 @@
 #include "models/model.h"
 #include "sim/host/dirty_strategy.h"
 #include "sim/params.h"
+#include "sim/paramset.h"
+#include "sim/presets.h"
 #include "sim/regress/regress.h"
 #include "sim/report/report.h"
 #include "sim/results.h"
@@ -21,7 +23,7 @@
 #define MAX_LIST 8      /* models or strategies in one compare */
 
 struct options {
-	const char *model;
+	const char *model;           /* NULL: not given */
 	const char *strategy;        /* run */
 	const char *strategies;      /* compare, comma-separated */
 	const char *models;          /* compare, comma-separated */
@@ -30,20 +32,33 @@ struct options {
 	const char *trace;
 	const char *param[MAX_PARAMS];
 	unsigned nparam;
+	const char *preset[MAX_LIST];   /* --preset, each maybe a comma-separated list */
+	unsigned npreset;
+	const char *params_file;
 	int quiet;
 	int markdown;
+	int list_presets;
+};
+
+/* What --preset and --params name, looked up and read once. */
+struct param_inputs {
+	const struct ims_preset *presets[MAX_LIST];
+	unsigned npresets;
+	struct ims_param_file file;
+	bool have_file;
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: iommusim run TRACE [--model M] [--strategy S[/S2[/S3]]] [--coherency C] [--param k=v]... [--json FILE] [--quiet] [--check]\n"
-		"       iommusim compare TRACE [--models M1,M2,...] [--strategies S1,S2,... | --coherency C1,C2,...] [--param k=v]... [--json FILE] [--check]\n"
-		"       iommusim sweep TRACE|gen:WORKLOAD[,KNOB=V...] --vary NAME=V1,V2,... [--vary ...] [-j N] --json OUT [--check]\n"
-		"       iommusim regress CORPUS_DIR [--baseline DIR] [--update-baseline] [-j N] [--shard K/N] [--only NAME] [--json OUT] [--check]\n"
+		"usage: iommusim run TRACE [--model M] [--strategy S[/S2[/S3]]] [--coherency C] [PARAMS] [--json FILE] [--quiet] [--check]\n"
+		"       iommusim compare TRACE [--models M1,M2,...] [--strategies S1,S2,... | --coherency C1,C2,...] [PARAMS] [--json FILE] [--check]\n"
+		"       iommusim sweep TRACE|gen:WORKLOAD[,KNOB=V...] --vary NAME=V1,V2,... [--vary ...] [PARAMS] [-j N] --json OUT [--check]\n"
+		"       iommusim regress CORPUS_DIR [--baseline DIR] [--update-baseline] [-j N] [--shard K/N] [--only NAME] [PARAMS] [--json OUT] [--check]\n"
 		"       iommusim regress merge SHARD.json... [--json OUT]\n"
-		"       iommusim params [--param k=v]... [--markdown]   every parameter: value, unit, source\n"
-		"       iommusim list        list models and strategies\n"
+		"       iommusim params [PARAMS] [--markdown]   every parameter: value, unit, source\n"
+		"       iommusim params --presets [--markdown]  the hardware presets\n"
+		"       iommusim list        list models, strategies and presets\n"
 		IMS_REPORT_USAGE
 		"       iommusim --version\n"
 		"\n"
@@ -53,6 +68,10 @@ static void usage(FILE *out)
 		"DMA (--coherency C is the same as a /C part); S/S2/S3 picks one of each. Defaults:\n"
 		"--model vtd --strategy clear+unmap/sync-flush/eager. compare takes 'all' for --models,\n"
 		"--strategies (the dirty axes) and --coherency, and needs two runs or more.\n"
+		"PARAMS: [--preset NAME] [--params FILE] [--param name=value]...; a later one wins\n"
+		"(preset, then file, then --param; docs/calibration.md). A preset stands for a class\n"
+		"of hardware and fixes the model; compare and regress take one preset per model\n"
+		"(--preset a,b), and a model without one runs with the defaults.\n"
 		"--check (or IMS_CHECK=1) verifies the simulator's invariants as it runs and stops\n"
 		"at the first broken one (docs/reliability.md); results are the same with or without.\n");
 }
@@ -73,6 +92,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "models", required_argument, NULL, 'D' },
 		{ "coherency", required_argument, NULL, 'C' },
 		{ "param", required_argument, NULL, 'p' },
+		{ "preset", required_argument, NULL, 'P' },
+		{ "params", required_argument, NULL, 'F' },
+		{ "presets", no_argument, NULL, 'L' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "markdown", no_argument, NULL, 'M' },
@@ -83,7 +105,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->model = "vtd";
 	o->strategy = "clear+unmap/sync-flush";
 	optind = 2;   /* argv[1] is the subcommand */
 	while ((c = getopt_long(argc, argv, "m:s:S:D:C:p:j:qh", longopts, NULL)) != -1) {
@@ -96,6 +117,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'j': o->json = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'M': o->markdown = 1; break;
+		case 'L': o->list_presets = 1; break;
+		case 'F':
+			if (o->params_file) {
+				fprintf(stderr, "iommusim: one --params file only\n");
+				return -1;
+			}
+			o->params_file = optarg;
+			break;
+		case 'P':
+			if (o->npreset == MAX_LIST) {
+				fprintf(stderr, "iommusim: more than %d --preset options\n", MAX_LIST);
+				return -1;
+			}
+			o->preset[o->npreset++] = optarg;
+			break;
 		case 'K': setenv("IMS_CHECK", "1", 1); break;   /* sim/check.h */
 		case 'p':
 			if (o->nparam == MAX_PARAMS) {
@@ -117,22 +153,76 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static int build_params(const struct options *o, struct ims_params *p)
+static void list_presets_to(FILE *out)
+{
+	for (unsigned i = 0; i < ims_preset_count; i++)
+		fprintf(out, "  %-16s %-8s %s\n", ims_presets[i].name, ims_presets[i].model,
+			ims_presets[i].hardware);
+}
+
+/* Look the --preset names up and read the --params file. Returns 0 or the
+ * exit status: 2 for an unknown preset or two for one model, 1 for a bad
+ * file (its message names FILE:LINE). */
+static int load_param_inputs(const struct options *o, struct param_inputs *in)
 {
 	struct ims_error err = { 0 };
 
-	ims_params_default(p);
-	for (unsigned i = 0; i < o->nparam; i++) {
-		if (ims_params_set(p, o->param[i], &err)) {
+	memset(in, 0, sizeof(*in));
+	for (unsigned i = 0; i < o->npreset; i++)
+		if (ims_presets_parse(in->presets, &in->npresets, MAX_LIST, o->preset[i], &err)) {
 			print_error(&err);
-			return -1;
+			if (err.code == IMS_ENOENT)
+				list_presets_to(stderr);
+			return EXIT_USAGE;
 		}
-	}
-	if (ims_params_validate(p, &err)) {
-		print_error(&err);
-		return -1;
+	if (o->params_file) {
+		if (ims_param_file_load(&in->file, o->params_file, &err)) {
+			print_error(&err);
+			return EXIT_FAILURE;
+		}
+		in->have_file = true;
 	}
 	return 0;
+}
+
+static void free_param_inputs(struct param_inputs *in)
+{
+	if (in->have_file)
+		ims_param_file_free(&in->file);
+}
+
+/* Defaults, then preset, then file, then --param. Returns 0 or the exit
+ * status: 1 when the file is to blame (FILE:LINE), else 2. */
+static int build_params(const struct options *o, const struct param_inputs *in,
+			const struct ims_preset *preset, struct ims_paramset *out)
+{
+	struct ims_error err = { 0 };
+
+	if (ims_paramset_build(out, preset, in->have_file ? &in->file : NULL, o->param,
+			       o->nparam, &err) ||
+	    ims_paramset_validate(out, &err)) {
+		print_error(&err);
+		return err.path[0] ? EXIT_FAILURE : EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The model a run uses: --model, else the preset's, else vtd. A preset for
+ * another model than --model names is a usage error (NULL). */
+static const char *run_model(const struct options *o, const struct ims_preset *preset)
+{
+	if (preset && o->model && strcmp(o->model, preset->model)) {
+		fprintf(stderr, "iommusim: preset %s is for model %s, not %s (--model): "
+			"drop --model or pick a preset for %s (iommusim list)\n",
+			preset->name, preset->model, o->model, o->model);
+		return NULL;
+	}
+	return o->model ? o->model : preset ? preset->model : "vtd";
+}
+
+static const char *file_path(const struct param_inputs *in)
+{
+	return in->have_file ? in->file.path : NULL;
 }
 
 static const struct ims_model_ops *find_model(const char *name)
@@ -203,12 +293,14 @@ static int write_json(json_t *j, const char *path)
 	return 0;
 }
 
-static int cmd_run(const struct options *o)
+static int cmd_run(const struct options *o, const struct param_inputs *in)
 {
 	char spec[256];
-	const struct ims_model_ops *model = find_model(o->model);
+	const struct ims_preset *preset = in->npresets ? in->presets[0] : NULL;
+	const struct ims_model_ops *model;
+	const char *model_name;
 	struct ims_strategies strategy;
-	struct ims_params params;
+	struct ims_paramset params;
 	struct ims_sim sim;
 	char name[96];
 	int rc = 0;
@@ -217,19 +309,33 @@ static int cmd_run(const struct options *o)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (in->npresets > 1) {
+		fprintf(stderr, "iommusim: run takes one --preset (a run has one model)\n");
+		return EXIT_USAGE;
+	}
+	if (!(model_name = run_model(o, preset)) || !(model = find_model(model_name)))
+		return EXIT_USAGE;
 	if (o->coherency)
 		snprintf(spec, sizeof(spec), "%s/%s", o->strategy, o->coherency);
 	else
 		snprintf(spec, sizeof(spec), "%s", o->strategy);
-	if (!model || parse_strategies(spec, &strategy) || build_params(o, &params))
+	if (parse_strategies(spec, &strategy))
 		return EXIT_USAGE;
-	if (simulate(o->trace, model, &params, &strategy, &sim))
+	if ((rc = build_params(o, in, preset, &params)))
+		return rc;
+	if (simulate(o->trace, model, &params.p, &strategy, &sim))
 		return EXIT_FAILURE;
 	ims_strategies_name(&strategy, name, sizeof(name));
-	if (!o->quiet)
+	if (!o->quiet) {
 		ims_results_print_summary(stdout, &sim, o->trace, name);
+		if (preset || file_path(in))
+			printf("Parameters: %s%s%s%s%s\n", preset ? "preset " : "",
+			       preset ? preset->name : "", preset && file_path(in) ? ", " : "",
+			       file_path(in) ? "file " : "", file_path(in) ? file_path(in) : "");
+	}
 	if (o->json) {
-		json_t *j = ims_results_json(&sim, o->trace, name);
+		json_t *j = ims_results_json_origin(&sim, o->trace, name,
+						    preset ? preset->name : NULL, file_path(in));
 
 		rc = write_json(j, o->json) ? EXIT_FAILURE : 0;
 		json_decref(j);
@@ -261,7 +367,7 @@ static int split_list(const char *text, const char *what, const char *const *all
 	return n;
 }
 
-static int cmd_compare(const struct options *o)
+static int cmd_compare(const struct options *o, const struct param_inputs *in)
 {
 	static char model_names[MAX_LIST][96], strat_names[MAX_LIST][96];
 	static struct ims_stats stats[MAX_LIST * MAX_LIST];
@@ -270,7 +376,8 @@ static int cmd_compare(const struct options *o)
 	const struct ims_model_ops *models[MAX_LIST];
 	struct ims_strategies strats[MAX_LIST], defaults;
 	struct ims_compare_run runs[MAX_LIST * MAX_LIST];
-	struct ims_params params;
+	static struct ims_paramset params[MAX_LIST];
+	char preset_models[MAX_LIST * 40] = "";
 	unsigned nall_models = 0, nall_strats = 0, nall_coh = 0, n = 0;
 	json_t *all;
 	int nm, ns, rc = 0;
@@ -292,7 +399,12 @@ static int cmd_compare(const struct options *o)
 	for (unsigned i = 0; i < ims_dirty_strategy_count && nall_coh < MAX_LIST; i++)
 		if (ims_dirty_strategies[i].axis == IMS_AXIS_COHERENCY)
 			all_coh[nall_coh++] = ims_dirty_strategies[i].name;
-	nm = split_list(o->models ? o->models : o->model, "models", all_models, nall_models,
+	/* without --models: --model, else the presets' models, else vtd */
+	for (unsigned i = 0; i < in->npresets; i++)
+		snprintf(preset_models + strlen(preset_models), sizeof(preset_models) -
+			 strlen(preset_models), "%s%s", i ? "," : "", in->presets[i]->model);
+	nm = split_list(o->models ? o->models : o->model ? o->model :
+			in->npresets ? preset_models : "vtd", "models", all_models, nall_models,
 			model_names);
 	if (o->coherency && o->strategies) {
 		fprintf(stderr, "iommusim: give --strategies or --coherency, not both "
@@ -312,11 +424,30 @@ static int cmd_compare(const struct options *o)
 		ns = split_list(o->strategies ? o->strategies : o->strategy, "strategies",
 				all_strats, nall_strats, strat_names);
 	}
-	if (nm < 0 || ns < 0 || build_params(o, &params))
+	if (nm < 0 || ns < 0)
 		return EXIT_USAGE;
 	for (int m = 0; m < nm; m++)
 		if (!(models[m] = find_model(model_names[m])))
 			return EXIT_USAGE;
+	for (unsigned i = 0; i < in->npresets; i++) {
+		bool used = false;
+
+		for (int m = 0; m < nm; m++)
+			used |= !strcmp(models[m]->name, in->presets[i]->model);
+		if (!used) {
+			fprintf(stderr, "iommusim: preset %s is for model %s, which this comparison "
+				"does not run (--models)\n", in->presets[i]->name,
+				in->presets[i]->model);
+			return EXIT_USAGE;
+		}
+	}
+	for (int m = 0; m < nm; m++) {
+		const struct ims_preset *preset = ims_presets_for_model(in->presets, in->npresets,
+									models[m]->name);
+
+		if ((rc = build_params(o, in, preset, &params[m])))
+			return rc;
+	}
 	for (int k = 0; k < ns; k++)
 		if (parse_strategies(strat_names[k], &strats[k]))
 			return EXIT_USAGE;
@@ -334,7 +465,7 @@ static int cmd_compare(const struct options *o)
 		for (int k = 0; k < ns; k++) {
 			struct ims_sim sim;
 
-			if (simulate(o->trace, models[m], &params, &strats[k], &sim)) {
+			if (simulate(o->trace, models[m], &params[m].p, &strats[k], &sim)) {
 				json_decref(all);
 				return EXIT_FAILURE;
 			}
@@ -342,12 +473,32 @@ static int cmd_compare(const struct options *o)
 			ims_strategies_name(&strats[k], run_names[n], sizeof(run_names[n]));
 			runs[n] = (struct ims_compare_run){ &stats[n], models[m]->name, run_names[n] };
 			json_array_append_new(json_object_get(all, "runs"),
-					      ims_results_json(&sim, o->trace, run_names[n]));
+					      ims_results_json_origin(&sim, o->trace, run_names[n],
+						      params[m].preset ? params[m].preset->name : NULL,
+						      file_path(in)));
 			ims_sim_fini(&sim);
 			n++;
 		}
 	}
 	printf("iommusim %s compare: trace %s\n", IMS_VERSION, o->trace);
+	if (in->npresets || file_path(in)) {
+		printf("parameters:");
+		for (int m = 0; m < nm; m++)
+			printf("%s %s %s", m ? "," : "", models[m]->name,
+			       params[m].preset ? params[m].preset->name : "defaults (no preset)");
+		if (file_path(in))
+			printf("; file %s", file_path(in));
+		printf("\n");
+	}
+	for (int m = 1; m < nm; m++)
+		if (params[m].p.cpu_mhz != params[0].p.cpu_mhz) {
+			printf("note: cycles count each model's own clock (cpu_mhz:");
+			for (int k = 0; k < nm; k++)
+				printf("%s %s %llu", k ? "," : "", models[k]->name,
+				       (unsigned long long)params[k].p.cpu_mhz);
+			printf("); xlate-x compares cycles, not time\n");
+			break;
+		}
 	ims_results_print_grid(stdout, runs, n, o->coherency != NULL);
 	if (nm == 1 && ns <= 3) {
 		printf("\nAll counters (ratio = column / %s):\n", runs[0].strategy);
@@ -374,42 +525,104 @@ static const char *format_value(char *buf, size_t len, const struct ims_params *
 	return buf;
 }
 
-static void print_params_markdown(const struct ims_params *p)
+/* With only defaults this is docs/params.md; otherwise the column says
+ * "value" and the source is where each value came from. */
+static void print_params_markdown(const struct ims_paramset *s, bool defaults)
 {
+	char where[1100];
+
 	printf("# Parameters\n\n"
 	       "Generated by `iommusim params --markdown` from `sim/params.def`; a test keeps the two in\n"
-	       "step. Override any of them with `--param name=value`. Costs in ns are converted to cycles\n"
-	       "of the reference clock (`cpu_mhz`). \"guess\" marks a value no public measurement pins\n"
-	       "down: set it from your own hardware before publishing numbers.\n\n"
-	       "| parameter | default | unit | description | source |\n|---|---|---|---|---|\n");
+	       "step. Override any of them with `--param name=value`, or many at once with a\n"
+	       "hardware preset (`--preset NAME`) or a parameter file (`--params FILE`): see\n"
+	       "[calibration.md](calibration.md). Costs in ns are converted to cycles of the\n"
+	       "reference clock (`cpu_mhz`). \"guess\" marks a value no public measurement pins\n"
+	       "down: set it from your own hardware before publishing numbers; \"derived\" marks\n"
+	       "arithmetic on cited data.\n\n"
+	       "| parameter | %s | unit | description | source |\n|---|---|---|---|---|\n",
+	       defaults ? "default" : "value");
 	for (unsigned i = 0; i < ims_param_count; i++) {
 		const struct ims_param_desc *d = &ims_param_table[i];
 
 		char value[32];
 
-		printf("| `%s` | %s | %s | %s | %s |\n", d->name, format_value(value, sizeof(value), p, i),
-		       d->unit, d->description, d->source);
+		printf("| `%s` | %s | %s | %s | %s |\n", d->name,
+		       format_value(value, sizeof(value), &s->p, i), d->unit, d->description,
+		       ims_paramset_source(s, i, where, sizeof(where)));
 	}
 }
 
-static int cmd_params(const struct options *o)
+/* The presets, as `iommusim params --presets`; with --markdown the
+ * "Presets" part of docs/calibration.md, which a test keeps in step. */
+static void print_presets(bool markdown)
 {
-	struct ims_params p;
+	if (!markdown) {
+		printf("  %-16s %-8s %s\n", "preset", "model", "hardware");
+		list_presets_to(stdout);
+		printf("\n'iommusim params --preset NAME' shows every value with its source.\n");
+		return;
+	}
+	for (unsigned i = 0; i < ims_preset_count; i++) {
+		const struct ims_preset *p = &ims_presets[i];
+		unsigned guesses = 0, derived = 0;
 
-	if (build_params(o, &p))
-		return EXIT_USAGE;
-	if (o->markdown) {
-		print_params_markdown(&p);
+		for (unsigned k = 0; k < p->nvalues; k++) {
+			guesses += !strncmp(p->values[k].source, "guess", 5);
+			derived += !strncmp(p->values[k].source, "derived", 7);
+		}
+		printf("### `%s`: %s\n\n"
+		       "Model `%s`. %s\n\n"
+		       "It sets %u parameters: %u cited, %u derived from cited data, %u guesses. "
+		       "The others keep their defaults.\n\n"
+		       "| parameter | value | default | source |\n|---|---|---|---|\n",
+		       p->name, p->hardware, p->model, p->description, p->nvalues,
+		       p->nvalues - guesses - derived, derived, guesses);
+		for (unsigned k = 0; k < p->nvalues; k++) {
+			struct ims_params defaults;
+			char value[32];
+			int idx = ims_param_index(p->values[k].param, strlen(p->values[k].param));
+
+			ims_params_default(&defaults);
+			printf("| `%s` | %s | %s | %s |\n", p->values[k].param, p->values[k].value,
+			       idx < 0 ? "?" : format_value(value, sizeof(value), &defaults,
+							      (unsigned)idx),
+			       p->values[k].source);
+		}
+		printf("\n");
+	}
+}
+
+static int cmd_params(const struct options *o, const struct param_inputs *in)
+{
+	const struct ims_preset *preset = in->npresets ? in->presets[0] : NULL;
+	struct ims_paramset s;
+	char where[1100];
+	int rc;
+
+	if (o->list_presets) {
+		print_presets(o->markdown);
 		return 0;
 	}
+	if (in->npresets > 1) {
+		fprintf(stderr, "iommusim: params shows one --preset at a time\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = build_params(o, in, preset, &s)))
+		return rc;
+	if (o->markdown) {
+		print_params_markdown(&s, !preset && !in->have_file && !o->nparam);
+		return 0;
+	}
+	if (preset)
+		printf("preset %s (model %s): %s\n\n", preset->name, preset->model, preset->hardware);
 	printf("%-30s %12s %-10s %s\n", "parameter", "value", "unit", "description [source]");
 	for (unsigned i = 0; i < ims_param_count; i++) {
 		const struct ims_param_desc *d = &ims_param_table[i];
 
 		char value[32];
 
-		printf("%-30s %12s %-10s %s [%s]\n", d->name, format_value(value, sizeof(value), &p, i),
-		       d->unit, d->description, d->source);
+		printf("%-30s %12s %-10s %s [%s]\n", d->name, format_value(value, sizeof(value), &s.p, i),
+		       d->unit, d->description, ims_paramset_source(&s, i, where, sizeof(where)));
 	}
 	return 0;
 }
@@ -429,13 +642,17 @@ static int cmd_list(void)
 		if (ims_dirty_strategies[i].axis == IMS_AXIS_SYNC)
 			printf("  %-16s %s\n", ims_dirty_strategies[i].name,
 			       ims_dirty_strategies[i].description);
+	printf("hardware presets (--preset NAME; iommusim params --preset NAME):\n");
+	list_presets_to(stdout);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct options o;
+	struct param_inputs in;
 	const char *cmd = argc > 1 ? argv[1] : NULL;
+	int rc;
 
 	if (!cmd || !strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage(cmd ? stdout : stderr);
@@ -453,15 +670,17 @@ int main(int argc, char **argv)
 		return ims_report_main(argc - 1, argv + 1);
 	if (parse_options(argc, argv, &o))
 		return EXIT_USAGE;
-	if (!strcmp(cmd, "run"))
-		return cmd_run(&o);
-	if (!strcmp(cmd, "compare"))
-		return cmd_compare(&o);
-	if (!strcmp(cmd, "params"))
-		return cmd_params(&o);
 	if (!strcmp(cmd, "list"))
 		return cmd_list();
-	fprintf(stderr, "iommusim: unknown command '%s'\n", cmd);
-	usage(stderr);
-	return EXIT_USAGE;
+	if (strcmp(cmd, "run") && strcmp(cmd, "compare") && strcmp(cmd, "params")) {
+		fprintf(stderr, "iommusim: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((rc = load_param_inputs(&o, &in)))
+		return rc;
+	rc = !strcmp(cmd, "run") ? cmd_run(&o, &in) :
+	     !strcmp(cmd, "compare") ? cmd_compare(&o, &in) : cmd_params(&o, &in);
+	free_param_inputs(&in);
+	return rc;
 }

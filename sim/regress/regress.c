@@ -8,6 +8,7 @@
 #include "models/model.h"
 #include "sim/host/dirty_strategy.h"
 #include "sim/params.h"
+#include "sim/paramset.h"
 #include "sim/pool/pool.h"
 #include "sim/results.h"
 #include "sim/run.h"
@@ -160,7 +161,7 @@ static void expected_path(char *buf, size_t len, const struct ims_regress *r,
 
 static int setup(const struct ims_regress *r, const struct ims_regress_run *run,
 		 const struct ims_model_ops **model, struct ims_strategies *st,
-		 struct ims_params *p, struct ims_error *err)
+		 struct ims_paramset *p, struct ims_error *err)
 {
 	char bad[64];
 	int rc;
@@ -170,11 +171,10 @@ static int setup(const struct ims_regress *r, const struct ims_regress_run *run,
 	ims_strategies_default(st);
 	if (ims_strategies_parse(st, run->strategy, bad, sizeof(bad)))
 		return ims_error_set(err, IMS_ENOENT, "%s: unknown strategy '%s'", run->id, bad);
-	ims_params_default(p);
-	for (unsigned i = 0; i < r->nparams; i++)
-		if ((rc = ims_params_set(p, r->params[i], err)))
-			return rc;
-	return ims_params_validate(p, err);
+	if ((rc = ims_paramset_build(p, ims_presets_for_model(r->presets, r->npresets, run->model),
+				     r->file, r->params, r->nparams, err)))
+		return rc;
+	return ims_paramset_validate(p, err);
 }
 
 static json_t *run_job(void *vctx, unsigned i, struct ims_error *err)
@@ -183,7 +183,7 @@ static json_t *run_job(void *vctx, unsigned i, struct ims_error *err)
 	const struct ims_regress_run *run = &ctx->runs[i];
 	const struct ims_model_ops *model;
 	struct ims_strategies st;
-	struct ims_params params;
+	struct ims_paramset params;
 	struct ims_sim *sim = malloc(sizeof(*sim));
 	char trace[1100], expected[1400], name[96];
 	json_t *results, *want, *j = NULL;
@@ -194,12 +194,14 @@ static json_t *run_job(void *vctx, unsigned i, struct ims_error *err)
 	}
 	snprintf(trace, sizeof(trace), "%s/%s.elf", ctx->r->corpus, run->trace);
 	if (setup(ctx->r, run, &model, &st, &params, err) ||
-	    ims_run_file(sim, trace, model, &params, &st, err)) {
+	    ims_run_file(sim, trace, model, &params.p, &st, err)) {
 		free(sim);
 		return NULL;
 	}
 	ims_strategies_name(&st, name, sizeof(name));
-	results = ims_results_json(sim, trace, name);
+	results = ims_results_json_origin(sim, trace, name,
+					  params.preset ? params.preset->name : NULL,
+					  params.file ? params.file->path : NULL);
 	ims_sim_fini(sim);
 	free(sim);
 	expected_path(expected, sizeof(expected), ctx->r, run);
@@ -223,6 +225,24 @@ static json_t *params_list(const struct ims_regress *r)
 	for (unsigned i = 0; i < r->nparams; i++)
 		json_array_append_new(a, json_string(r->params[i]));
 	return a;
+}
+
+/* The preset names, or NULL without any (then the key is left out). */
+static json_t *presets_list(const struct ims_regress *r)
+{
+	json_t *a = r->npresets ? json_array() : NULL;
+
+	for (unsigned i = 0; i < r->npresets; i++)
+		json_array_append_new(a, json_string(r->presets[i]->name));
+	return a;
+}
+
+/* Two shards agree on an optional key: both without it, or equal. */
+static bool same_key(const json_t *a, const json_t *b, const char *key)
+{
+	const json_t *x = json_object_get(a, key), *y = json_object_get(b, key);
+
+	return (!x && !y) || json_equal(x, y);
 }
 
 int ims_regress_run(json_t **out, const struct ims_regress *r, struct ims_error *err)
@@ -276,10 +296,12 @@ int ims_regress_run(json_t **out, const struct ims_regress *r, struct ims_error 
 		json_array_append_new(runs, results[i]);
 	free(results);
 	snprintf(shard, sizeof(shard), "%u/%u", r->shard_k, r->shard_n);
-	*out = json_pack("{s:o, s:{s:o, s:o, s:s, s:o, s:o}}", "iommusim", version_json(),
+	*out = json_pack("{s:o, s:{s:o, s:o, s:s, s:o, s:o*, s:o*, s:o}}", "iommusim", version_json(),
 			 "regress", "corpus", ims_results_path_json(r->corpus),
 			 "only", r->only ? json_string(r->only) : json_null(), "shard", shard,
-			 "params", params_list(r), "runs", runs);
+			 "params", params_list(r), "presets", presets_list(r),
+			 "params_file", r->file ? ims_results_path_json(r->file->path) : NULL,
+			 "runs", runs);
 	return *out ? 0 : ims_error_set(err, IMS_ENOMEM, "cannot encode the results");
 }
 
@@ -325,10 +347,11 @@ int ims_regress_merge(json_t **out, json_t *const *shards, unsigned n, struct im
 		seen[k - 1] = true;
 		if (!json_equal(json_object_get(s, "corpus"), json_object_get(first, "corpus")) ||
 		    !json_equal(json_object_get(s, "only"), json_object_get(first, "only")) ||
-		    !json_equal(json_object_get(s, "params"), json_object_get(first, "params"))) {
+		    !json_equal(json_object_get(s, "params"), json_object_get(first, "params")) ||
+		    !same_key(s, first, "presets") || !same_key(s, first, "params_file")) {
 			free(seen);
-			return ims_error_set(err, IMS_EINVAL, "shard %u/%u: another corpus, --only "
-					     "or --param than shard 1's", k, k_n);
+			return ims_error_set(err, IMS_EINVAL, "shard %u/%u: another corpus, --only, "
+					     "--param, --preset or --params than shard 1's", k, k_n);
 		}
 		total += (unsigned)json_array_size(json_object_get(s, "runs"));
 	}
@@ -348,10 +371,12 @@ int ims_regress_merge(json_t **out, json_t *const *shards, unsigned n, struct im
 	for (size_t i = 0; i < count; i++)
 		json_array_append(runs, all[i]);
 	free(all);
-	*out = json_pack("{s:o, s:{s:O, s:O, s:s, s:O, s:o}}", "iommusim", version_json(),
-			 "regress", "corpus", json_object_get(first, "corpus"),
+	*out = json_pack("{s:o, s:{s:O, s:O, s:s, s:O, s:O*, s:O*, s:o}}", "iommusim",
+			 version_json(), "regress", "corpus", json_object_get(first, "corpus"),
 			 "only", json_object_get(first, "only"), "shard", "1/1",
-			 "params", json_object_get(first, "params"), "runs", runs);
+			 "params", json_object_get(first, "params"),
+			 "presets", json_object_get(first, "presets"),
+			 "params_file", json_object_get(first, "params_file"), "runs", runs);
 	return *out ? 0 : ims_error_set(err, IMS_ENOMEM, "cannot encode the results");
 }
 

@@ -21,6 +21,10 @@
 #include "sim/error.h"
 
 #define IMS_REGRESS_MAX_PARAMS 256
+#define IMS_REGRESS_MAX_PRESETS 8
+
+struct ims_preset;
+struct ims_param_file;
 
 struct ims_regress_run {
 	unsigned index;          /* in MANIFEST order, from 0 */
@@ -37,6 +41,10 @@ struct ims_regress {
 	unsigned shard_k, shard_n;   /* runs i with i % shard_n == shard_k - 1 */
 	const char *params[IMS_REGRESS_MAX_PARAMS];   /* "name=value" for every run */
 	unsigned nparams;
+	/* at most one per model: a run of that model uses it, others the defaults */
+	const struct ims_preset *presets[IMS_REGRESS_MAX_PRESETS];
+	unsigned npresets;
+	const struct ims_param_file *file;   /* NULL: none; between presets and params */
 	unsigned workers;        /* 0: the online CPUs */
 	bool progress;
 };
@@ -50,12 +58,14 @@ int ims_regress_manifest(struct ims_regress_run **out, unsigned *n, const char *
 double ims_regress_tolerance(const char *metric);
 
 /* Replay the selected runs: {"iommusim": {...}, "regress": {"corpus", "only",
- * "shard": "K/N", "params": [...], "runs": [{"index", "run", "expected",
- * "results"}...]}}. A missing expected file gives "expected": null. */
+ * "shard": "K/N", "params": [...], "presets": [...] and "params_file" (when
+ * given), "runs": [{"index", "run", "expected", "results"}...]}}. A missing
+ * expected file gives "expected": null. */
 int ims_regress_run(json_t **out, const struct ims_regress *r, struct ims_error *err);
 
 /* Combine the results of shards 1/N..N/N (each exactly once, same corpus,
- * filter and parameters) into what an unsharded run gives. */
+ * filter, parameters, presets and parameter file) into what an unsharded run
+ * gives. */
 int ims_regress_merge(json_t **out, json_t *const *shards, unsigned n, struct ims_error *err);
 
 /* Write the expected file of every run from its new results. */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/paramset.h"
+#include "sim/presets.h"
 #include "sim/regress/regress.h"
 #include "sim/results.h"
 
@@ -13,7 +15,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: iommusim regress CORPUS_DIR [--baseline DIR] [--update-baseline] [-j N]\n"
-		"           [--shard K/N] [--only NAME] [--param k=v]... [--json OUT] [--check]\n"
+		"           [--shard K/N] [--only NAME] [--preset NAME[,NAME...]] [--params FILE]\n"
+		"           [--param k=v]... [--json OUT] [--check]\n"
 		"       iommusim regress merge SHARD.json... [--json OUT]\n"
 		"\n"
 		"Replays every run of CORPUS_DIR/MANIFEST and compares every metric with the expected\n"
@@ -23,6 +26,9 @@ static void usage(FILE *out)
 		"decides as one unsharded run would. --only: the runs of one trace, or one run\n"
 		"(NAME.MODEL[.STRATEGY]). --update-baseline rewrites the expected files. --check:\n"
 		"verify the simulator's invariants while replaying (docs/reliability.md).\n"
+		"--preset (one per model: a run of another model keeps the defaults), --params and\n"
+		"--param change every run, which then no longer compares with the corpus's\n"
+		"expected results: use them with --baseline (docs/calibration.md).\n"
 		"See docs/regression.md.\n");
 }
 
@@ -117,6 +123,8 @@ int ims_regress_main(int argc, char **argv)
 		{ "shard", required_argument, NULL, 'k' },
 		{ "only", required_argument, NULL, 'O' },
 		{ "param", required_argument, NULL, 'p' },
+		{ "preset", required_argument, NULL, 'P' },
+		{ "params", required_argument, NULL, 'F' },
 		{ "json", required_argument, NULL, 'o' },
 		{ "check", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
@@ -124,7 +132,8 @@ int ims_regress_main(int argc, char **argv)
 	};
 	struct ims_regress r = { .shard_k = 1, .shard_n = 1, .progress = true };
 	struct ims_error err = { 0 };
-	const char *json_out = NULL;
+	struct ims_param_file file = { 0 };
+	const char *json_out = NULL, *file_path = NULL;
 	bool update = false;
 	json_t *res = NULL;
 	int c, rc;
@@ -132,7 +141,7 @@ int ims_regress_main(int argc, char **argv)
 	if (argc > 2 && !strcmp(argv[2], "merge"))
 		return merge_main(argc, argv);
 	optind = 2;   /* argv[1] is "regress" */
-	while ((c = getopt_long(argc, argv, "b:uj:k:O:p:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:uj:k:O:p:P:F:o:h", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -140,6 +149,20 @@ int ims_regress_main(int argc, char **argv)
 		case 'u': update = true; break;
 		case 'O': r.only = optarg; break;
 		case 'o': json_out = optarg; break;
+		case 'P':
+			if (ims_presets_parse(r.presets, &r.npresets, IMS_REGRESS_MAX_PRESETS, optarg,
+					      &err)) {
+				print_error(&err);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'F':
+			if (file_path) {
+				fprintf(stderr, "iommusim: one --params file only\n");
+				return EXIT_USAGE;
+			}
+			file_path = optarg;
+			break;
 		case 'K': setenv("IMS_CHECK", "1", 1); break;   /* sim/check.h */
 		case 'j':
 			r.workers = (unsigned)strtoul(optarg, &end, 10);
@@ -172,11 +195,20 @@ int ims_regress_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	r.corpus = argv[optind];
+	if (file_path) {
+		if (ims_param_file_load(&file, file_path, &err)) {
+			print_error(&err);
+			return EXIT_FAILURE;
+		}
+		r.file = &file;
+	}
 	if (ims_regress_run(&res, &r, &err)) {
 		print_error(&err);
+		ims_param_file_free(&file);
 		return EXIT_FAILURE;
 	}
 	rc = finish(res, json_out, update, &r);
 	json_decref(res);
+	ims_param_file_free(&file);
 	return rc;
 }

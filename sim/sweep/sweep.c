@@ -11,6 +11,7 @@
 #include "sim/gen/gen.h"
 #include "sim/host/dirty_strategy.h"
 #include "sim/params.h"
+#include "sim/paramset.h"
 #include "sim/pool/pool.h"
 #include "sim/results.h"
 #include "sim/run.h"
@@ -21,7 +22,7 @@
 struct point {
 	const struct ims_model_ops *model;
 	struct ims_strategies strategies;
-	struct ims_params params;
+	struct ims_paramset params;
 	bool gen;
 	struct ims_gen_cfg cfg;
 	char label[1024];       /* the input as results name it */
@@ -188,7 +189,7 @@ static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, 
 		       struct ims_error *err)
 {
 	unsigned idx[IMS_SWEEP_MAX_AXES];
-	const char *model = s->model ? s->model : "vtd";
+	const char *model = s->model ? s->model : s->preset ? s->preset->model : "vtd";
 	int rc;
 
 	memset(pt, 0, sizeof(*pt));
@@ -196,10 +197,8 @@ static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, 
 	pt->gen = !strncmp(s->input, GEN_PREFIX, strlen(GEN_PREFIX));
 	if (pt->gen && (rc = parse_gen(&pt->cfg, s->input, err)))
 		return rc;
-	ims_params_default(&pt->params);
-	for (unsigned k = 0; k < s->nparams; k++)
-		if ((rc = ims_params_set(&pt->params, s->params[k], err)))
-			return rc;
+	if ((rc = ims_paramset_build(&pt->params, s->preset, s->file, s->params, s->nparams, err)))
+		return rc;
 	ims_strategies_default(&pt->strategies);
 	if (s->strategy && (rc = apply_strategy(&pt->strategies, s->strategy, err)))
 		return rc;
@@ -214,6 +213,10 @@ static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, 
 	}
 	if ((rc = find_model(model, &pt->model, err)))
 		return rc;
+	if (s->preset && strcmp(model, s->preset->model))
+		return ims_error_set(err, IMS_EINVAL, "preset %s is for model %s, not %s: a sweep "
+				     "with a preset runs its model only", s->preset->name,
+				     s->preset->model, model);
 	if (strlen(s->input) >= sizeof(pt->label))
 		return ims_error_set(err, IMS_EINVAL, "sweep input longer than %zu characters",
 				     sizeof(pt->label) - 1);
@@ -244,7 +247,7 @@ static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, 
 			if ((size_t)snprintf(assign, sizeof(assign), "%s=%s", name, v) >= sizeof(assign))
 				return ims_error_set(err, IMS_EINVAL, "--vary %s: value '%.40s...' too long",
 						     name, v);
-			if ((rc = ims_params_set(&pt->params, assign, err)))
+			if ((rc = ims_paramset_set(&pt->params, assign, err)))
 				return rc;
 		} else if (pt->gen) {
 			const char *knob = strncmp(name, "gen.", 4) ? name : name + 4;
@@ -271,7 +274,7 @@ static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, 
 					     "; gen.KNOB needs a gen:WORKLOAD input");
 		}
 	}
-	if ((rc = ims_params_validate(&pt->params, err)))
+	if ((rc = ims_paramset_validate(&pt->params, err)))
 		return rc;
 	if (pt->gen && (rc = ims_gen_cfg_check(&pt->cfg, err)))
 		return rc;
@@ -310,7 +313,7 @@ static int run_gen(struct ims_sim *sim, const struct point *pt, struct ims_error
 	file_cleanup = ims_cleanup_add(path);
 	rc = ims_gen_write_file(&pt->cfg, path, NULL, err);
 	if (!rc)
-		rc = ims_run_file(sim, path, pt->model, &pt->params, &pt->strategies, err);
+		rc = ims_run_file(sim, path, pt->model, &pt->params.p, &pt->strategies, err);
 	unlink(path);
 	rmdir(dir);
 	ims_cleanup_forget(file_cleanup);
@@ -334,12 +337,14 @@ static json_t *run_point(void *ctx, unsigned i, struct ims_error *err)
 	if ((rc = point_setup(s, i, pt, values, err)))
 		goto out;
 	rc = pt->gen ? run_gen(sim, pt, err)
-		     : ims_run_file(sim, s->input, pt->model, &pt->params, &pt->strategies, err);
+		     : ims_run_file(sim, s->input, pt->model, &pt->params.p, &pt->strategies, err);
 	if (rc)
 		goto out;
 	ims_strategies_name(&pt->strategies, name, sizeof(name));
 	j = json_pack("{s:O, s:o}", "values", values,
-		      "results", ims_results_json(sim, pt->label, name));
+		      "results", ims_results_json_origin(sim, pt->label, name,
+							 s->preset ? s->preset->name : NULL,
+							 s->file ? s->file->path : NULL));
 	ims_sim_fini(sim);
 	if (!j)
 		ims_error_set(err, IMS_ENOMEM, "cannot encode the results as JSON");

@@ -19,6 +19,9 @@
 
 #include "sim/error.h"
 
+struct ims_preset;
+struct ims_param_file;
+
 #define IMS_SWEEP_MAX_AXES 8
 #define IMS_SWEEP_MAX_VALUES 64
 #define IMS_SWEEP_MAX_PARAMS 256
@@ -31,9 +34,11 @@ struct ims_sweep_axis {
 
 struct ims_sweep {
 	const char *input;                  /* trace path or gen:WORKLOAD[,k=v...] */
-	const char *model;                  /* NULL: vtd */
+	const char *model;                  /* NULL: the preset's, else vtd */
 	const char *strategy;               /* NULL: the defaults */
-	const char *params[IMS_SWEEP_MAX_PARAMS];   /* "name=value", applied first */
+	const struct ims_preset *preset;    /* NULL: none; fixes the model */
+	const struct ims_param_file *file;  /* NULL: none (--params) */
+	const char *params[IMS_SWEEP_MAX_PARAMS];   /* "name=value", after preset and file */
 	unsigned nparams;
 	struct ims_sweep_axis axes[IMS_SWEEP_MAX_AXES];
 	unsigned naxes;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/paramset.h"
+#include "sim/presets.h"
 #include "sim/results.h"
 #include "sim/sweep/sweep.h"
 
@@ -13,14 +15,17 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: iommusim sweep TRACE|gen:WORKLOAD[,KNOB=V...] --vary NAME=V1,V2,... [--vary ...]\n"
-		"           [--model M] [--strategy S] [--param k=v]... [-j N] [--quiet] [--check] --json OUT\n"
+		"           [--model M] [--strategy S] [--preset NAME] [--params FILE] [--param k=v]...\n"
+		"           [-j N] [--quiet] [--check] --json OUT\n"
 		"\n"
 		"Runs every point of the grid (the cross product of the --vary lists, the first\n"
 		"varying slowest) and writes them all to OUT. NAME is a parameter (iommusim params),\n"
 		"model, strategy, unmap, sync, coherency, or with a generator input one of its knobs\n"
 		"or seed (gen.KNOB if a parameter has the same name). -j N: worker processes\n"
 		"(default: the online CPUs); the output is the same for every N. --check: verify\n"
-		"the simulator's invariants while simulating (docs/reliability.md).\n");
+		"the simulator's invariants while simulating (docs/reliability.md). A preset\n"
+		"fixes the model; the axes win over --param, --param over the file, the file over\n"
+		"the preset (docs/calibration.md).\n");
 }
 
 static void print_error(const struct ims_error *err)
@@ -69,6 +74,8 @@ int ims_sweep_main(int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "strategy", required_argument, NULL, 's' },
 		{ "param", required_argument, NULL, 'p' },
+		{ "preset", required_argument, NULL, 'P' },
+		{ "params", required_argument, NULL, 'F' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "json", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -78,14 +85,15 @@ int ims_sweep_main(int argc, char **argv)
 	};
 	struct ims_error err = { 0 };
 	struct ims_sweep s;
-	const char *json_out = NULL;
+	struct ims_param_file file = { 0 };
+	const char *json_out = NULL, *file_path = NULL;
 	json_t *result = NULL;
 	int c, quiet = 0, rc = EXIT_USAGE;
 
 	ims_sweep_init(&s);
 	s.progress = true;
 	optind = 2;   /* argv[1] is "sweep" */
-	while ((c = getopt_long(argc, argv, "v:m:s:p:j:o:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "v:m:s:p:P:F:j:o:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			if (ims_sweep_add_axis(&s, optarg, &err)) {
@@ -96,6 +104,21 @@ int ims_sweep_main(int argc, char **argv)
 		case 'm': s.model = optarg; break;
 		case 's': s.strategy = optarg; break;
 		case 'o': json_out = optarg; break;
+		case 'P':
+			if (s.preset || !(s.preset = ims_preset_find(optarg))) {
+				fprintf(stderr, "iommusim: %s '%s' (iommusim params --presets); a sweep "
+					"takes one\n", s.preset ? "a second --preset" : "unknown preset",
+					optarg);
+				goto out;
+			}
+			break;
+		case 'F':
+			if (file_path) {
+				fprintf(stderr, "iommusim: one --params file only\n");
+				goto out;
+			}
+			file_path = optarg;
+			break;
 		case 'q': quiet = 1; break;
 		case 'K': setenv("IMS_CHECK", "1", 1); break;   /* sim/check.h */
 		case 'p':
@@ -122,8 +145,18 @@ int ims_sweep_main(int argc, char **argv)
 		goto out;
 	}
 	s.input = argv[optind];
+	if (file_path) {
+		if (ims_param_file_load(&file, file_path, &err)) {
+			print_error(&err);
+			rc = EXIT_FAILURE;
+			goto out;
+		}
+		s.file = &file;
+	}
 	if (ims_sweep_check(&s, &err)) {
 		print_error(&err);
+		if (err.path[0])
+			rc = EXIT_FAILURE;   /* the file's values are to blame (FILE:LINE) */
 		goto out;
 	}
 	rc = EXIT_FAILURE;
@@ -137,5 +170,6 @@ int ims_sweep_main(int argc, char **argv)
 out:
 	json_decref(result);
 	ims_sweep_fini(&s);
+	ims_param_file_free(&file);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #define IMS_TEST_FILES_H
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -76,6 +77,29 @@ static inline int run_in_tmpdir(char *out, size_t size, const char *env, const c
 	out[n] = 0;
 	status = pclose(p);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Run the iommusim command (IMS_CLI) with args (shell syntax, relative to
+ * tmpdir) in tmpdir; stdout and stderr in out. Returns the exit status. */
+static inline int run_cli(char *out, size_t size, const char *args)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "%s %s", IMS_CLI, args);
+	return run_in_tmpdir(out, size, "true", cmd);
+}
+
+/* The JSON file `name` of tmpdir, which must parse; json_decref it. */
+static inline json_t *tmpdir_json(const char *name)
+{
+	char path[512];
+	json_error_t jerr;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	j = json_load_file(path, 0, &jerr);
+	cr_assert_not_null(j, "%s: %s", path, jerr.text);
+	return j;
 }
 
 #endif

@@ -13,16 +13,6 @@
 
 TestSuite(cli, .init = tmpdir_setup, .fini = tmpdir_teardown);
 
-/* Run the command with args (shell syntax, relative to the scratch
- * directory); stdout and stderr in out. Returns the exit status. */
-static int run(char *out, size_t size, const char *args)
-{
-	char cmd[1024];
-
-	snprintf(cmd, sizeof(cmd), "%s %s", IMS_CLI, args);
-	return run_in_tmpdir(out, size, "true", cmd);
-}
-
 /* A file of the scratch directory, NUL-terminated; free it. */
 static char *slurp_in(const char *name, size_t *len)
 {
@@ -49,7 +39,7 @@ Test(cli, run_writes_json_and_dma_faults_are_results)
 	size_t len;
 
 	tmpdir_write("t.trace", good);
-	cr_assert_eq(run(out, sizeof(out), "run t.trace --json r.json"), 0, "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace --json r.json"), 0, "%s", out);
 	char *json = slurp_in("r.json", &len);
 	cr_assert_not_null(json);
 	cr_assert(strstr(json, "\"faults\": 1"), "%s", json);
@@ -126,7 +116,7 @@ Test(cli, malformed_trace_names_file_and_line_and_writes_nothing)
 	struct stat st;
 
 	tmpdir_write("bad.trace", "iommusim-trace 1\ndomain vm0\n@1 mapp vm0 0x1000 4K\n");
-	cr_assert_eq(run(out, sizeof(out), "run bad.trace --json r.json"), 1, "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out), "run bad.trace --json r.json"), 1, "%s", out);
 	cr_assert(strstr(out, "bad.trace:3:"), "%s", out);
 	cr_assert_neq(stat("r.json", &st), 0);
 	/* no temporary file left either */
@@ -143,7 +133,7 @@ Test(cli, semantic_error_in_trace_names_line)
 
 	tmpdir_write("ov.trace", "iommusim-trace 1\ndomain vm0\n@1 map vm0 0x1000 8K\n"
 			       "@2 map vm0 0x2000 4K\n");
-	cr_assert_eq(run(out, sizeof(out), "run ov.trace"), 1, "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out), "run ov.trace"), 1, "%s", out);
 	cr_assert(strstr(out, "ov.trace:4:") && strstr(out, "overlaps"), "%s", out);
 }
 
@@ -152,7 +142,7 @@ Test(cli, compare_prints_both_strategies_with_sync_counts)
 	char out[16384];
 
 	tmpdir_write("t.trace", good);
-	cr_assert_eq(run(out, sizeof(out),
+	cr_assert_eq(run_cli(out, sizeof(out),
 			 "compare t.trace --strategies clear+unmap,noclear+unmap"), 0, "%s", out);
 	cr_assert(strstr(out, "clear+unmap") && strstr(out, "noclear+unmap"), "%s", out);
 	char *row = strstr(out, "\niotlb_syncs ");
@@ -170,13 +160,13 @@ Test(cli, unknown_names_are_usage_errors)
 	char out[8192];
 
 	tmpdir_write("t.trace", good);
-	cr_assert_eq(run(out, sizeof(out), "run t.trace --strategy nope"), 2);
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace --strategy nope"), 2);
 	cr_assert(strstr(out, "unknown strategy 'nope'"), "%s", out);
-	cr_assert_eq(run(out, sizeof(out), "run t.trace --model nope"), 2);
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace --model nope"), 2);
 	cr_assert(strstr(out, "unknown model 'nope'"), "%s", out);
-	cr_assert_eq(run(out, sizeof(out), "run t.trace --param bogus=1"), 2);
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace --param bogus=1"), 2);
 	cr_assert(strstr(out, "unknown parameter"), "%s", out);
-	cr_assert_eq(run(out, sizeof(out), "run missing.trace"), 1);
+	cr_assert_eq(run_cli(out, sizeof(out), "run missing.trace"), 1);
 	cr_assert(strstr(out, "missing.trace"), "%s", out);
 }
 
@@ -185,7 +175,7 @@ Test(cli, param_override_changes_results)
 	char out[16384];
 
 	tmpdir_write("t.trace", good);
-	cr_assert_eq(run(out, sizeof(out), "run t.trace --param mem_dram_ns=1000 --json r.json"), 0,
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace --param mem_dram_ns=1000 --json r.json"), 0,
 		     "%s", out);
 	size_t len;
 	char *json = slurp_in("r.json", &len);
@@ -204,7 +194,7 @@ Test(cli, docs_params_md_matches_the_parameter_table)
 	len = fread(doc, 1, (1 << 16) - 1, f);
 	doc[len] = 0;
 	fclose(f);
-	cr_assert_eq(run(out, 1 << 16, "params --markdown"), 0);
+	cr_assert_eq(run_cli(out, 1 << 16, "params --markdown"), 0);
 	cr_assert_str_eq(doc, out,
 			 "docs/params.md is stale: regenerate with 'iommusim params --markdown'");
 	free(out);
@@ -216,15 +206,15 @@ Test(cli, compare_grid_has_a_row_per_model_and_strategy)
 	char out[16384], line[64];
 
 	tmpdir_write("t.trace", good);
-	cr_assert_eq(run(out, sizeof(out), "compare t.trace --strategies clear+unmap,noclear+unmap"),
+	cr_assert_eq(run_cli(out, sizeof(out), "compare t.trace --strategies clear+unmap,noclear+unmap"),
 		     0, "%s", out);
 	snprintf(line, sizeof(line), "\nvtd     clear+unmap/sync-flush/eager ");
 	cr_assert(strstr(out, line), "%s", out);
 	snprintf(line, sizeof(line), "\nvtd     noclear+unmap/sync-flush/eager ");
 	cr_assert(strstr(out, line), "%s", out);
-	cr_assert_eq(run(out, sizeof(out), "compare t.trace --models vtd,nope"), 2);
+	cr_assert_eq(run_cli(out, sizeof(out), "compare t.trace --models vtd,nope"), 2);
 	cr_assert(strstr(out, "unknown model 'nope'"), "%s", out);
-	cr_assert_eq(run(out, sizeof(out), "compare t.trace --models vtd"), 2,
+	cr_assert_eq(run_cli(out, sizeof(out), "compare t.trace --models vtd"), 2,
 		     "one model x one strategy is not a comparison");
 }
 
@@ -234,7 +224,7 @@ Test(cli, summary_shows_every_nonzero_counter)
 	size_t len;
 
 	tmpdir_write("t.trace", good);
-	cr_assert_eq(run(out, sizeof(out), "run t.trace --json r.json"), 0, "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace --json r.json"), 0, "%s", out);
 	char *json = slurp_in("r.json", &len);
 	json_error_t jerr;
 	json_t *root = json_loads(json, 0, &jerr), *stats = json_object_get(root, "stats");
@@ -261,7 +251,7 @@ Test(cli, results_file_is_readable_and_names_any_path)
 
 	snprintf(name, sizeof(name), "b%c.trace", (char)0xe9);   /* not UTF-8 */
 	tmpdir_write(name, good);
-	cr_assert_eq(run(out, sizeof(out), "run b?.trace -q --json r.json"), 0, "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out), "run b?.trace -q --json r.json"), 0, "%s", out);
 	char path[512];
 	snprintf(path, sizeof(path), "%s/r.json", tmpdir);
 	cr_assert_eq(stat(path, &st), 0);
@@ -277,9 +267,9 @@ Test(cli, one_strategy_per_axis)
 	char out[8192];
 
 	tmpdir_write("t.trace", good);
-	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --strategy noclear+unmap/sync-noflush"), 0,
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace -q --strategy noclear+unmap/sync-noflush"), 0,
 		     "%s", out);
-	cr_assert_eq(run(out, sizeof(out), "run t.trace -q --strategy clear+unmap/noclear+unmap"), 2);
+	cr_assert_eq(run_cli(out, sizeof(out), "run t.trace -q --strategy clear+unmap/noclear+unmap"), 2);
 	cr_assert(strstr(out, "'noclear+unmap'"), "%s", out);
 }
 
@@ -298,13 +288,13 @@ Test(cli, coherency_grid_and_exposure_listing)
 		   "attach gpu nc\n"
 		   "ioas-map vm 0x100000 8K\n"
 		   "@1000000 dma gpu read 0x100000 8K\n");
-	cr_assert_eq(run(out, sizeof(out), "compare nc.trace --models vtd,smmuv3 "
+	cr_assert_eq(run_cli(out, sizeof(out), "compare nc.trace --models vtd,smmuv3 "
 			 "--coherency none,eager,force-coherent"), 0, "%s", out);
 	cr_assert(strstr(out, " flushes ") && strstr(out, " exposures "), "%s", out);
 	/* none: the device read 128 zeroed lines still dirty in the CPU cache */
 	cr_assert(strstr(out, "\nvtd     clear+unmap/sync-flush/none "), "%s", out);
 	cr_assert(strstr(out, "\nsmmuv3  clear+unmap/sync-flush/force-coherent "), "%s", out);
-	cr_assert_eq(run(out, sizeof(out), "run nc.trace --strategy none --json r.json"), 0, "%s",
+	cr_assert_eq(run_cli(out, sizeof(out), "run nc.trace --strategy none --json r.json"), 0, "%s",
 		     out);
 	cr_assert(strstr(out, "exposure_dma_stale_read                 128"), "%s", out);
 	cr_assert(strstr(out, "exposure @1000000: domain nc read 64 stale line(s) of page "),
@@ -314,10 +304,10 @@ Test(cli, coherency_grid_and_exposure_listing)
 	cr_assert(strstr(json, "\"by\": \"device\""), "%s", json);
 	cr_assert(strstr(json, "\"domain\": \"nc\""), "%s", json);
 	free(json);
-	cr_assert_eq(run(out, sizeof(out), "run nc.trace --strategy eager"), 0, "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out), "run nc.trace --strategy eager"), 0, "%s", out);
 	cr_assert(strstr(out, "cache_lines_written_back                128"), "%s", out);
 	cr_assert_null(strstr(out, "exposure"), "%s", out);
-	cr_assert_eq(run(out, sizeof(out), "compare nc.trace --coherency none,nope"), 2);
+	cr_assert_eq(run_cli(out, sizeof(out), "compare nc.trace --coherency none,nope"), 2);
 	cr_assert(strstr(out, "nope"), "%s", out);
 }
 
@@ -336,7 +326,7 @@ Test(cli, fault_during_a_host_map_names_when_the_host_was_done)
 		   "@1000 map d 0x100000 64K\n"
 		   "+1000 dma nic write 0x100000 4K\n"
 		   "@1000000 dma nic write 0x200000 4K\n");
-	cr_assert_eq(run(out, sizeof(out), "run early.trace --json r.json"), 0, "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out), "run early.trace --json r.json"), 0, "%s", out);
 	cr_assert(strstr(out, "fault @2000: nic write 0x100000 (not-present), host busy until @"),
 		  "%s", out);
 	cr_assert(strstr(out, "fault @1000000: nic write 0x200000 (not-present)\n"), "%s", out);

@@ -21,18 +21,6 @@ static int sweep(char *out, size_t size, const char *args)
 	return run_in_tmpdir(out, size, "true", cmd);
 }
 
-static json_t *load(const char *name)
-{
-	char path[512];
-	json_error_t jerr;
-	json_t *j;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	j = json_load_file(path, 0, &jerr);
-	cr_assert_not_null(j, "%s: %s", path, jerr.text);
-	return j;
-}
-
 static json_t *points(json_t *j)
 {
 	return json_object_get(json_object_get(j, "sweep"), "points");
@@ -58,7 +46,7 @@ Test(sweep, grid_order_and_point_count)
 
 	cr_assert_eq(sweep(out, sizeof(out), TRACE " --vary model=vtd,amdv1 "
 			   "--vary iotlb_entries=16,64,256 -j 2 --json s.json"), 0, "%s", out);
-	j = load("s.json");
+	j = tmpdir_json("s.json");
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "iommusim"),
 							   "version")), IMS_VERSION);
 	cr_assert_eq(json_array_size(json_object_get(json_object_get(j, "sweep"), "vary")), 2);
@@ -84,7 +72,7 @@ Test(sweep, strategy_axes)
 
 	cr_assert_eq(sweep(out, sizeof(out), TRACE " --vary unmap=clear+unmap,noclear+unmap "
 			   "--strategy sync-noflush --json s.json -q"), 0, "%s", out);
-	j = load("s.json");
+	j = tmpdir_json("s.json");
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
 		json_array_get(points(j), 1), "results"), "strategy")),
 		"noclear+unmap/sync-noflush/eager");
@@ -128,7 +116,7 @@ Test(sweep, generator_knobs_hit_rate_falls_with_window)
 	cr_assert_eq(sweep(out, sizeof(out), "gen:random-window,count=5000 --vary window=2M,16M "
 			   "--vary page=4K,2M --json s.json"), 0, "%s", out);
 	cr_assert(strstr(out, "iotlb_hit_rate"), "%s", out);
-	j = load("s.json");
+	j = tmpdir_json("s.json");
 	p = points(j);
 	cr_assert_eq(json_array_size(p), 4);
 	cr_assert_str_eq(value(json_array_get(p, 0), "window"), "2M");
