@@ -61,10 +61,18 @@ static void occupy(struct ims_dma_engine *e, unsigned k, uint64_t start, uint64_
 	}
 }
 
-uint64_t ims_dma_engine_place(struct ims_dma_engine *e, uint64_t data_ready, uint64_t link)
+uint64_t ims_dma_engine_place(struct ims_dma_engine *e, uint64_t data_ready, uint64_t link,
+			      uint64_t horizon)
 {
 	uint64_t start = data_ready;
 	unsigned k = 0;
+
+	while (e->nbusy && e->busy[e->first][1] <= horizon) {
+		e->first = (e->first + 1) & e->mask;
+		e->nbusy--;
+	}
+	if (!e->nbusy)
+		e->first = 0;
 
 	while (k < e->nbusy && (*ims_dma_engine_busy(e, k))[1] <= start)
 		k++;

@@ -62,8 +62,10 @@ static inline uint64_t ims_dma_engine_issue(struct ims_dma_engine *e, uint64_t r
 }
 
 /* ims_dma_engine_complete when the data is not ready after everything
- * placed so far: a search for a gap. */
-uint64_t ims_dma_engine_place(struct ims_dma_engine *e, uint64_t data_ready, uint64_t link);
+ * placed so far, or the ring is full: forgets what ends by horizon, then
+ * searches for a gap. */
+uint64_t ims_dma_engine_place(struct ims_dma_engine *e, uint64_t data_ready, uint64_t link,
+			      uint64_t horizon);
 
 static inline uint64_t (*ims_dma_engine_busy(const struct ims_dma_engine *e, unsigned k))[2]
 {
@@ -78,13 +80,9 @@ static inline uint64_t (*ims_dma_engine_busy(const struct ims_dma_engine *e, uns
 static inline uint64_t ims_dma_engine_complete(struct ims_dma_engine *e, uint64_t data_ready,
 					       uint64_t link, uint64_t horizon)
 {
-	uint64_t done = data_ready + link, (*last)[2];
+	uint64_t done = data_ready + link, (*last)[2] = ims_dma_engine_busy(e, e->nbusy - 1);
 
-	while (e->nbusy && e->busy[e->first][1] <= horizon) {
-		e->first = (e->first + 1) & e->mask;
-		e->nbusy--;
-	}
-	last = ims_dma_engine_busy(e, e->nbusy - 1);
+	/* appending needs no forgetting until the ring is full */
 	if (e->nbusy && (*last)[1] == data_ready) {
 		(*last)[1] = done;              /* the link stays busy: one interval */
 	} else if (!e->nbusy || ((*last)[1] < data_ready && e->nbusy <= e->mask)) {
@@ -92,7 +90,7 @@ static inline uint64_t ims_dma_engine_complete(struct ims_dma_engine *e, uint64_
 		(*last)[0] = data_ready;
 		(*last)[1] = done;
 	} else {
-		return ims_dma_engine_place(e, data_ready, link);
+		return ims_dma_engine_place(e, data_ready, link, horizon);
 	}
 	e->tag_done[e->next_tag] = done;
 	e->next_tag = e->next_tag + 1 == e->ntags ? 0 : e->next_tag + 1;
