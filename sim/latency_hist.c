@@ -29,14 +29,23 @@ static uint64_t fine_lower(unsigned b, uint64_t *width)
 	return (UINT64_C(1) << (octave + IMS_FINE_SUB_LG2 - 1)) + (uint64_t)sub * *width;
 }
 
+static uint64_t fine_count(const struct ims_fine_hist *h)
+{
+	uint64_t n = 0;
+
+	for (unsigned b = 0; b < IMS_FINE_BUCKETS; b++)
+		n += h->count[b];
+	return n;
+}
+
 uint64_t ims_fine_hist_quantile(const struct ims_fine_hist *h, double q)
 {
 	/* the smallest value with at least ceil(q n) values at or below it */
-	uint64_t want = (uint64_t)(q * (double)h->n), seen = 0, width;
+	uint64_t n = fine_count(h), want = (uint64_t)(q * (double)n), seen = 0, width;
 
-	if (!h->n)
+	if (!n)
 		return 0;
-	if ((double)want < q * (double)h->n)
+	if ((double)want < q * (double)n)
 		want++;
 	if (!want)
 		want = 1;
@@ -53,7 +62,7 @@ uint64_t ims_fine_hist_quantile(const struct ims_fine_hist *h, double q)
 
 json_t *ims_fine_hist_json(const struct ims_fine_hist *h)
 {
-	return json_pack("{s:s, s:I, s:I, s:I, s:I}", "unit", "cycles", "count", (json_int_t)h->n,
+	return json_pack("{s:s, s:I, s:I, s:I, s:I}", "unit", "cycles", "count", (json_int_t)fine_count(h),
 			 "p50", (json_int_t)ims_fine_hist_quantile(h, 0.5),
 			 "p90", (json_int_t)ims_fine_hist_quantile(h, 0.9),
 			 "p99", (json_int_t)ims_fine_hist_quantile(h, 0.99));

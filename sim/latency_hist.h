@@ -37,7 +37,10 @@ static inline void ims_lat_hist_add(struct ims_lat_hist *h, uint64_t cycles)
 
 struct ims_fine_hist {
 	uint64_t count[IMS_FINE_BUCKETS];
-	uint64_t n;
+	/* the last value added and its bucket: latencies repeat (every hit
+	 * without queueing takes the same time), and a repeat costs a compare */
+	uint64_t last_v;
+	unsigned last_b;
 };
 
 static inline unsigned ims_fine_bucket(uint64_t v)
@@ -53,8 +56,11 @@ static inline unsigned ims_fine_bucket(uint64_t v)
 
 static inline void ims_fine_hist_add(struct ims_fine_hist *h, uint64_t v)
 {
-	h->count[ims_fine_bucket(v)]++;
-	h->n++;
+	if (v != h->last_v) {
+		h->last_v = v;
+		h->last_b = ims_fine_bucket(v);
+	}
+	h->count[h->last_b]++;
 }
 
 /* The q-quantile (0 < q <= 1) as the middle of its bucket; 0 when empty. */
