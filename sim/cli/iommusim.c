@@ -16,6 +16,7 @@
 #include "sim/run.h"
 #include "sim/sim.h"
 #include "sim/sweep/sweep.h"
+#include "sim/validate/validate.h"
 #include "sim/trace/trace.h"
 
 #define EXIT_USAGE 2
@@ -59,6 +60,7 @@ static void usage(FILE *out)
 		"       iommusim params [PARAMS] [--markdown]   every parameter: value, unit, source\n"
 		"       iommusim params --presets [--markdown]  the hardware presets\n"
 		"       iommusim list        list models, strategies and presets\n"
+		"       iommusim validate [--only CHECK,...] [--json OUT] [--list]   model vs published\n"
 		IMS_REPORT_USAGE
 		"       iommusim --version\n"
 		"\n"
@@ -668,6 +670,8 @@ int main(int argc, char **argv)
 		return ims_regress_main(argc, argv);
 	if (!strcmp(cmd, "report"))
 		return ims_report_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "validate"))
+		return ims_validate_main(argc, argv);
 	if (parse_options(argc, argv, &o))
 		return EXIT_USAGE;
 	if (!strcmp(cmd, "list"))

@@ -107,7 +107,8 @@ Test(presets, the_four_hardware_classes_and_their_key_values)
 	static const struct {
 		const char *preset, *model, *param, *value, *source_has;
 	} want[] = {
-		{ "xeon-e5", "vtd", "iotlb_entries", "64", "pcie-bench" },
+		{ "xeon-e5", "vtd", "iotlb_entries", "120", "pcie-bench" },
+		{ "xeon-e5", "vtd", "iommu_walk_slots", "5", "Little's law" },
 		{ "xeon-e5", "vtd", "vtd_iotlb_inv_ns", "527", "rIOMMU" },
 		{ "xeon-spr", "vtd", "vtd_iotlb_inv_ns", "225", "dmar_perf_latency" },
 		{ "epyc", "amdv1", "amdv1_inv_pages_ns", "250", "guess" },
@@ -160,7 +161,7 @@ Test(presets, preset_then_file_then_param)
 	struct ims_error err = { 0 };
 	char path[512], buf[1100];
 	int cpu = ims_param_index("cpu_mhz", 7), dram = ims_param_index("mem_dram_ns", 11);
-	int inv = ims_param_index("vtd_iotlb_inv_ns", 16), ways = ims_param_index("iotlb_ways", 10);
+	int inv = ims_param_index("vtd_iotlb_inv_ns", 16), ways = ims_param_index("psc_ways", 8);
 
 	tmpdir_write("f.params", "# lab box\n\ncpu_mhz = 3000\nmem_dram_ns = 111  # measured\n");
 	snprintf(path, sizeof(path), "%s/f.params", tmpdir);
@@ -185,7 +186,7 @@ Test(presets, preset_then_file_then_param)
 	cr_assert_float_eq(s.p.mem_dram_ns, 111, 1e-9);
 	/* without the file, the preset's */
 	cr_assert_eq(ims_paramset_build(&s, xeon, NULL, NULL, 0, &err), 0);
-	cr_assert_float_eq(s.p.mem_dram_ns, 287, 1e-9);
+	cr_assert_float_eq(s.p.mem_dram_ns, 258, 1e-9);
 	cr_assert_eq(s.p.cpu_mhz, 2200);
 	ims_param_file_free(&file);
 }
@@ -194,7 +195,8 @@ Test(presets, command_line_order_does_not_change_precedence)
 {
 	static char out[65536];
 
-	tmpdir_write("f.params", "mem_dram_ns = 111\niotlb_ways = 4\n");
+	/* 30 ways: 4 sets of the preset's 120 entries */
+	tmpdir_write("f.params", "mem_dram_ns = 111\niotlb_ways = 30\n");
 	/* --param first, the preset last: the layers still stack preset < file < --param */
 	cr_assert_eq(run_cli(out, sizeof(out),
 			 "params --param mem_dram_ns=222 --params f.params --preset xeon-e5"), 0,
