@@ -126,9 +126,10 @@ static const struct ims_preset_value neoverse_smmu[] = {
 const struct ims_preset ims_presets[] = {
 	PRESET("xeon-e5", "vtd", "Intel Xeon E5 v3/v4 (Haswell-EP, Broadwell-EP) with VT-d",
 	       "The IOMMU pcie-bench measured (IOTLB reach, miss penalty, walks in flight, Cold "
-	       "round trip; checked by iommusim validate) with rIOMMU's invalidation cost. These parts have neither scalable mode nor second-stage A/D bits, "
-	       "which the model still offers: dirty-tracking results say what such a part would do "
-	       "with them. No CLFLUSHOPT.",
+	       "round trip; checked by iommusim validate) with rIOMMU's invalidation cost. These "
+	       "parts have neither scalable mode nor second-stage A/D bits, which the model still "
+	       "offers: dirty-tracking results say what such a part would do with them. No "
+	       "CLFLUSHOPT.",
 	       xeon_e5),
 	PRESET("xeon-spr", "vtd", "Intel Xeon 4th gen (Sapphire Rapids) with VT-d",
 	       "Invalidation costs from Linux's dmar_perf_latency on a Sapphire Rapids IOMMU (QEMU "

@@ -157,8 +157,8 @@ static int reach_page(struct ims_val_ctx *ctx, const char *page, const struct re
 
 			window_label(w, sizeof(w), "", lat[i].window);
 			row.sim = sim_lat[i] - sim_lat[0];
-			snprintf(row.point, sizeof(row.point), "latency %s rise at%s%s", page,
-				 lat[i].window == 64 * MIB ? " (depth)" : "", w);
+			snprintf(row.point, sizeof(row.point), "latency %s rise at%s%s", page, w,
+				 lat[i].window == 64 * MIB ? " (depth)" : "");
 		} else {
 			row.sim = sim_lat[0];
 			snprintf(row.point, sizeof(row.point), "latency %s median at 64K", page);
@@ -199,7 +199,7 @@ static int reach_page(struct ims_val_ctx *ctx, const char *page, const struct re
 			row.tol = tol_pp;
 			row.sim = 100.0 * (sim_bw[i] / sim_bw[0] - 1);
 			snprintf(row.point, sizeof(row.point), "bandwidth %s change at%s%s", page,
-				 bw[i].window == 64 * MIB ? " (depth)" : "", w);
+				 w, bw[i].window == 64 * MIB ? " (depth)" : "");
 		} else {
 			row.unit = IMS_VAL_GBPS;
 			row.tol = tol_gbps;

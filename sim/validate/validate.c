@@ -250,10 +250,33 @@ static void format_tol(char *buf, size_t len, const struct ims_val_row *r)
 		snprintf(buf, len, "in range");
 }
 
+/* prefix, then text broken at spaces into lines of at most 100 columns,
+ * continued with three spaces */
+static void print_wrapped(FILE *out, const char *prefix, const char *text)
+{
+	size_t col = strlen(prefix);
+
+	fputs(prefix, out);
+	while (*text) {
+		size_t word = strcspn(text, " ");
+
+		if (col > 3 && col + 1 + word > 100) {
+			fputs("\n  ", out);
+			col = 2;
+		}
+		fprintf(out, " %.*s", (int)word, text);
+		col += 1 + word;
+		text += word;
+		text += strspn(text, " ");
+	}
+	fputc('\n', out);
+}
+
 static void print_check(FILE *out, const struct ims_val_check *c, const struct ims_val_ctx *ctx)
 {
-	fprintf(out, "== %s: %s\n   published: %s\n", c->name, c->title, c->source);
-	fprintf(out, "%-36s %-20s %-24s %-14s %-22s %s\n", "point", "model", "published",
+	fprintf(out, "== %s: %s\n", c->name, c->title);
+	print_wrapped(out, "   published:", c->source);
+	fprintf(out, "%-36s %-24s %-22s %-14s %-22s %s\n", "point", "model", "published",
 		"simulated", "tolerance", "verdict");
 	for (unsigned i = 0; i < ctx->nrows; i++) {
 		const struct ims_val_row *r = &ctx->rows[i];
@@ -262,7 +285,7 @@ static void print_check(FILE *out, const struct ims_val_check *c, const struct i
 		format_published(pub, sizeof(pub), r);
 		format_value(sim, sizeof(sim), r, r->sim);
 		format_tol(tol, sizeof(tol), r);
-		fprintf(out, "%-36s %-20s %-24s %-14s %-22s %s\n", r->point, r->model, pub, sim, tol,
+		fprintf(out, "%-36s %-24s %-22s %-14s %-22s %s\n", r->point, r->model, pub, sim, tol,
 			verdict_name[r->verdict]);
 	}
 	/* each explanation once, after the first row it covers */
@@ -274,10 +297,14 @@ static void print_check(FILE *out, const struct ims_val_check *c, const struct i
 		for (unsigned k = 0; k < i; k++)
 			seen |= ctx->rows[k].verdict == IMS_VAL_KNOWN &&
 				ctx->rows[k].known == ctx->rows[i].known;
-		if (!seen)
-			fprintf(out, "   known (%s%s): %s\n", ctx->rows[i].point,
-				i + 1 < ctx->nrows && ctx->rows[i + 1].known == ctx->rows[i].known ?
-				" and the rows after it" : "", ctx->rows[i].known);
+		if (!seen) {
+			char prefix[128];
+
+			snprintf(prefix, sizeof(prefix), "   known (%s%s):", ctx->rows[i].point,
+				 i + 1 < ctx->nrows && ctx->rows[i + 1].known == ctx->rows[i].known ?
+				 " and the rows after it" : "");
+			print_wrapped(out, prefix, ctx->rows[i].known);
+		}
 	}
 	fprintf(out, "\n");
 }
