@@ -135,6 +135,23 @@ static unsigned first_index(const double *v, unsigned n, double limit, bool rise
 	return n;
 }
 
+/* A row for "the first window whose value passes the limit": published,
+ * the earliest and the latest run (first_of and last_of hold, per window,
+ * the value of the run that passes first and of the one that passes last). */
+static int add_first_window(struct ims_val_ctx *ctx, const char *point, const double *first_of,
+			    const double *last_of, const double *sim, const uint64_t *windows,
+			    unsigned n, double limit, bool rise, struct ims_error *err)
+{
+	struct ims_val_row row = { .model = REACH_MODEL, .unit = IMS_VAL_WINDOW, .published = true,
+				   .lo = first_index(first_of, n, limit, rise),
+				   .hi = first_index(last_of, n, limit, rise),
+				   .sim = first_index(sim, n, limit, rise), .tol = tol_step,
+				   .windows = windows, .nwindows = n };
+
+	snprintf(row.point, sizeof(row.point), "%s", point);
+	return ims_val_add(ctx, &row, err);
+}
+
 static int reach_page(struct ims_val_ctx *ctx, const char *page, const struct ref_window *lat,
 		      unsigned nlat, const struct ref_window *bw, unsigned nbw,
 		      const double *mtrans, struct ims_error *err)
@@ -142,6 +159,7 @@ static int reach_page(struct ims_val_ctx *ctx, const char *page, const struct re
 	static uint64_t lat_windows[16], bw_windows[16];
 	double sim_lat[16], sim_bw[16], lo[16], hi[16];
 	struct ims_val_row row;
+	char point[64];
 	int rc;
 
 	/* latency: the median at 64 KiB, then its rise per window */
@@ -173,13 +191,9 @@ static int reach_page(struct ims_val_ctx *ctx, const char *page, const struct re
 		hi[i] = i ? lat[i].lo : 0;   /* the run that rises last */
 		sim_lat[i] = i ? sim_lat[i] - sim_lat[0] : 0;
 	}
-	row = (struct ims_val_row){ .model = REACH_MODEL, .unit = IMS_VAL_WINDOW, .published = true,
-				    .lo = first_index(lo, nlat, REACH_KNEE_NS, true),
-				    .hi = first_index(hi, nlat, REACH_KNEE_NS, true),
-				    .sim = first_index(sim_lat, nlat, REACH_KNEE_NS, true),
-				    .tol = tol_step, .windows = lat_windows, .nwindows = nlat };
-	snprintf(row.point, sizeof(row.point), "latency %s knee (median rises)", page);
-	if ((rc = ims_val_add(ctx, &row, err)))
+	snprintf(point, sizeof(point), "latency %s knee (median rises)", page);
+	if ((rc = add_first_window(ctx, point, lo, hi, sim_lat, lat_windows, nlat, REACH_KNEE_NS,
+				   true, err)))
 		return rc;
 
 	/* bandwidth: Gbit/s at 256 KiB, then the change per window */
@@ -212,13 +226,9 @@ static int reach_page(struct ims_val_ctx *ctx, const char *page, const struct re
 		hi[i] = i ? row.hi : 0;
 		sim_lat[i] = i ? row.sim : 0;   /* reused: the simulated changes */
 	}
-	row = (struct ims_val_row){ .model = REACH_MODEL, .unit = IMS_VAL_WINDOW, .published = true,
-				    .lo = first_index(lo, nbw, REACH_DROP_PCT, false),
-				    .hi = first_index(hi, nbw, REACH_DROP_PCT, false),
-				    .sim = first_index(sim_lat, nbw, REACH_DROP_PCT, false),
-				    .tol = tol_step, .windows = bw_windows, .nwindows = nbw };
-	snprintf(row.point, sizeof(row.point), "bandwidth %s first 5 %% drop", page);
-	if ((rc = ims_val_add(ctx, &row, err)))
+	snprintf(point, sizeof(point), "bandwidth %s first 5 %% drop", page);
+	if ((rc = add_first_window(ctx, point, lo, hi, sim_lat, bw_windows, nbw, REACH_DROP_PCT,
+				   false, err)))
 		return rc;
 	if (mtrans) {
 		/* at 64 MiB nearly every read walks: the rate the walk slots allow */

@@ -272,6 +272,18 @@ static void print_wrapped(FILE *out, const char *prefix, const char *text)
 	fputc('\n', out);
 }
 
+/* The text columns of a row, as the table and the JSON show them. */
+struct row_text {
+	char pub[80], sim[32], tol[48];
+};
+
+static void row_text(struct row_text *out, const struct ims_val_row *r)
+{
+	format_published(out->pub, sizeof(out->pub), r);
+	format_value(out->sim, sizeof(out->sim), r, r->sim);
+	format_tol(out->tol, sizeof(out->tol), r);
+}
+
 static void print_check(FILE *out, const struct ims_val_check *c, const struct ims_val_ctx *ctx)
 {
 	fprintf(out, "== %s: %s\n", c->name, c->title);
@@ -280,13 +292,11 @@ static void print_check(FILE *out, const struct ims_val_check *c, const struct i
 		"simulated", "tolerance", "verdict");
 	for (unsigned i = 0; i < ctx->nrows; i++) {
 		const struct ims_val_row *r = &ctx->rows[i];
-		char pub[80], sim[32], tol[48];
+		struct row_text t;
 
-		format_published(pub, sizeof(pub), r);
-		format_value(sim, sizeof(sim), r, r->sim);
-		format_tol(tol, sizeof(tol), r);
-		fprintf(out, "%-36s %-24s %-22s %-14s %-22s %s\n", r->point, r->model, pub, sim, tol,
-			verdict_name[r->verdict]);
+		row_text(&t, r);
+		fprintf(out, "%-36s %-24s %-22s %-14s %-22s %s\n", r->point, r->model, t.pub, t.sim,
+			t.tol, verdict_name[r->verdict]);
 	}
 	/* each explanation once, after the first row it covers */
 	for (unsigned i = 0; i < ctx->nrows; i++) {
@@ -316,15 +326,13 @@ static json_t *check_json(const struct ims_val_check *c, const struct ims_val_ct
 
 	for (unsigned i = 0; i < ctx->nrows; i++) {
 		const struct ims_val_row *r = &ctx->rows[i];
-		char pub[80], sim[32], tol[48];
+		struct row_text t;
 
-		format_published(pub, sizeof(pub), r);
-		format_value(sim, sizeof(sim), r, r->sim);
-		format_tol(tol, sizeof(tol), r);
+		row_text(&t, r);
 		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:f, "
 						      "s:o, s:o, s:s*}",
-			"point", r->point, "model", r->model, "published", pub, "simulated", sim,
-			"tolerance", tol, "verdict", verdict_name[r->verdict],
+			"point", r->point, "model", r->model, "published", t.pub, "simulated", t.sim,
+			"tolerance", t.tol, "verdict", verdict_name[r->verdict],
 			"published_lo", r->published ? json_real(r->lo) : json_null(),
 			"published_hi", r->published ? json_real(r->hi) : json_null(),
 			"simulated_value", r->sim,
