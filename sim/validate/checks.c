@@ -11,9 +11,9 @@
  *    SOSP'24, the non-coherent flush cover letter): docs/calibration.md
  *    cites each.
  */
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sim/latency_hist.h"
 #include "sim/stats.h"
@@ -146,8 +146,9 @@ static int add_first_window(struct ims_val_ctx *ctx, const char *point, const do
 				   .lo = first_index(first_of, n, limit, rise),
 				   .hi = first_index(last_of, n, limit, rise),
 				   .sim = first_index(sim, n, limit, rise), .tol = tol_step,
-				   .windows = windows, .nwindows = n };
+				   .nwindows = n };
 
+	memcpy(row.windows, windows, n * sizeof(*windows));
 	snprintf(row.point, sizeof(row.point), "%s", point);
 	return ims_val_add(ctx, &row, err);
 }
@@ -156,11 +157,15 @@ static int reach_page(struct ims_val_ctx *ctx, const char *page, const struct re
 		      unsigned nlat, const struct ref_window *bw, unsigned nbw,
 		      const double *mtrans, struct ims_error *err)
 {
-	static uint64_t lat_windows[16], bw_windows[16];
-	double sim_lat[16], sim_bw[16], lo[16], hi[16];
+	uint64_t lat_windows[IMS_VAL_MAX_WINDOWS], bw_windows[IMS_VAL_MAX_WINDOWS];
+	double sim_lat[IMS_VAL_MAX_WINDOWS], sim_bw[IMS_VAL_MAX_WINDOWS];
+	double lo[IMS_VAL_MAX_WINDOWS], hi[IMS_VAL_MAX_WINDOWS];
 	struct ims_val_row row;
 	char point[64];
 	int rc;
+
+	if (nlat > IMS_VAL_MAX_WINDOWS || nbw > IMS_VAL_MAX_WINDOWS)
+		return ims_error_set(err, IMS_EINVAL, "more than %d windows", IMS_VAL_MAX_WINDOWS);
 
 	/* latency: the median at 64 KiB, then its rise per window */
 	for (unsigned i = 0; i < nlat; i++) {

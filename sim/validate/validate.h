@@ -29,6 +29,8 @@ enum ims_val_unit {
 	IMS_VAL_WINDOW,      /* an index into the check's window list; tolerance in steps */
 };
 
+#define IMS_VAL_MAX_WINDOWS 16
+
 enum ims_val_verdict { IMS_VAL_PASS, IMS_VAL_FAIL, IMS_VAL_KNOWN, IMS_VAL_INFO };
 
 /* Allowed: [lo - max(rel * |lo|, abs), hi + max(rel * |hi|, abs)]. */
@@ -45,7 +47,7 @@ struct ims_val_row {
 	double sim;
 	struct ims_val_tol tol;
 	const char *known;           /* the documented deviation, or NULL */
-	const uint64_t *windows;     /* IMS_VAL_WINDOW: the window sizes (bytes) */
+	uint64_t windows[IMS_VAL_MAX_WINDOWS];   /* IMS_VAL_WINDOW: the window sizes (bytes) */
 	unsigned nwindows;           /* index nwindows means "none" */
 	enum ims_val_verdict verdict;   /* set by ims_val_add */
 };
