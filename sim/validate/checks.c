@@ -78,7 +78,8 @@ static void reach_knobs(char knobs[][40], const char **list, uint64_t window, co
 }
 
 /* Median request latency (ns) of one window. */
-static int reach_latency(double *out, uint64_t window, const char *page, struct ims_error *err)
+static int reach_latency(double *out, const struct ims_val_ctx *ctx, uint64_t window,
+			 const char *page, struct ims_error *err)
 {
 	char knobs[5][40];
 	const char *list[8];
@@ -86,7 +87,7 @@ static int reach_latency(double *out, uint64_t window, const char *page, struct 
 	int rc;
 
 	reach_knobs(knobs, list, window, page, REACH_LAT_GAP);
-	if ((rc = ims_val_run_gen(&sim, REACH_PRESET, "random-window", list, reach_lat_device,
+	if ((rc = ims_val_run_gen(&sim, ctx, REACH_PRESET, "random-window", list, reach_lat_device,
 				  NULL, err)))
 		return rc;
 	*out = (double)ims_fine_hist_quantile(&sim.req_hist, 0.5) * 1000.0 /
@@ -96,7 +97,8 @@ static int reach_latency(double *out, uint64_t window, const char *page, struct 
 }
 
 /* Read bandwidth (Gbit/s) of one window with 88 requests outstanding. */
-static int reach_bandwidth(double *out, uint64_t window, const char *page, struct ims_error *err)
+static int reach_bandwidth(double *out, const struct ims_val_ctx *ctx, uint64_t window,
+			   const char *page, struct ims_error *err)
 {
 	char knobs[5][40];
 	const char *list[8];
@@ -105,7 +107,7 @@ static int reach_bandwidth(double *out, uint64_t window, const char *page, struc
 	int rc;
 
 	reach_knobs(knobs, list, window, page, 0);
-	if ((rc = ims_val_run_gen(&sim, REACH_PRESET, "random-window", list, reach_bw_device, NULL,
+	if ((rc = ims_val_run_gen(&sim, ctx, REACH_PRESET, "random-window", list, reach_bw_device, NULL,
 				  err)))
 		return rc;
 	span = IMS_STAT_GET(&sim.stats, dma_last_cycle) - IMS_STAT_GET(&sim.stats, dma_first_cycle);
@@ -170,7 +172,7 @@ static int reach_page(struct ims_val_ctx *ctx, const char *page, const struct re
 	/* latency: the median at 64 KiB, then its rise per window */
 	for (unsigned i = 0; i < nlat; i++) {
 		lat_windows[i] = lat[i].window;
-		if ((rc = reach_latency(&sim_lat[i], lat[i].window, page, err)))
+		if ((rc = reach_latency(&sim_lat[i], ctx, lat[i].window, page, err)))
 			return rc;
 		row = (struct ims_val_row){ .model = REACH_MODEL, .unit = IMS_VAL_NS,
 					    .published = true, .lo = lat[i].lo, .hi = lat[i].hi,
@@ -204,7 +206,7 @@ static int reach_page(struct ims_val_ctx *ctx, const char *page, const struct re
 	/* bandwidth: Gbit/s at 256 KiB, then the change per window */
 	for (unsigned i = 0; i < nbw; i++) {
 		bw_windows[i] = bw[i].window;
-		if ((rc = reach_bandwidth(&sim_bw[i], bw[i].window, page, err)))
+		if ((rc = reach_bandwidth(&sim_bw[i], ctx, bw[i].window, page, err)))
 			return rc;
 	}
 	for (unsigned i = 0; i < nbw; i++) {
@@ -283,7 +285,7 @@ static int check_strict_nic(struct ims_val_ctx *ctx, struct ims_error *err)
 	double pages, mhz;
 	int rc;
 
-	if ((rc = ims_val_run_gen(&sim, REACH_PRESET, "nic-rx", nic_knobs, NULL, NULL, err)))
+	if ((rc = ims_val_run_gen(&sim, ctx, REACH_PRESET, "nic-rx", nic_knobs, NULL, NULL, err)))
 		return rc;
 	mhz = (double)sim.params.cpu_mhz;
 	/* every packet lands in one 4 KiB buffer: pages touched = DMAs */
@@ -356,7 +358,7 @@ static int check_inv_sync(struct ims_val_ctx *ctx, struct ims_error *err)
 		double syncs, cycles;
 		int rc;
 
-		if ((rc = ims_val_run_gen(&sim, p->preset, "nic-rx", nic_knobs, NULL, NULL, err)))
+		if ((rc = ims_val_run_gen(&sim, ctx, p->preset, "nic-rx", nic_knobs, NULL, NULL, err)))
 			return rc;
 		syncs = (double)IMS_STAT_GET(&sim.stats, iotlb_syncs);
 		cycles = p->iommu_side ? (double)IMS_STAT_GET(&sim.stats, cyc_inv_iommu)
@@ -416,7 +418,7 @@ static int check_noncoherent(struct ims_val_ctx *ctx, struct ims_error *err)
 			char spec[64];
 
 			snprintf(spec, sizeof(spec), "%s", strategies[s]);
-			if ((rc = ims_val_run_text(&sim, "xeon-spr", nc_phase_trace[t], NULL, spec,
+			if ((rc = ims_val_run_text(&sim, ctx, "xeon-spr", nc_phase_trace[t], NULL, spec,
 						   err)))
 				return rc;
 			host[s][t] = (double)IMS_STAT_GET(&sim.stats, cyc_host_total);

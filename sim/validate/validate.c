@@ -22,7 +22,7 @@
 #include "sim/run.h"
 
 #define EXIT_USAGE 2
-#define MAX_SET 32
+#define MAX_SET (32 + IMS_VAL_MAX_PARAMS)
 
 static const char *const verdict_name[] = { "pass", "FAIL", "known", "info" };
 
@@ -63,8 +63,9 @@ int ims_val_add(struct ims_val_ctx *ctx, const struct ims_val_row *row, struct i
 /* --- running simulations ----------------------------------------------- */
 
 static int build(struct ims_paramset *ps, const struct ims_model_ops **model,
-		 struct ims_strategies *strat, const char *preset_name,
-		 const char *const *params, const char *strategy, struct ims_error *err)
+		 struct ims_strategies *strat, const struct ims_val_ctx *ctx,
+		 const char *preset_name, const char *const *params, const char *strategy,
+		 struct ims_error *err)
 {
 	const struct ims_preset *preset = NULL;
 	const char *set[MAX_SET];
@@ -75,10 +76,12 @@ static int build(struct ims_paramset *ps, const struct ims_model_ops **model,
 	if (preset_name && !(preset = ims_preset_find(preset_name)))
 		return ims_error_set(err, IMS_ENOENT, "unknown preset '%s'", preset_name);
 	for (; params && params[n]; n++) {
-		if (n == MAX_SET)
+		if (n == MAX_SET - IMS_VAL_MAX_PARAMS)
 			return ims_error_set(err, IMS_EINVAL, "more than %d parameters", MAX_SET);
 		set[n] = params[n];
 	}
+	for (unsigned i = 0; i < ctx->nuser_params; i++)
+		set[n++] = ctx->user_params[i];
 	if ((rc = ims_paramset_build(ps, preset, NULL, set, n, err)) ||
 	    (rc = ims_paramset_validate(ps, err)))
 		return rc;
@@ -118,9 +121,9 @@ static void scratch_close(struct scratch *s)
 	ims_cleanup_forget(s->dir_cleanup);
 }
 
-int ims_val_run_gen(struct ims_sim *sim, const char *preset, const char *workload,
-		    const char *const *knobs, const char *const *params, const char *strategy,
-		    struct ims_error *err)
+int ims_val_run_gen(struct ims_sim *sim, const struct ims_val_ctx *ctx, const char *preset,
+		    const char *workload, const char *const *knobs, const char *const *params,
+		    const char *strategy, struct ims_error *err)
 {
 	const struct ims_gen_workload *w = ims_gen_find(workload);
 	const struct ims_model_ops *model;
@@ -141,7 +144,7 @@ int ims_val_run_gen(struct ims_sim *sim, const char *preset, const char *workloa
 		if ((rc = ims_gen_cfg_set(&cfg, name, eq ? eq + 1 : NULL, err)))
 			return rc;
 	}
-	if ((rc = build(&ps, &model, &strat, preset, params, strategy, err)) ||
+	if ((rc = build(&ps, &model, &strat, ctx, preset, params, strategy, err)) ||
 	    (rc = scratch_open(&s, "trace.elf", err)))
 		return rc;
 	rc = ims_gen_write_file(&cfg, s.path, NULL, err);
@@ -151,8 +154,9 @@ int ims_val_run_gen(struct ims_sim *sim, const char *preset, const char *workloa
 	return rc;
 }
 
-int ims_val_run_text(struct ims_sim *sim, const char *preset, const char *trace_text,
-		     const char *const *params, const char *strategy, struct ims_error *err)
+int ims_val_run_text(struct ims_sim *sim, const struct ims_val_ctx *ctx, const char *preset,
+		     const char *trace_text, const char *const *params, const char *strategy,
+		     struct ims_error *err)
 {
 	const struct ims_model_ops *model;
 	struct ims_strategies strat;
@@ -161,7 +165,7 @@ int ims_val_run_text(struct ims_sim *sim, const char *preset, const char *trace_
 	FILE *f;
 	int rc;
 
-	if ((rc = build(&ps, &model, &strat, preset, params, strategy, err)) ||
+	if ((rc = build(&ps, &model, &strat, ctx, preset, params, strategy, err)) ||
 	    (rc = scratch_open(&s, "trace.txt", err)))
 		return rc;
 	if (!(f = fopen(s.path, "w")) || fputs(trace_text, f) < 0 || fclose(f)) {
@@ -349,14 +353,16 @@ static json_t *check_json(const struct ims_val_check *c, const struct ims_val_ct
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: iommusim validate [--only NAME[,NAME...]] [--json OUT] [--list]\n"
+		"usage: iommusim validate [--only NAME[,NAME...]] [--param name=value]... [--json OUT]\n"
+		"       iommusim validate --list\n"
 		"\n"
 		"Runs the validation checks (docs/calibration.md#validation): the model, with\n"
 		"the preset of the measured hardware, against published measurements. Prints\n"
 		"one table per check: point, model, published, simulated, tolerance, verdict.\n"
 		"A row fails when the simulated value leaves the published range widened by\n"
 		"the tolerance; 'known' rows are deviations explained in the docs and do not\n"
-		"fail. Exit status 1 if any row fails.\n");
+		"fail. Exit status 1 if any row fails. --param sets a parameter in every run,\n"
+		"after the check's own: see how other values would fare.\n");
 }
 
 static bool selected(const char *only, const char *name)
@@ -379,10 +385,12 @@ int ims_validate_main(int argc, char **argv)
 		{ "only", required_argument, NULL, 'o' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "param", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *only = NULL, *json_path = NULL;
+	const char *only = NULL, *json_path = NULL, *user_params[IMS_VAL_MAX_PARAMS];
+	unsigned nuser_params = 0;
 	bool list = false, any_failed = false;
 	json_t *checks;
 	int c, rc = 0;
@@ -393,6 +401,14 @@ int ims_validate_main(int argc, char **argv)
 		case 'o': only = optarg; break;
 		case 'j': json_path = optarg; break;
 		case 'l': list = true; break;
+		case 'p':
+			if (nuser_params == IMS_VAL_MAX_PARAMS) {
+				fprintf(stderr, "iommusim: validate: more than %d --param options\n",
+					IMS_VAL_MAX_PARAMS);
+				return EXIT_USAGE;
+			}
+			user_params[nuser_params++] = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -415,6 +431,18 @@ int ims_validate_main(int argc, char **argv)
 		}
 		p += len + (p[len] == ',');
 	}
+	if (nuser_params) {   /* a bad --param is a usage error, before anything runs */
+		struct ims_paramset ps;
+		struct ims_error err = { 0 };
+
+		if (ims_paramset_build(&ps, NULL, NULL, user_params, nuser_params, &err)) {
+			char buf[1024];
+
+			fprintf(stderr, "iommusim: validate: %s\n",
+				ims_error_format(&err, buf, sizeof(buf)));
+			return EXIT_USAGE;
+		}
+	}
 	if (list) {
 		for (unsigned i = 0; i < ims_val_check_count; i++)
 			printf("%-16s %s\n", ims_val_checks[i].name, ims_val_checks[i].title);
@@ -423,10 +451,11 @@ int ims_validate_main(int argc, char **argv)
 	checks = json_array();
 	for (unsigned i = 0; i < ims_val_check_count; i++) {
 		const struct ims_val_check *chk = &ims_val_checks[i];
-		struct ims_val_ctx ctx = { 0 };
+		struct ims_val_ctx ctx = { .nuser_params = nuser_params };
 		struct ims_error err = { 0 };
 		bool failed = false;
 
+		memcpy(ctx.user_params, user_params, nuser_params * sizeof(*user_params));
 		if (!selected(only, chk->name))
 			continue;
 		if (chk->run(&ctx, &err)) {

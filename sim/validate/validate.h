@@ -52,9 +52,15 @@ struct ims_val_row {
 	enum ims_val_verdict verdict;   /* set by ims_val_add */
 };
 
+#define IMS_VAL_MAX_PARAMS 64
+
 struct ims_val_ctx {
 	struct ims_val_row *rows;
 	unsigned nrows, cap;
+	/* "name=value" from the command line (--param), applied last to every
+	 * run: what-if calibration against the published numbers */
+	const char *user_params[IMS_VAL_MAX_PARAMS];
+	unsigned nuser_params;
 };
 
 struct ims_val_check {
@@ -73,14 +79,15 @@ extern const unsigned ims_val_check_count;
 int ims_val_add(struct ims_val_ctx *ctx, const struct ims_val_row *row, struct ims_error *err);
 
 /* Simulate a generated workload (sim/gen) or a text trace under a preset
- * (NULL: defaults, model vtd) plus "name=value" parameters (NULL-ended), with
- * strategies `strategy` (NULL: the defaults). knobs: "name=value" (NULL-ended).
- * On success the caller owns *sim (ims_sim_fini). */
-int ims_val_run_gen(struct ims_sim *sim, const char *preset, const char *workload,
-		    const char *const *knobs, const char *const *params, const char *strategy,
-		    struct ims_error *err);
-int ims_val_run_text(struct ims_sim *sim, const char *preset, const char *trace_text,
-		     const char *const *params, const char *strategy, struct ims_error *err);
+ * (NULL: defaults, model vtd) plus "name=value" parameters (NULL-ended), then
+ * the user's (ctx), with strategies `strategy` (NULL: the defaults). knobs:
+ * "name=value" (NULL-ended). On success the caller owns *sim (ims_sim_fini). */
+int ims_val_run_gen(struct ims_sim *sim, const struct ims_val_ctx *ctx, const char *preset,
+		    const char *workload, const char *const *knobs, const char *const *params,
+		    const char *strategy, struct ims_error *err);
+int ims_val_run_text(struct ims_sim *sim, const struct ims_val_ctx *ctx, const char *preset,
+		     const char *trace_text, const char *const *params, const char *strategy,
+		     struct ims_error *err);
 
 /* The command: `iommusim validate ...` with argv[1] == "validate". Returns
  * the exit status (0 every row passes or is known, 1 a row fails or a run

@@ -73,6 +73,21 @@ Test(validate, list_names_every_check_and_unknown_check_is_usage_error)
 	cr_assert_eq(run_cli(out, sizeof(out), "validate extra"), 2, "%s", out);
 }
 
+/* The xeon-e5 preset's values before the pcie-bench calibration fail the
+ * IOTLB-reach check (docs/calibration.md#calibration-from-these-checks). */
+Test(validate, param_applies_to_every_run_and_a_failed_row_fails_the_command)
+{
+	static char out[1 << 16];
+
+	cr_assert_eq(run_cli(out, sizeof(out), "validate --only iotlb-reach --param iotlb_entries=64 "
+			     "--param iotlb_ways=8 --param mem_dram_ns=287 --param mem_llc_lines=8192 "
+			     "--param iommu_walk_slots=16 --param dma_rtt_ns=548"), 1, "%s", out);
+	cr_assert(strstr(out, "FAIL\n") && strstr(out, "validate: FAIL"), "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out), "validate --only inv-sync --param nosuch=1"), 2, "%s",
+		     out);
+	cr_assert(strstr(out, "nosuch"), "%s", out);
+}
+
 Test(validate, json_has_every_column_of_every_row)
 {
 	static char out[65536];
