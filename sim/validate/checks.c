@@ -119,18 +119,19 @@ static int reach_bandwidth(double *out, const struct ims_val_ctx *ctx, uint64_t 
 	return 0;
 }
 
-static void window_label(char *buf, size_t len, const char *what, uint64_t w)
+/* "64K", "1.5M", "64M" */
+static void window_label(char *buf, size_t len, uint64_t w)
 {
 	if (w % MIB == 0)
-		snprintf(buf, len, "%s %lluM", what, (unsigned long long)(w / MIB));
+		snprintf(buf, len, "%lluM", (unsigned long long)(w / MIB));
 	else if (w > MIB)
-		snprintf(buf, len, "%s %gM", what, (double)w / (double)MIB);
+		snprintf(buf, len, "%gM", (double)w / (double)MIB);
 	else
-		snprintf(buf, len, "%s %lluK", what, (unsigned long long)(w >> 10));
+		snprintf(buf, len, "%lluK", (unsigned long long)(w >> 10));
 }
 
-/* The first index from 1 whose value passes `above` (rise) or falls below
- * `below`; n when none does. */
+/* The first index from 1 whose value rises above the limit (rise) or falls
+ * below it (!rise); n when none does. */
 static unsigned first_index(const double *v, unsigned n, double limit, bool rise)
 {
 	for (unsigned i = 1; i < n; i++)
@@ -182,9 +183,9 @@ static int reach_page(struct ims_val_ctx *ctx, const char *page, const struct re
 		if (i) {
 			char w[20];
 
-			window_label(w, sizeof(w), "", lat[i].window);
+			window_label(w, sizeof(w), lat[i].window);
 			row.sim = sim_lat[i] - sim_lat[0];
-			snprintf(row.point, sizeof(row.point), "latency %s rise at%s%s", page, w,
+			snprintf(row.point, sizeof(row.point), "latency %s rise at %s%s", page, w,
 				 lat[i].window == 64 * MIB ? " (depth)" : "");
 		} else {
 			row.sim = sim_lat[0];
@@ -230,11 +231,11 @@ static int reach_page(struct ims_val_ctx *ctx, const char *page, const struct re
 		if (i) {
 			char w[20];
 
-			window_label(w, sizeof(w), "", bw[i].window);
+			window_label(w, sizeof(w), bw[i].window);
 			row.unit = IMS_VAL_PCT;
 			row.tol = tol_pp;
 			row.sim = 100.0 * (sim_bw[i] / sim_bw[0] - 1);
-			snprintf(row.point, sizeof(row.point), "bandwidth %s change at%s%s", page,
+			snprintf(row.point, sizeof(row.point), "bandwidth %s change at %s%s", page,
 				 w, bw[i].window == 64 * MIB ? " (depth)" : "");
 		} else {
 			row.unit = IMS_VAL_GBPS;
