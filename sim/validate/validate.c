@@ -323,6 +323,22 @@ static void print_check(FILE *out, const struct ims_val_check *c, const struct i
 	fprintf(out, "\n");
 }
 
+/* A value of the row in the JSON: a number in the row's unit, except that a
+ * window is its size in bytes (null for "none", or when not published). */
+static json_t *value_json(const struct ims_val_row *r, double v, bool present)
+{
+	long i = lround(v);
+
+	if (!present)
+		return json_null();
+	if (r->unit != IMS_VAL_WINDOW)
+		return json_real(v);
+	if (i < 0)
+		i = 0;
+	return (unsigned long)i < r->nwindows ? json_integer((json_int_t)r->windows[i])
+					      : json_null();
+}
+
 static json_t *check_json(const struct ims_val_check *c, const struct ims_val_ctx *ctx,
 			  bool failed)
 {
@@ -333,15 +349,15 @@ static json_t *check_json(const struct ims_val_check *c, const struct ims_val_ct
 		struct row_text t;
 
 		row_text(&t, r);
-		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:f, "
+		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, "
 						      "s:o, s:o, s:s*}",
 			"point", r->point, "model", r->model, "published", t.pub, "simulated", t.sim,
 			"tolerance", t.tol, "verdict", verdict_name[r->verdict],
-			"published_lo", r->published ? json_real(r->lo) : json_null(),
-			"published_hi", r->published ? json_real(r->hi) : json_null(),
-			"simulated_value", r->sim,
-			"allowed_lo", r->published ? json_real(lower(r)) : json_null(),
-			"allowed_hi", r->published ? json_real(upper(r)) : json_null(),
+			"published_lo", value_json(r, r->lo, r->published),
+			"published_hi", value_json(r, r->hi, r->published),
+			"simulated_value", value_json(r, r->sim, true),
+			"allowed_lo", value_json(r, lower(r), r->published),
+			"allowed_hi", value_json(r, upper(r), r->published),
 			"known", r->known));
 	}
 	return json_pack("{s:s, s:s, s:s, s:b, s:o}", "name", c->name, "title", c->title,
