@@ -464,6 +464,101 @@ static int sweep_charts(struct rp *r, unsigned si, struct ims_error *err)
 	return rc;
 }
 
+/* A validation window sweep (rows with "window_bytes" whose points share
+ * the text before " at "): the published range as a band, the tolerance
+ * around it as dashed lines, the simulated values as points. */
+static int validation_chart(struct rp *r, unsigned vi, const json_t *check, const char *series,
+			    unsigned n, struct ims_error *err)
+{
+	const char *cname = json_string_value(json_object_get(check, "name"));
+	char name[64], title[200], caption[600], unit[16] = "";
+	const json_t *row;
+	struct chart c;
+	size_t k;
+	int rc;
+
+	snprintf(name, sizeof(name), "validate%u-%.20s-%u", vi + 1, cname, n);
+	snprintf(title, sizeof(title), "%s: %s against window (published vs simulated)", cname,
+		 series);
+	snprintf(caption, sizeof(caption), "Validation check %s of %s: the published range (band),"
+		 " the range widened by the tolerance (dashed) and the simulated value (points) at"
+		 " each window (docs/calibration.md#validation).", cname, r->vals[vi].source);
+	rc = chart_begin(r, &c, name, title, caption, err);
+	if (rc)
+		return rc;
+	fputs("# window\twindow_bytes\tpublished_lo\tpublished_hi\tallowed_lo\tallowed_hi\t"
+	      "simulated\n", c.dat);
+	json_array_foreach(json_object_get(check, "rows"), k, row) {
+		const char *point = json_string_value(json_object_get(row, "point"));
+		const char *sim = json_string_value(json_object_get(row, "simulated"));
+		const char *at = point ? strstr(point, " at ") : NULL;
+		char label[32];
+
+		if (!json_is_integer(json_object_get(row, "window_bytes")) || !at ||
+		    (size_t)(at - point) != strlen(series) || strncmp(point, series, strlen(series)))
+			continue;
+		if (!unit[0] && sim && strchr(sim, ' '))
+			snprintf(unit, sizeof(unit), "%s", strchr(sim, ' ') + 1);
+		snprintf(label, sizeof(label), "%.*s", (int)strcspn(at + 4, " "), at + 4);
+		dat_label(c.dat, label);
+		fprintf(c.dat, "\t%lld\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\n",
+			(long long)json_integer_value(json_object_get(row, "window_bytes")),
+			json_number_value(json_object_get(row, "published_lo")),
+			json_number_value(json_object_get(row, "published_hi")),
+			json_number_value(json_object_get(row, "allowed_lo")),
+			json_number_value(json_object_get(row, "allowed_hi")),
+			json_number_value(json_object_get(row, "simulated_value")));
+	}
+	fputs("set xlabel 'window (bytes touched)'\nset logscale x 2\n"
+	      "set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\nset ylabel ", c.gp);
+	{
+		char ylabel[80];
+
+		snprintf(ylabel, sizeof(ylabel), "%s%s%s%s", series, unit[0] ? " (" : "", unit,
+			 unit[0] ? ")" : "");
+		gp_str(c.gp, ylabel);
+	}
+	fprintf(c.gp, "\nplot '%s.dat' using 2:3:4 with filledcurves fs transparent solid 0.3"
+		      " title 'published (range of the runs)', \\\n"
+		      "    '' using 2:5 with lines dt 2 lc rgb '#888888' title 'tolerance', \\\n"
+		      "    '' using 2:6 with lines dt 2 lc rgb '#888888' notitle, \\\n"
+		      "    '' using 2:7:xtic(1) with linespoints pt 7 title 'simulated'\n", name);
+	return chart_end(r, &c, err);
+}
+
+static int validation_charts(struct rp *r, unsigned vi, struct ims_error *err)
+{
+	const json_t *check;
+	size_t i;
+
+	json_array_foreach(r->vals[vi].checks, i, check) {
+		char seen[8][64];
+		unsigned nseen = 0;
+		const json_t *row;
+		size_t k;
+
+		json_array_foreach(json_object_get(check, "rows"), k, row) {
+			const char *point = json_string_value(json_object_get(row, "point"));
+			const char *at = point ? strstr(point, " at ") : NULL;
+			char series[64];
+			unsigned s;
+			int rc;
+
+			if (!at || !json_is_integer(json_object_get(row, "window_bytes")))
+				continue;
+			snprintf(series, sizeof(series), "%.*s", (int)(at - point), point);
+			for (s = 0; s < nseen && strcmp(seen[s], series); s++)
+				;
+			if (s < nseen || nseen == 8)
+				continue;
+			memcpy(seen[nseen++], series, sizeof(series));
+			if ((rc = validation_chart(r, vi, check, series, nseen, err)))
+				return rc;
+		}
+	}
+	return 0;
+}
+
 int rp_charts(struct rp *r, struct ims_error *err)
 {
 	int rc = 0;
@@ -479,5 +574,7 @@ int rp_charts(struct rp *r, struct ims_error *err)
 	}
 	for (unsigned s = 0; s < r->nsweeps && !rc; s++)
 		rc = sweep_charts(r, s, err);
+	for (unsigned v = 0; v < r->nvals && !rc; v++)
+		rc = validation_charts(r, v, err);
 	return rc;
 }

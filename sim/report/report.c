@@ -163,8 +163,39 @@ static int load(struct rp *r, const char *path, struct ims_error *err)
 		s[r->nsweeps++].source = path;
 		return 0;
 	}
-	return not_ours(err, path, "no 'iommusim' block with 'stats', 'runs' or 'sweep'");
+	if (json_is_object(json_object_get(j, "iommusim")) &&
+	    json_is_array(json_object_get(j, "checks"))) {
+		const json_t *checks = json_object_get(j, "checks"), *c;
+		struct rp_val *v;
+		size_t i;
+
+		json_array_foreach(checks, i, c)
+			if (!json_is_string(json_object_get(c, "name")) ||
+			    !json_is_array(json_object_get(c, "rows")))
+				return not_ours(err, path, "a validation check needs a 'name' and "
+						"'rows'");
+		v = realloc(r->vals, (r->nvals + 1) * sizeof(*v));
+		if (!v)
+			return ims_error_set(err, IMS_ENOMEM, "out of memory");
+		r->vals = v;
+		v[r->nvals].checks = checks;
+		v[r->nvals++].source = path;
+		return 0;
+	}
+	return not_ours(err, path, "no 'iommusim' block with 'stats', 'runs', 'sweep' or 'checks'");
 }
+
+/* A row's text field ("" when absent). */
+static const char *row_str(const json_t *row, const char *key)
+{
+	const char *s = json_string_value(json_object_get(row, key));
+
+	return s ? s : "";
+}
+
+static const char *const val_columns[] = { "point", "model", "published", "simulated",
+					   "tolerance", "verdict" };
+#define NVAL_COLUMNS (sizeof(val_columns) / sizeof(val_columns[0]))
 
 /* --- tables ------------------------------------------------------------- */
 
@@ -288,6 +319,36 @@ static int write_html(const struct rp *r, struct ims_error *err)
 		      " 64-byte cache lines. Every counter: <code>iommusim run --json</code>"
 		      " (sim/stats.def).</p>\n", f);
 	}
+	for (unsigned v = 0; v < r->nvals; v++) {
+		const json_t *check, *row;
+		size_t i, k;
+
+		if (!v)
+			fputs("<h2>Validation</h2>\n<p>The model against published measurements"
+			      " (<code>iommusim validate</code>, docs/calibration.md).</p>\n", f);
+		json_array_foreach(r->vals[v].checks, i, check) {
+			fputs("<h3>", f);
+			html_text(f, row_str(check, "name"));
+			fputs(": ", f);
+			html_text(f, row_str(check, "title"));
+			fputs("</h3>\n<p>Published: ", f);
+			html_text(f, row_str(check, "source"));
+			fputs("</p>\n<table>\n<tr>", f);
+			for (unsigned c = 0; c < NVAL_COLUMNS; c++)
+				fprintf(f, "<th>%s</th>", val_columns[c]);
+			fputs("</tr>\n", f);
+			json_array_foreach(json_object_get(check, "rows"), k, row) {
+				fputs("<tr>", f);
+				for (unsigned c = 0; c < NVAL_COLUMNS; c++) {
+					fputs(c >= 2 && c <= 4 ? "<td class=\"n\">" : "<td>", f);
+					html_text(f, row_str(row, val_columns[c]));
+					fputs("</td>", f);
+				}
+				fputs("</tr>\n", f);
+			}
+			fputs("</table>\n", f);
+		}
+	}
 	if (r->ncharts)
 		fputs("<h2>Charts</h2>\n", f);
 	for (unsigned i = 0; i < r->ncharts; i++) {
@@ -344,6 +405,35 @@ static int write_md(const struct rp *r, struct ims_error *err)
 		}
 		fputs("\nCycles are reference-clock cycles; pages are 4 KiB; lines are 64-byte cache"
 		      " lines.\n", f);
+	}
+	for (unsigned v = 0; v < r->nvals; v++) {
+		const json_t *check, *row;
+		size_t i, k;
+
+		if (!v)
+			fputs("\n## Validation\n", f);
+		json_array_foreach(r->vals[v].checks, i, check) {
+			fputs("\n### ", f);
+			md_text(f, row_str(check, "name"));
+			fputs(": ", f);
+			md_text(f, row_str(check, "title"));
+			fputs("\n\n|", f);
+			for (unsigned c = 0; c < NVAL_COLUMNS; c++)
+				fprintf(f, " %s |", val_columns[c]);
+			fputs("\n|", f);
+			for (unsigned c = 0; c < NVAL_COLUMNS; c++)
+				fputs(c >= 2 && c <= 4 ? " ---: |" : " --- |", f);
+			fputs("\n", f);
+			json_array_foreach(json_object_get(check, "rows"), k, row) {
+				fputs("|", f);
+				for (unsigned c = 0; c < NVAL_COLUMNS; c++) {
+					fputs(" ", f);
+					md_text(f, row_str(row, val_columns[c]));
+					fputs(" |", f);
+				}
+				fputs("\n", f);
+			}
+		}
 	}
 	if (r->ncharts)
 		fputs("\n## Charts\n\n", f);
@@ -415,7 +505,7 @@ int ims_report_write(const struct ims_report_opts *o, struct ims_error *err)
 		return ims_error_set(err, IMS_ENOMEM, "out of memory");
 	for (unsigned i = 0; i < o->ninputs && !rc; i++)
 		rc = load(&r, o->inputs[i], err);
-	if (!rc && !r.nruns && !r.nsweeps)
+	if (!rc && !r.nruns && !r.nsweeps && !r.nvals)
 		rc = ims_error_set(err, IMS_EINVAL, "the results hold no runs");
 	/* Ctrl-C waits until the tree is installed or removed (seconds) */
 	ims_cleanup_defer(&r.held);
@@ -457,6 +547,7 @@ int ims_report_write(const struct ims_report_opts *o, struct ims_error *err)
 	free(r.docs);
 	free(r.runs);
 	free(r.sweeps);
+	free(r.vals);
 	return rc;
 }
 
@@ -482,7 +573,8 @@ int ims_report_main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			printf("usage: iommusim report RESULTS.json... -o DIR\n"
 			       "Writes DIR/index.html, DIR/summary.md and DIR/charts/NAME.{gp,dat,svg}\n"
-			       "from the JSON of 'iommusim run --json', 'compare --json' or a sweep\n"
+			       "from the JSON of 'iommusim run --json', 'compare --json', a sweep or\n"
+			       "'iommusim validate --json' "
 			       "(docs/reports.md). Needs gnuplot.\n");
 			free(inputs);
 			return 0;

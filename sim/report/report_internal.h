@@ -27,6 +27,12 @@ struct rp_sweep {
 	const char *source;
 };
 
+/* The "checks" list of 'iommusim validate --json' (sim/validate). */
+struct rp_val {
+	const json_t *checks;
+	const char *source;
+};
+
 struct rp_chart {
 	char name[64];               /* charts/NAME.{gp,dat,svg} */
 	char title[200];
@@ -42,6 +48,8 @@ struct rp {
 	unsigned nruns;
 	struct rp_sweep *sweeps;
 	unsigned nsweeps;
+	struct rp_val *vals;
+	unsigned nvals;
 	struct rp_chart charts[RP_MAX_CHARTS];
 	unsigned ncharts;
 	const char *dir;             /* the directory being built */

@@ -179,7 +179,8 @@ static int reach_page(struct ims_val_ctx *ctx, const char *page, const struct re
 			return rc;
 		row = (struct ims_val_row){ .model = REACH_MODEL, .unit = IMS_VAL_NS,
 					    .published = true, .lo = lat[i].lo, .hi = lat[i].hi,
-					    .tol = i ? tol_rise_ns : tol_base_ns };
+					    .tol = i ? tol_rise_ns : tol_base_ns,
+					    .window = i ? lat[i].window : 0 };
 		if (i) {
 			char w[20];
 
@@ -227,7 +228,7 @@ static int reach_page(struct ims_val_ctx *ctx, const char *page, const struct re
 	}
 	for (unsigned i = 0; i < nbw; i++) {
 		row = (struct ims_val_row){ .model = REACH_MODEL, .published = true, .lo = bw[i].lo,
-					    .hi = bw[i].hi };
+					    .hi = bw[i].hi, .window = i ? bw[i].window : 0 };
 		if (i) {
 			char w[20];
 

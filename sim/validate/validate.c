@@ -350,7 +350,7 @@ static json_t *check_json(const struct ims_val_check *c, const struct ims_val_ct
 
 		row_text(&t, r);
 		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, "
-						      "s:o, s:o, s:s*}",
+						      "s:o, s:o, s:s*, s:o*}",
 			"point", r->point, "model", r->model, "published", t.pub, "simulated", t.sim,
 			"tolerance", t.tol, "verdict", verdict_name[r->verdict],
 			"published_lo", value_json(r, r->lo, r->published),
@@ -358,7 +358,8 @@ static json_t *check_json(const struct ims_val_check *c, const struct ims_val_ct
 			"simulated_value", value_json(r, r->sim, true),
 			"allowed_lo", value_json(r, lower(r), r->published),
 			"allowed_hi", value_json(r, upper(r), r->published),
-			"known", r->known));
+			"known", r->known,
+			"window_bytes", r->window ? json_integer((json_int_t)r->window) : NULL));
 	}
 	return json_pack("{s:s, s:s, s:s, s:b, s:o}", "name", c->name, "title", c->title,
 			 "source", c->source, "pass", !failed, "rows", rows);

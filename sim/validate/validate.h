@@ -47,6 +47,7 @@ struct ims_val_row {
 	double sim;
 	struct ims_val_tol tol;
 	const char *known;           /* the documented deviation, or NULL */
+	uint64_t window;             /* a point of a window sweep: its window (bytes), else 0 */
 	uint64_t windows[IMS_VAL_MAX_WINDOWS];   /* IMS_VAL_WINDOW: the window sizes (bytes) */
 	unsigned nwindows;           /* index nwindows means "none" */
 	enum ims_val_verdict verdict;   /* set by ims_val_add */

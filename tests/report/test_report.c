@@ -272,3 +272,32 @@ Test(report, sweep_from_the_sweep_command)
 	cr_assert_not_null(strstr(html, "sweep1-window-hit.svg"), "chart not in the page");
 	free(html);
 }
+
+/* `iommusim validate --json`: a table per check in both pages, and the
+ * window sweeps drawn against the published range. */
+Test(report, validation_tables_and_window_charts)
+{
+	size_t len;
+	char path[512], *md;
+
+	cr_assert_eq(run_in_tmpdir(out, sizeof(out), "true",
+				   IMS_CLI " validate --only iotlb-reach,inv-sync --json v.json"), 0,
+		     "%s", out);
+	cr_assert_eq(run_in_tmpdir(out, sizeof(out), "true", IMS_CLI " report v.json -o rep"), 0,
+		     "%s", out);
+	snprintf(path, sizeof(path), "%s/rep/summary.md", tmpdir);
+	md = slurp(path, &len);
+	cr_assert(strstr(md, "## Validation") && strstr(md, "### iotlb-reach") &&
+		  strstr(md, "### inv-sync") &&
+		  strstr(md, "| point | model | published | simulated | tolerance | verdict |"),
+		  "%s", md);
+	cr_assert(strstr(md, "| latency 4K knee (median rises) | vtd/xeon-e5 | 1M | 1M |"), "%s", md);
+	free(md);
+	/* latency and bandwidth, 4 KiB and 2 MiB pages; inv-sync has no windows */
+	for (unsigned i = 1; i <= 4; i++) {
+		snprintf(path, sizeof(path), "rep/charts/validate1-iotlb-reach-%u.svg", i);
+		check_svg(path);
+	}
+	snprintf(path, sizeof(path), "%s/rep/charts/validate1-inv-sync-1.svg", tmpdir);
+	cr_assert_neq(access(path, F_OK), 0);
+}
