@@ -215,6 +215,7 @@ static const char *show(char out[48], struct tok t)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)t.s[i];
 
+		/* NOLINTNEXTLINE(bugprone-narrowing-conversions): '?' is an int in C */
 		out[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
 	}
 	if (n < t.len) {
