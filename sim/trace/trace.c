@@ -792,7 +792,7 @@ static int domain_range(struct ims_trace_reader *r, const struct args *a,
 		return ims_error_set(&r->err, IMS_EINVAL,
 				     "%s: range [0x%llx, 0x%llx) is beyond the %u-bit IOVA space "
 				     "of domain '%s'", a->kw, (unsigned long long)ev->iova,
-				     (unsigned long long)(ev->iova + ev->len), d->iova_bits,
+				     (unsigned long long)ev->iova + ev->len, d->iova_bits,
 				     d->name);
 	return 0;
 }
