@@ -494,7 +494,7 @@ int vtd_debug_lookup(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 	if (iova >> vtd_width_for_levels(vd->levels))
 		return -IMS_EINVAL;
 	for (unsigned l = vd->levels; l-- > 0;) {
-		uint64_t pte, pte_pa;
+		uint64_t pte = 0, pte_pa = 0;   /* as in smmu_debug_lookup */
 		enum vtd_pte_type type;
 
 		vtd_debug_entry(sim, dom, iova, l, &pte, &pte_pa);

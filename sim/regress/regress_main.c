@@ -108,9 +108,7 @@ out:
 
 static int parse_shard(const char *text, struct ims_regress *r)
 {
-	char tail;
-
-	return sscanf(text, "%u/%u%c", &r->shard_k, &r->shard_n, &tail) == 2 && r->shard_n > 0 &&
+	return !ims_regress_shard_parse(text, &r->shard_k, &r->shard_n) && r->shard_n > 0 &&
 	       r->shard_k >= 1 && r->shard_k <= r->shard_n ? 0 : -1;
 }
 

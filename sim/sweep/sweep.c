@@ -334,7 +334,7 @@ static json_t *run_point(void *ctx, unsigned i, struct ims_error *err)
 		ims_error_set(err, IMS_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = point_setup(s, i, pt, values, err)))
+	if (point_setup(s, i, pt, values, err))
 		goto out;
 	rc = pt->gen ? run_gen(sim, pt, err)
 		     : ims_run_file(sim, s->input, pt->model, &pt->params.p, &pt->strategies, err);
