@@ -270,6 +270,7 @@ typedef uint64_t (*leaf_fn)(const struct range_op *op, uint64_t table_pa, unsign
 
 struct range_op {
 	struct ims_sim *sim;
+	struct ims_domain *dom;        /* whose page-table pages are freed */
 	const char *what;              /* the operation, for messages */
 	const struct smmu_stage *st;
 	uint64_t start, last;          /* inclusive */
@@ -384,7 +385,7 @@ int smmu_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint6
 	       struct ims_gather *gather, struct ims_error *err)
 {
 	struct smmu_domain *sd = smmu_dom(dom);
-	struct range_op op = { .sim = sim, .what = "unmap", .st = sd->st,
+	struct range_op op = { .sim = sim, .dom = dom, .what = "unmap", .st = sd->st,
 			       .start = iova, .last = iova + len - 1, .gather = gather };
 	int rc;
 
@@ -536,7 +537,7 @@ int smmu_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, 
 		    struct ims_error *err)
 {
 	struct smmu_domain *sd = smmu_dom(dom);
-	struct range_op op = { .sim = sim, .what = "read_dirty", .st = sd->st,
+	struct range_op op = { .sim = sim, .dom = dom, .what = "read_dirty", .st = sd->st,
 			       .start = iova, .last = iova + len - 1, .gather = gather,
 			       .flags = flags, .bm = bm, .leaf = dirty_at, .dirty_scan = true };
 	int rc;
@@ -595,7 +596,7 @@ int smmu_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iov
 		       struct ims_gather *gather, struct ims_error *err)
 {
 	struct smmu_domain *sd = smmu_dom(dom);
-	struct range_op op = { .sim = sim, .what = "write_protect", .st = sd->st,
+	struct range_op op = { .sim = sim, .dom = dom, .what = "write_protect", .st = sd->st,
 			       .start = iova, .last = iova + len - 1, .gather = gather,
 			       .leaf = wp_at };
 	int rc;

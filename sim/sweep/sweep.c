@@ -188,7 +188,9 @@ static int parse_gen(struct ims_gen_cfg *cfg, const char *input, struct ims_erro
 static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, json_t *values,
 		       struct ims_error *err)
 {
-	unsigned idx[IMS_SWEEP_MAX_AXES];
+	/* zeroed: clang's analyzer cannot tell s->naxes stays put across the
+	 * calls between point_indices and the loops that read idx */
+	unsigned idx[IMS_SWEEP_MAX_AXES] = { 0 };
 	const char *model = s->model ? s->model : s->preset ? s->preset->model : "vtd";
 	int rc;
 
