@@ -140,8 +140,8 @@ static int map_check(struct ims_sim *sim, uint64_t iova, uint64_t pa, unsigned p
 /* A large leaf goes where an earlier unmap left an empty table: free it,
  * as Linux does, and invalidate the walk caches that may point at it (the
  * caller does, after the leaf is written). */
-static int drop_empty_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa, unsigned level,
-			    uint64_t iova, struct ims_error *err)
+static int drop_empty_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa,
+			    unsigned level, uint64_t iova, struct ims_error *err)
 {
 	uint64_t reads = 0;
 	bool busy = subtree_has_leaf(sim, table_pa, level, &reads);
@@ -193,8 +193,9 @@ static int walk_alloc(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova
 
 /* Check the n slots a leaf (or contiguous run) needs, freeing empty tables
  * left behind; *flush says one was freed. Nothing is written otherwise. */
-static int claim_slots(struct ims_sim *sim, struct ims_domain *dom, uint64_t table, uint64_t iova, unsigned leaf,
-		       unsigned n, bool *flush, struct ims_error *err)
+static int claim_slots(struct ims_sim *sim, struct ims_domain *dom, uint64_t table,
+		       uint64_t iova, unsigned leaf, unsigned n, bool *flush,
+		       struct ims_error *err)
 {
 	const uint64_t *t = table_frame(sim, table);
 	unsigned i0 = smmu_desc_index(iova, leaf);

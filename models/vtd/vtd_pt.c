@@ -134,8 +134,8 @@ static int map_check(struct ims_sim *sim, const struct vtd_domain *vd, uint64_t 
  * switch_to_super_page: free the old tables, and since the paging-structure
  * caches may still point at them, flush the range with IH=0 (done by the
  * caller after the leaf is written). */
-static int drop_empty_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa, unsigned level,
-			    uint64_t iova, struct ims_error *err)
+static int drop_empty_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa,
+			    unsigned level, uint64_t iova, struct ims_error *err)
 {
 	uint64_t reads = 0;
 	bool busy = subtree_has_leaf(sim, table_pa, level, &reads);
