@@ -109,6 +109,7 @@ static struct ims_cpucache_chunk *chunk_get(struct ims_cpucache *c, uint64_t key
 	struct ims_cpucache_chunk **p = slot_find(c->slot, c->nslots, key);
 
 	if (*p)
+		/* cppcheck-suppress identicalInnerCondition ; returns the pointer, not a condition */
 		return *p;
 	if ((c->nchunks + 1) * 4 > c->nslots * 3) {
 		if (table_grow(c))

@@ -7,7 +7,8 @@
 
 #include "sim/assert.h"
 
-int ims_error_set(struct ims_error *err, int code, const char *fmt, ...)
+/* (parenthesized: not the analyzer's macro of the same name, error.h) */
+int (ims_error_set)(struct ims_error *err, int code, const char *fmt, ...)
 {
 	if (err) {
 		va_list ap;

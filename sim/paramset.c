@@ -148,7 +148,6 @@ int ims_paramset_apply_preset(struct ims_paramset *s, const struct ims_preset *p
 			      struct ims_error *err)
 {
 	char assign[512];
-	int rc;
 
 	s->preset = preset;
 	for (unsigned k = 0; k < preset->nvalues; k++) {
@@ -156,7 +155,7 @@ int ims_paramset_apply_preset(struct ims_paramset *s, const struct ims_preset *p
 		int idx = ims_param_index(v->param, strlen(v->param));
 
 		snprintf(assign, sizeof(assign), "%s=%s", v->param, v->value);
-		if (idx < 0 || (rc = ims_params_set(&s->p, assign, err)))
+		if (idx < 0 || ims_params_set(&s->p, assign, err))
 			return ims_error_set(err, IMS_EINVAL, "preset %s: %s=%s refused",
 					     preset->name, v->param, v->value);
 		s->where[idx] = (struct ims_param_where){ IMS_PARAM_FROM_PRESET, 0, v->source };

@@ -16,7 +16,7 @@
 
 #define V(param, value, source) { #param, value, source, offsetof(struct ims_params, param) }
 #define PRESET(name, model, hardware, description, values) \
-	{ name, model, hardware, description, values, sizeof(values) / sizeof(values[0]) }
+	{ name, model, hardware, description, values, sizeof(values) / sizeof((values)[0]) }
 
 static const struct ims_preset_value xeon_e5[] = {
 	V(cpu_mhz, "2200",

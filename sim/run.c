@@ -290,7 +290,7 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 	rp.next = &rp.buf[0];
 	sim->flush_policy = strategies->coherency->flush;
 	sim->race_hook = race_hook;
-	sim->race_ctx = &rp;
+	sim->race_ctx = &rp;   /* cppcheck-suppress autoVariables ; cleared before return */
 	read_ahead(&rp);
 	while (rp.have_next > 0) {
 		const struct ims_event *ev = rp.next;

@@ -53,7 +53,7 @@ static int inflate_section(int fd, uint64_t off, uint64_t size, uint8_t *in, uin
 
 int main(int argc, char **argv)
 {
-	uint8_t *in = malloc(BUF), *out = malloc(BUF);
+	uint8_t *in, *out;
 	uint64_t made = 0;
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
@@ -64,11 +64,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench-inflate TRACE.elf\n");
 		return 2;
 	}
+	in = malloc(BUF);
+	out = malloc(BUF);
 	fd = open(argv[1], O_RDONLY);
 	elf_version(EV_CURRENT);
 	e = fd < 0 || !in || !out ? NULL : elf_begin(fd, ELF_C_READ, NULL);
 	if (!e || elf_getshdrstrndx(e, &shstrndx)) {
 		fprintf(stderr, "bench-inflate: %s: cannot read as ELF\n", argv[1]);
+		elf_end(e);
+		if (fd >= 0)
+			close(fd);
+		free(in);
+		free(out);
 		return 1;
 	}
 	while (!rc && (scn = elf_nextscn(e, scn))) {

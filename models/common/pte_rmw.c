@@ -37,6 +37,7 @@ uint64_t ims_walk_ad_update(struct ims_sim *sim, uint64_t pa, uint64_t seen,
 }
 
 struct ad_bits {
+	/* cppcheck-suppress unusedStructMember ; read through the callbacks' void *ctx */
 	uint64_t set, a_bit, d_bit;
 };
 

@@ -18,6 +18,7 @@ const struct smmu_stage smmu_stage1 = {
 	.table_no_read = SMMU_TABLE_AP0,
 	.leaf_attrs_cache = (uint64_t)SMMU_SH_ISH << 8 | (uint64_t)SMMU_MAIR_IDX_CACHE << 2 |
 			    SMMU_DESC_NG,
+	/* cppcheck-suppress badBitmaskCheck ; MAIR index 0 is a field value, kept explicit */
 	.leaf_attrs_nc = (uint64_t)SMMU_SH_ISH << 8 | (uint64_t)SMMU_MAIR_IDX_NC << 2 |
 			 SMMU_DESC_NG,
 	.cfg_word = 0,

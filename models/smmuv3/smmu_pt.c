@@ -140,8 +140,8 @@ static int map_check(struct ims_sim *sim, uint64_t iova, uint64_t pa, unsigned p
 /* A large leaf goes where an earlier unmap left an empty table: free it,
  * as Linux does, and invalidate the walk caches that may point at it (the
  * caller does, after the leaf is written). */
-static int drop_empty_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa, unsigned level,
-			    uint64_t iova, struct ims_error *err)
+static int drop_empty_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa,
+			    unsigned level, uint64_t iova, struct ims_error *err)
 {
 	uint64_t reads = 0;
 	bool busy = subtree_has_leaf(sim, table_pa, level, &reads);
@@ -193,8 +193,9 @@ static int walk_alloc(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova
 
 /* Check the n slots a leaf (or contiguous run) needs, freeing empty tables
  * left behind; *flush says one was freed. Nothing is written otherwise. */
-static int claim_slots(struct ims_sim *sim, struct ims_domain *dom, uint64_t table, uint64_t iova, unsigned leaf,
-		       unsigned n, bool *flush, struct ims_error *err)
+static int claim_slots(struct ims_sim *sim, struct ims_domain *dom, uint64_t table,
+		       uint64_t iova, unsigned leaf, unsigned n, bool *flush,
+		       struct ims_error *err)
 {
 	const uint64_t *t = table_frame(sim, table);
 	unsigned i0 = smmu_desc_index(iova, leaf);
@@ -270,8 +271,8 @@ typedef uint64_t (*leaf_fn)(const struct range_op *op, uint64_t table_pa, unsign
 
 struct range_op {
 	struct ims_sim *sim;
+	struct ims_domain *dom;        /* whose page-table pages are freed */
 	const char *what;              /* the operation, for messages */
-	struct ims_domain *dom;
 	const struct smmu_stage *st;
 	uint64_t start, last;          /* inclusive */
 	struct ims_gather *gather;
@@ -385,7 +386,7 @@ int smmu_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint6
 	       struct ims_gather *gather, struct ims_error *err)
 {
 	struct smmu_domain *sd = smmu_dom(dom);
-	struct range_op op = { .sim = sim, .what = "unmap", .dom = dom, .st = sd->st,
+	struct range_op op = { .sim = sim, .dom = dom, .what = "unmap", .st = sd->st,
 			       .start = iova, .last = iova + len - 1, .gather = gather };
 	int rc;
 
@@ -537,7 +538,7 @@ int smmu_read_dirty(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, 
 		    struct ims_error *err)
 {
 	struct smmu_domain *sd = smmu_dom(dom);
-	struct range_op op = { .sim = sim, .what = "read_dirty", .dom = dom, .st = sd->st,
+	struct range_op op = { .sim = sim, .dom = dom, .what = "read_dirty", .st = sd->st,
 			       .start = iova, .last = iova + len - 1, .gather = gather,
 			       .flags = flags, .bm = bm, .leaf = dirty_at, .dirty_scan = true };
 	int rc;
@@ -596,7 +597,7 @@ int smmu_write_protect(struct ims_sim *sim, struct ims_domain *dom, uint64_t iov
 		       struct ims_gather *gather, struct ims_error *err)
 {
 	struct smmu_domain *sd = smmu_dom(dom);
-	struct range_op op = { .sim = sim, .what = "write_protect", .dom = dom, .st = sd->st,
+	struct range_op op = { .sim = sim, .dom = dom, .what = "write_protect", .st = sd->st,
 			       .start = iova, .last = iova + len - 1, .gather = gather,
 			       .leaf = wp_at };
 	int rc;

@@ -134,8 +134,8 @@ static int map_check(struct ims_sim *sim, const struct vtd_domain *vd, uint64_t 
  * switch_to_super_page: free the old tables, and since the paging-structure
  * caches may still point at them, flush the range with IH=0 (done by the
  * caller after the leaf is written). */
-static int drop_empty_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa, unsigned level,
-			    uint64_t iova, struct ims_error *err)
+static int drop_empty_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t table_pa,
+			    unsigned level, uint64_t iova, struct ims_error *err)
 {
 	uint64_t reads = 0;
 	bool busy = subtree_has_leaf(sim, table_pa, level, &reads);
@@ -494,7 +494,7 @@ int vtd_debug_lookup(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova,
 	if (iova >> vtd_width_for_levels(vd->levels))
 		return -IMS_EINVAL;
 	for (unsigned l = vd->levels; l-- > 0;) {
-		uint64_t pte, pte_pa;
+		uint64_t pte = 0, pte_pa = 0;   /* as in smmu_debug_lookup */
 		enum vtd_pte_type type;
 
 		vtd_debug_entry(sim, dom, iova, l, &pte, &pte_pa);

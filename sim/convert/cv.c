@@ -219,6 +219,7 @@ uint64_t cv_host_run(struct cv *cv, enum cv_host_op op, uint64_t pages)
 {
 	struct ims_params p;
 	double c, min = 0;
+	uint64_t tables;   /* whole page-table pages: one per 512 pages */
 
 	/* Generous: twice the per-page work, a fresh page-table page per level
 	 * and per 512 pages, an invalidation with its wait per unmap: more
@@ -226,15 +227,16 @@ uint64_t cv_host_run(struct cv *cv, enum cv_host_op op, uint64_t pages)
 	ims_params_default(&p);
 	if (pages > (UINT64_C(1) << 40))
 		pages = UINT64_C(1) << 40;
+	tables = pages / 512;
 	switch (op) {
 	case CV_HOST_MAP:
 		min = (double)pages * (p.sw_pin_page_cycles + p.sw_pte_write_cycles);
-		c = 2 * min + (double)(4 + pages / 512) * p.sw_pt_alloc_cycles;
+		c = 2 * min + (double)(4 + tables) * p.sw_pt_alloc_cycles;
 		break;
 	case CV_HOST_UNMAP:
 		min = (double)pages * p.sw_unpin_page_cycles;
 		c = 2 * (double)pages * (p.sw_unpin_page_cycles + p.sw_pte_write_cycles) +
-		    (double)(1 + pages / 512) * p.sw_pt_free_cycles + 4000;
+		    (double)(1 + tables) * p.sw_pt_free_cycles + 4000;
 		break;
 	default:
 		c = 4000;
@@ -426,6 +428,7 @@ static int device_name(struct cv *cv, const char *hint, char out[IMS_TRACE_NAME_
 		n = 4;
 	}
 	for (; *hint && n < max; hint++)
+		/* NOLINTNEXTLINE(bugprone-narrowing-conversions): '_' is an int in C */
 		base[n++] = name_char(*hint, false) ? *hint : '_';
 	base[n] = '\0';
 	snprintf(out, IMS_TRACE_NAME_MAX + 1, "%s", base);

@@ -122,9 +122,10 @@ static int parse_number(const struct ims_gen_opt *o, const char *text, bool suff
 		return bad_value(err, o, text, suffix_ok ? "expected a size such as 4096, 4K, 2M, 0x1000"
 							 : "expected a number");
 	if (*p && suffix_ok) {
+		/* cppcheck-suppress knownConditionTrueFalse ; "1m" gets here with *p == 'm' */
 		const char *sfx = strchr("KMGT", *p >= 'a' ? *p - 'a' + 'A' : *p);
 
-		if (*p && sfx) {
+		if (sfx) {
 			shift = 10 * (unsigned)(sfx - "KMGT" + 1);
 			p++;
 		}

@@ -576,10 +576,10 @@ static inline uint64_t time_chunk(struct ims_sim *sim, struct ims_device *dev, c
 	/* counters kept in locals and added once: a store to sim->stats
 	 * inside the loop would make the compiler reload everything above */
 	while (cur < end) {
-		uint64_t req_end = (cur | req_mask) + 1, issue, t_x, bytes, link, data, done;
+		/* written so that nothing wraps at the top of the space */
+		uint64_t req_end = (cur | req_mask) < end - 1 ? (cur | req_mask) + 1 : end;
+		uint64_t issue, t_x, bytes, link, data, done;
 
-		if (req_end > end || req_end == 0)
-			req_end = end;
 		bytes = ct->faulted ? 0 : req_end - cur;
 		issue = ims_dma_engine_issue(e, ct->ready);
 		tag_wait += issue - ct->ready;

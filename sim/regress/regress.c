@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -307,6 +308,28 @@ int ims_regress_run(json_t **out, const struct ims_regress *r, struct ims_error 
 
 /* ---- merging shards ------------------------------------------------------- */
 
+/* Decimal digits up to 2^32 - 1; the end in *end. */
+static bool parse_u32(const char *s, const char **end, unsigned *out)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((v = v * 10 + (uint64_t)(*p - '0')) > UINT32_MAX)
+			return false;
+	*end = p;
+	*out = (unsigned)v;
+	return p != s;
+}
+
+/* (sscanf's %u took "-4" for 4294967292 and let 64-bit numbers overflow) */
+int ims_regress_shard_parse(const char *text, unsigned *k, unsigned *n)
+{
+	const char *p;
+
+	return parse_u32(text, &p, k) && *p == '/' && parse_u32(p + 1, &p, n) && !*p ? 0 : -1;
+}
+
 static int by_index(const void *a, const void *b)
 {
 	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "index"));
@@ -318,7 +341,7 @@ static int by_index(const void *a, const void *b)
 int ims_regress_merge(json_t **out, json_t *const *shards, unsigned n, struct ims_error *err)
 {
 	json_t *first = n ? json_object_get(shards[0], "regress") : NULL, *runs;
-	unsigned total = 0, k_n = 0;
+	unsigned total = 0, k_1, k_n = 0;
 	bool *seen;
 	json_t **all;
 	size_t count = 0;
@@ -326,8 +349,8 @@ int ims_regress_merge(json_t **out, json_t *const *shards, unsigned n, struct im
 	*out = NULL;
 	if (!first)
 		return ims_error_set(err, IMS_EINVAL, "no shard results (iommusim regress --json)");
-	if (sscanf(json_string_value(json_object_get(first, "shard")) ?: "", "%*u/%u", &k_n) != 1 ||
-	    k_n == 0)
+	if (ims_regress_shard_parse(json_string_value(json_object_get(first, "shard")) ?: "", &k_1,
+				    &k_n) || k_n == 0)
 		return ims_error_set(err, IMS_EINVAL, "shard 1: no K/N");
 	if (n != k_n)
 		return ims_error_set(err, IMS_EINVAL, "%u shard results given for %u shards", n, k_n);
@@ -338,8 +361,8 @@ int ims_regress_merge(json_t **out, json_t *const *shards, unsigned n, struct im
 		json_t *s = json_object_get(shards[i], "regress");
 		unsigned k = 0, nn = 0;
 
-		if (!s || sscanf(json_string_value(json_object_get(s, "shard")) ?: "", "%u/%u", &k,
-				 &nn) != 2 || nn != k_n || k == 0 || k > k_n || seen[k - 1]) {
+		if (!s || ims_regress_shard_parse(json_string_value(json_object_get(s, "shard")) ?: "",
+						  &k, &nn) || nn != k_n || k == 0 || k > k_n || seen[k - 1]) {
 			free(seen);
 			return ims_error_set(err, IMS_EINVAL, "shard result %u: not one of the "
 					     "shards 1/%u..%u/%u, or given twice", i + 1, k_n, k_n, k_n);

@@ -63,6 +63,10 @@ double ims_regress_tolerance(const char *metric);
  * expected file gives "expected": null. */
 int ims_regress_run(json_t **out, const struct ims_regress *r, struct ims_error *err);
 
+/* "K/N", two decimal numbers of at most 32 bits and nothing else (no sign,
+ * no blank): 0 with *k and *n set, else -1. The range is the caller's. */
+int ims_regress_shard_parse(const char *text, unsigned *k, unsigned *n);
+
 /* Combine the results of shards 1/N..N/N (each exactly once, same corpus,
  * filter, parameters, presets and parameter file) into what an unsharded run
  * gives. */

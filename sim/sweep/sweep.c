@@ -188,7 +188,9 @@ static int parse_gen(struct ims_gen_cfg *cfg, const char *input, struct ims_erro
 static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, json_t *values,
 		       struct ims_error *err)
 {
-	unsigned idx[IMS_SWEEP_MAX_AXES];
+	/* zeroed: clang's analyzer cannot tell s->naxes stays put across the
+	 * calls between point_indices and the loops that read idx */
+	unsigned idx[IMS_SWEEP_MAX_AXES] = { 0 };
 	const char *model = s->model ? s->model : s->preset ? s->preset->model : "vtd";
 	int rc;
 
@@ -334,7 +336,7 @@ static json_t *run_point(void *ctx, unsigned i, struct ims_error *err)
 		ims_error_set(err, IMS_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = point_setup(s, i, pt, values, err)))
+	if (point_setup(s, i, pt, values, err))
 		goto out;
 	rc = pt->gen ? run_gen(sim, pt, err)
 		     : ims_run_file(sim, s->input, pt->model, &pt->params.p, &pt->strategies, err);

@@ -87,6 +87,7 @@ int ims_sweep_main(int argc, char **argv)
 	struct ims_sweep s;
 	struct ims_param_file file = { 0 };
 	const char *json_out = NULL, *file_path = NULL;
+	unsigned nfiles = 0;
 	json_t *result = NULL;
 	int c, quiet = 0, rc = EXIT_USAGE;
 
@@ -113,7 +114,10 @@ int ims_sweep_main(int argc, char **argv)
 			}
 			break;
 		case 'F':
-			if (file_path) {
+			/* counted rather than file_path tested: a test of a
+			 * pointer that came from optarg makes clang's analyzer
+			 * take optarg for possibly null ever after */
+			if (nfiles++) {
 				fprintf(stderr, "iommusim: one --params file only\n");
 				goto out;
 			}

@@ -195,7 +195,7 @@ static int check_domain_range(const struct ims_trace_decls *d, const struct ims_
 		return ims_error_set(err, IMS_EINVAL,
 				     "%s: range [0x%llx, 0x%llx) is beyond the %u-bit IOVA space "
 				     "of domain '%s'", kw, (unsigned long long)ev->iova,
-				     (unsigned long long)(ev->iova + ev->len), dom->iova_bits,
+				     (unsigned long long)ev->iova + ev->len, dom->iova_bits,
 				     dom->name);
 	return 0;
 }

@@ -215,6 +215,7 @@ static const char *show(char out[48], struct tok t)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)t.s[i];
 
+		/* NOLINTNEXTLINE(bugprone-narrowing-conversions): '?' is an int in C */
 		out[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
 	}
 	if (n < t.len) {
@@ -791,7 +792,7 @@ static int domain_range(struct ims_trace_reader *r, const struct args *a,
 		return ims_error_set(&r->err, IMS_EINVAL,
 				     "%s: range [0x%llx, 0x%llx) is beyond the %u-bit IOVA space "
 				     "of domain '%s'", a->kw, (unsigned long long)ev->iova,
-				     (unsigned long long)(ev->iova + ev->len), d->iova_bits,
+				     (unsigned long long)ev->iova + ev->len, d->iova_bits,
 				     d->name);
 	return 0;
 }

@@ -249,6 +249,7 @@ static int elf_put_meta(struct ims_trace_writer *w, struct ims_error *err)
 	meta = calloc(1, cap);
 	if (!meta)
 		return ims_error_set(err, IMS_ENOMEM, "out of memory");
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): 8 magic bytes */
 	memcpy(meta + IMS_META_MAGIC, IMS_ELF_MAGIC, 8);
 	ims_le_put32(meta + IMS_META_VERSION, IMS_ELF_VERSION);
 	ims_le_put32(meta + IMS_META_RECORD_SIZE, IMS_ELF_RECORD_SIZE);
@@ -264,6 +265,7 @@ static int elf_put_meta(struct ims_trace_writer *w, struct ims_error *err)
 			size_t n = strlen(name);
 
 			*p++ = (uint8_t)n;
+			/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): length-prefixed */
 			memcpy(p, name, n);
 			p += n;
 		}
@@ -316,6 +318,7 @@ static int elf_finish(struct ims_trace_writer *w, struct ims_error *err)
 	size_t strcap = 1 + sizeof(IMS_ELF_META) + sizeof(".shstrtab") +
 			(size_t)nchunks * (sizeof(IMS_ELF_EVENTS) + 10);
 	char *str = malloc(strcap);
+	/* NOLINTNEXTLINE(clang-analyzer-unix.MallocSizeof): headers as bytes (ims_le_put*) */
 	uint8_t *shdrs = calloc((size_t)nours + 2, sizeof(Elf64_Shdr));
 	uint8_t ehdr[sizeof(Elf64_Ehdr)];
 	size_t slen = 1;

@@ -52,7 +52,7 @@ static const char *const reach_bw_device[] = { "dma_tags=88", "dma_tlp_overhead_
 #define REACH_COUNT 20000
 #define REACH_LAT_GAP 20000        /* cycles: one DMA at a time at any clock */
 #define REACH_KNEE_NS 50.0         /* a median "rises" by more than this */
-#define REACH_DROP_PCT -5.0        /* bandwidth "drops" below this change */
+#define REACH_DROP_PCT (-5.0)       /* bandwidth "drops" below this change */
 
 /* Tolerances (docs/calibration.md#validation says why). */
 static const struct ims_val_tol tol_base_ns = { 0.10, 30 };    /* base latency */
@@ -68,7 +68,7 @@ static void reach_knobs(char knobs[][40], const char **list, uint64_t window, co
 	snprintf(knobs[0], 40, "window=%llu", (unsigned long long)window);
 	snprintf(knobs[1], 40, "page=%s", page);
 	snprintf(knobs[2], 40, "gap=%u", gap);
-	snprintf(knobs[3], 40, "count=%u", REACH_COUNT);
+	snprintf(knobs[3], 40, "count=%d", REACH_COUNT);
 	snprintf(knobs[4], 40, "mapped=%llu", (unsigned long long)(64 * MIB));
 	for (unsigned i = 0; i < 5; i++)
 		list[i] = knobs[i];

@@ -68,7 +68,7 @@ static int build(struct ims_paramset *ps, const struct ims_model_ops **model,
 		 struct ims_error *err)
 {
 	const struct ims_preset *preset = NULL;
-	const char *set[MAX_SET];
+	const char *set[MAX_SET], *name;
 	unsigned n = 0;
 	char bad[64];
 	int rc;
@@ -85,8 +85,9 @@ static int build(struct ims_paramset *ps, const struct ims_model_ops **model,
 	if ((rc = ims_paramset_build(ps, preset, NULL, set, n, err)) ||
 	    (rc = ims_paramset_validate(ps, err)))
 		return rc;
-	if (!(*model = ims_model_find(preset ? preset->model : "vtd")))
-		return ims_error_set(err, IMS_ENOENT, "no model %s", preset->model);
+	name = preset ? preset->model : "vtd";
+	if (!(*model = ims_model_find(name)))
+		return ims_error_set(err, IMS_ENOENT, "no model %s", name);
 	ims_strategies_default(strat);
 	if (strategy && ims_strategies_parse(strat, strategy, bad, sizeof(bad)))
 		return ims_error_set(err, IMS_EINVAL, "unknown strategy '%s'", bad);
@@ -130,7 +131,7 @@ int ims_val_run_gen(struct ims_sim *sim, const struct ims_val_ctx *ctx, const ch
 	struct ims_strategies strat;
 	struct ims_paramset ps;
 	struct ims_gen_cfg cfg;
-	struct scratch s;
+	struct scratch s = { 0 };
 	int rc;
 
 	if (!w)
@@ -161,7 +162,7 @@ int ims_val_run_text(struct ims_sim *sim, const struct ims_val_ctx *ctx, const c
 	const struct ims_model_ops *model;
 	struct ims_strategies strat;
 	struct ims_paramset ps;
-	struct scratch s;
+	struct scratch s = { 0 };
 	FILE *f;
 	int rc;
 

@@ -108,6 +108,10 @@ Test(regress, baseline_directory_and_missing_results)
 	cr_assert_eq(regress(out, sizeof(out), "corpus --only nosuch"), 1, "%s", out);
 	cr_assert(strstr(out, "no run of 'nosuch'"), "%s", out);
 	cr_assert_eq(regress(out, sizeof(out), "corpus --shard 3/2"), 2, "%s", out);
+	/* digits only: sscanf's %u once took -4 for 4294967292 (cert-err34-c) */
+	cr_assert_eq(regress(out, sizeof(out), "corpus --shard 1/-4"), 2, "%s", out);
+	cr_assert_eq(regress(out, sizeof(out), "corpus --shard 1/99999999999"), 2, "%s", out);
+	cr_assert_eq(regress(out, sizeof(out), "corpus --shard ' 1/2'"), 2, "%s", out);
 }
 
 /* Shards made apart and merged decide exactly as one run: same JSON byte

@@ -71,6 +71,7 @@ static void expect_killed_by(pid_t pid, int sig)
 
 /* a trace of 100 M DMAs takes the generator tens of seconds to write */
 static char *const long_gen[] = {
+	/* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): a path, concatenated */
 	IMS_BIN_DIR "/iommusim-gen", "random-window", "--count", "100000000",
 	"-o", "big.elf", NULL,
 };

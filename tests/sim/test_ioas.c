@@ -79,6 +79,7 @@ static void map(struct ims_ioas *ioas, uint64_t iova, uint64_t len, uint64_t pa)
 		     err.msg);
 }
 
+/* NOLINTNEXTLINE(bugprone-macro-parentheses): m is the name declared */
 #define FOR_EACH_MODEL(m) for (unsigned m = 0; m < ims_model_count; m++)
 
 /* iommufd pins only when something can DMA: the first domain. */

@@ -79,9 +79,9 @@ Test(strategies, dirty_unmap_spans_many_mappings)
 	memcpy(setup_only, trace, (size_t)n);
 	snprintf(setup_only + n, sizeof(setup_only) - (size_t)n,
 		 "@2000000 dirty-tracking vm on\n@2100000 dma nic write 0x212000 64\n");
-	n += snprintf(trace + n, sizeof(trace) - (size_t)n,
-		      "@2000000 dirty-tracking vm on\n@2100000 dma nic write 0x212000 64\n"
-		      "@2200000 dirty-unmap vm 0x200000 2M\n@2300000 dma nic write 0x212000 8\n");
+	snprintf(trace + n, sizeof(trace) - (size_t)n,
+		 "@2000000 dirty-tracking vm on\n@2100000 dma nic write 0x212000 64\n"
+		 "@2200000 dirty-unmap vm 0x200000 2M\n@2300000 dma nic write 0x212000 8\n");
 	for (unsigned m = 0; m < ims_model_count; m++) {
 		struct ims_stats none = replay_text(ims_models[m], "clear+unmap", setup_only);
 

@@ -46,7 +46,7 @@ static struct ims_event event_at(const char *text, int n)
 {
 	struct ims_trace_reader *r = open_text(text);
 	struct ims_error err = { 0 };
-	struct ims_event ev;
+	struct ims_event ev = { 0 };   /* (n < 0 would return it as it is) */
 	char buf[1024];
 
 	for (int i = 0; i <= n; i++) {
@@ -488,7 +488,7 @@ Test(trace, names_by_index_and_stable_pointers)
 
 	for (int i = 0; i < 3000; i++)
 		at += (size_t)snprintf(text + at, cap - at, "domain dom%d\n", i);
-	at += (size_t)snprintf(text + at, cap - at, "device dev\nattach dev dom2999\n");
+	snprintf(text + at, cap - at, "device dev\nattach dev dom2999\n");
 	r = open_text(text);
 	for (int i = 0; i < 3000; i++) {
 		cr_assert_eq(ims_trace_next(r, &ev, &err), 1);

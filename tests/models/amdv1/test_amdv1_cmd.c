@@ -378,7 +378,7 @@ Test(amdv1_ctl, tracking_switch_without_devices_issues_nothing)
 {
 	struct ims_domain *d1;
 	struct ims_device *dev1;
-	uint64_t desc0 = STAT(inv_desc), host0 = STAT(cyc_host_total);
+	uint64_t desc0 = STAT(inv_desc), host0;
 
 	cr_assert_eq(ims_host_domain_create(&sim, "d1", 48, &d1, &err), 0, "%s", err.msg);
 	host0 = STAT(cyc_host_total);
