@@ -6,11 +6,17 @@
 
 #include "sim/assert.h"
 
-int ims_dma_engine_init(struct ims_dma_engine *e, unsigned tags)
+int ims_dma_engine_init(struct ims_dma_engine *e, const struct ims_dma_engine_cfg *cfg)
 {
 	unsigned cap = 4;
 
-	*e = (struct ims_dma_engine){ .ntags = tags ? tags : 1 };
+	*e = (struct ims_dma_engine){
+		.req_mask = cfg->request_bytes - 1,
+		.rtt = cfg->rtt,
+		.link_q16 = cfg->link_q16,
+		.link_fixed_q16 = cfg->overhead_bytes * cfg->link_q16 + 0xffff,
+		.ntags = cfg->tags ? cfg->tags : 1,
+	};
 	/* every busy interval belongs to a request still holding its tag,
 	 * plus the one being placed */
 	while (cap < e->ntags + 2)

@@ -32,7 +32,22 @@
 
 #include <stdint.h>
 
+/* A device's engine parameters (sim/params.def: dma_*), in cycles. */
+struct ims_dma_engine_cfg {
+	unsigned tags;            /* dma_tags */
+	uint64_t request_bytes;   /* dma_request_bytes, a power of two */
+	uint64_t rtt;             /* dma_rtt_ns */
+	uint64_t link_q16;        /* link cycles per byte, 16.16 fixed point */
+	uint64_t overhead_bytes;  /* dma_tlp_overhead_bytes */
+};
+
 struct ims_dma_engine {
+	/* the constants the per-request path needs, kept beside its state
+	 * so that a request reads one structure */
+	uint64_t req_mask;        /* request_bytes - 1 */
+	uint64_t rtt;
+	uint64_t link_q16;
+	uint64_t link_fixed_q16;  /* the TLP overhead in 16.16 link cycles, plus rounding up */
 	uint64_t *tag_done;       /* [ntags]: completion of the request that holds each tag */
 	unsigned ntags, next_tag;
 	uint64_t last_issue;      /* requests are issued in order */
@@ -43,8 +58,17 @@ struct ims_dma_engine {
 	unsigned first, nbusy, mask;
 };
 
-int ims_dma_engine_init(struct ims_dma_engine *e, unsigned tags);
+int ims_dma_engine_init(struct ims_dma_engine *e, const struct ims_dma_engine_cfg *cfg);
 void ims_dma_engine_fini(struct ims_dma_engine *e);
+
+/* Cycles a request of `bytes` (0 for an aborted one) holds the link: at
+ * least 1, so that every request occupies it. */
+static inline uint64_t ims_dma_engine_link(const struct ims_dma_engine *e, uint64_t bytes)
+{
+	uint64_t link = (bytes * e->link_q16 + e->link_fixed_q16) >> 16;
+
+	return link + !link;
+}
 
 /* A request ready at `ready` is issued when its tag is free, and not before
  * the request before it (the engine issues in order; completions with gaps

@@ -27,7 +27,15 @@ int ims_sim_init(struct ims_sim *sim, const struct ims_model_ops *model,
 	sim->data_pa_next = IMS_PA_DATA_BASE;
 	ims_walk_slots_init(&sim->walk_slots, (unsigned)params->iommu_walk_slots);
 	/* cpu_mhz cycles per microsecond over link_mbps bytes per microsecond */
-	sim->dma_link_q16 = (params->cpu_mhz << 16) / params->dma_link_mbps;
+	sim->dma_chunk_mask = params->dma_xlate_bytes - 1;
+	sim->iotlb_hit_lat_bucket = ims_lat_bucket(sim->costs.iotlb_hit_ns);
+	sim->dma_cfg = (struct ims_dma_engine_cfg){
+		.tags = (unsigned)params->dma_tags,
+		.request_bytes = params->dma_request_bytes,
+		.rtt = sim->costs.dma_rtt_ns,
+		.link_q16 = (params->cpu_mhz << 16) / params->dma_link_mbps,
+		.overhead_bytes = params->dma_tlp_overhead_bytes,
+	};
 	if (ims_memlat_init(&sim->memlat, params->mem_llc_lines, params->mem_llc_ways,
 			    sim->costs.mem_llc_hit_ns, sim->costs.mem_dram_ns))
 		return ims_error_set(err, IMS_ENOMEM, "out of memory (LLC model)");

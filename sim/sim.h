@@ -132,9 +132,11 @@ struct ims_sim {
 	struct ims_psc psc;
 	struct ims_stats stats;
 	struct ims_lat_hist lat_hist; /* per-translation latency (sim/latency_hist.h) */
+	unsigned iotlb_hit_lat_bucket; /* lat_hist's bucket of an IOTLB hit, found once */
 	struct ims_fine_hist req_hist; /* per-request latency, issue to completion */
 	struct ims_walk_slots walk_slots; /* the IOMMU's concurrent page walks */
-	uint64_t dma_link_q16;       /* link cycles per byte, 16.16 fixed point */
+	struct ims_dma_engine_cfg dma_cfg; /* every device's DMA engine */
+	uint64_t dma_chunk_mask;     /* dma_xlate_bytes - 1 */
 	struct ims_cpucache cache;   /* CPU caches vs memory, per line */
 	struct ims_range_set zeroed; /* data memory the host has zeroed once */
 	enum ims_flush_policy flush_policy;

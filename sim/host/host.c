@@ -37,7 +37,7 @@ int ims_host_device_create(struct ims_sim *sim, const char *name, uint16_t sid,
 		return ims_error_set(err, IMS_ENOMEM, "out of memory");
 	}
 	sim->devices = v;
-	if (ims_dma_engine_init(&dev->dma, (unsigned)sim->params.dma_tags)) {
+	if (ims_dma_engine_init(&dev->dma, &sim->dma_cfg)) {
 		free(dev);
 		return ims_error_set(err, IMS_ENOMEM, "out of memory");
 	}
@@ -479,28 +479,15 @@ static void record_fault(struct ims_sim *sim, const struct ims_device *dev, uint
 	}
 }
 
-/* Translate one chunk. Returns false on a fault (filled into *w). *walked
- * says whether the IOTLB missed, so that w->cycles is the walk's time. */
-static inline bool translate(struct ims_sim *sim, struct ims_device *dev,
-			     struct ims_domain *dom, uint64_t iova, bool write, uint64_t *pa,
-			     unsigned *page_lg2, bool *snooped, bool *walked, struct ims_walk *w)
+/* The IOTLB missed (e: an entry without the rights needed, or NULL): walk,
+ * fill. Out of line so that the hit path keeps its registers. */
+static __attribute__((noinline)) bool translate_walk(struct ims_sim *sim, struct ims_device *dev,
+						     struct ims_domain *dom, uint64_t iova, bool write,
+						     struct ims_iotlb_entry *e, uint64_t *pa,
+						     unsigned *page_lg2, bool *snooped, struct ims_walk *w)
 {
-	unsigned need = write ? (IMS_TLB_W | IMS_TLB_DIRTY) : IMS_TLB_R;
-	struct ims_iotlb_entry *e = ims_iotlb_lookup(&sim->iotlb, dom->tlb_tag, iova);
 	uint64_t lat = sim->costs.iotlb_hit_ns;
 
-	IMS_STAT_INC(&sim->stats, translations);
-	if (e && (e->flags & need) == need) {
-		IMS_STAT_INC(&sim->stats, iotlb_hit);
-		IMS_STAT_ADD(&sim->stats, cyc_dma_translation, lat);
-		ims_lat_hist_add(&sim->lat_hist, lat);
-		*pa = e->pa;
-		*page_lg2 = e->page_lg2;
-		*snooped = e->flags & IMS_TLB_SNOOP;
-		*walked = false;
-		return true;
-	}
-	*walked = true;
 	if (e && write && (e->flags & IMS_TLB_W))
 		IMS_STAT_INC(&sim->stats, iotlb_dirty_rewalk);
 	IMS_STAT_INC(&sim->stats, iotlb_miss);
@@ -527,6 +514,42 @@ static inline bool translate(struct ims_sim *sim, struct ims_device *dev,
 	*pa = w->pa;
 	*page_lg2 = w->page_lg2;
 	*snooped = w->tlb_flags & IMS_TLB_SNOOP;
+	return true;
+}
+
+/* The bookkeeping of an IOTLB hit, for both DMA paths. */
+static inline void count_hit(struct ims_sim *sim)
+{
+	IMS_STAT_INC(&sim->stats, translations);
+	IMS_STAT_INC(&sim->stats, iotlb_hit);
+	IMS_STAT_ADD(&sim->stats, cyc_dma_translation, sim->costs.iotlb_hit_ns);
+	sim->lat_hist.count[sim->iotlb_hit_lat_bucket]++;
+}
+
+/* The IOTLB rights a DMA needs: a write also needs the entry to hold the
+ * dirty state, else the walk must set the D bit. */
+static inline unsigned tlb_need(bool write)
+{
+	return write ? (IMS_TLB_W | IMS_TLB_DIRTY) : IMS_TLB_R;
+}
+
+/* Translate one chunk, whose IOTLB lookup gave e. Returns false on a fault
+ * (filled into *w). *walked says whether the IOTLB missed, so that
+ * w->cycles is the walk's time. */
+static inline bool translate(struct ims_sim *sim, struct ims_device *dev,
+			     struct ims_domain *dom, struct ims_iotlb_entry *e, uint64_t iova,
+			     bool write, uint64_t *pa, unsigned *page_lg2, bool *snooped,
+			     bool *walked, struct ims_walk *w)
+{
+	*walked = !e || (e->flags & tlb_need(write)) != tlb_need(write);
+	if (*walked) {
+		IMS_STAT_INC(&sim->stats, translations);
+		return translate_walk(sim, dev, dom, iova, write, e, pa, page_lg2, snooped, w);
+	}
+	count_hit(sim);
+	*pa = e->pa;
+	*page_lg2 = e->page_lg2;
+	*snooped = e->flags & IMS_TLB_SNOOP;
 	return true;
 }
 
@@ -561,80 +584,98 @@ struct chunk_timing {
 	bool faulted;            /* the chunk's only request is aborted */
 };
 
-/* The requests of one translated chunk [cur, end) through dev's DMA engine:
- * the first waits for the chunk's translation, the others hit it (once it is
- * done). Returns when the last completes. */
-static inline uint64_t time_chunk(struct ims_sim *sim, struct ims_device *dev, const struct ims_domain *dom,
-			   uint64_t cur, uint64_t end, const struct chunk_timing *ct)
+/* One request issued at `issue` (ready at `ready`) whose translation is
+ * done at xlate: its round trip and its data on the link. Returns when it
+ * completes. */
+static inline uint64_t time_request(struct ims_sim *sim, struct ims_dma_engine *e, uint64_t ready,
+				    uint64_t issue, uint64_t xlate, uint64_t bytes)
 {
-	struct ims_dma_engine *e = &dev->dma;
-	const uint64_t req_mask = sim->params.dma_request_bytes - 1, q16 = sim->dma_link_q16;
-	const uint64_t overhead = sim->params.dma_tlp_overhead_bytes;
-	const uint64_t rtt = sim->costs.dma_rtt_ns, hit = sim->costs.iotlb_hit_ns;
-	uint64_t xlate = 0, last = 0, tag_wait = 0, link_wait = 0, req_cycles = 0, n = 0;
+	uint64_t data = xlate + e->rtt, link = ims_dma_engine_link(e, bytes);
+	uint64_t done = ims_dma_engine_complete(e, data, link, issue + e->rtt);
 
-	/* counters kept in locals and added once: a store to sim->stats
-	 * inside the loop would make the compiler reload everything above */
+	IMS_STAT_ADD(&sim->stats, cyc_dma_tag_wait, issue - ready);
+	IMS_STAT_ADD(&sim->stats, cyc_dma_link_wait, done - link - data);
+	IMS_STAT_INC(&sim->stats, dma_requests);
+	IMS_STAT_ADD(&sim->stats, cyc_dma_request, done - issue);
+	ims_fine_hist_add(&sim->req_hist, done - issue);
+	return done;
+}
+
+/* A chunk's requests after its first, [cur, end): they hit the
+ * translation the first waited for, once it is done (at xlate). `last`:
+ * when the first completes. Returns when the last of all completes. */
+static uint64_t time_more_requests(struct ims_sim *sim, struct ims_dma_engine *e,
+				   uint64_t ready, uint64_t cur, uint64_t end, uint64_t xlate,
+				   uint64_t last)
+{
+	uint64_t hit = sim->costs.iotlb_hit_ns;
+
 	while (cur < end) {
 		/* written so that nothing wraps at the top of the space */
-		uint64_t req_end = (cur | req_mask) < end - 1 ? (cur | req_mask) + 1 : end;
-		uint64_t issue, t_x, bytes, link, data, done;
+		uint64_t req_end = (cur | e->req_mask) < end - 1 ? (cur | e->req_mask) + 1 : end;
+		uint64_t issue = ims_dma_engine_issue(e, ready);
+		uint64_t done = time_request(sim, e, ready, issue,
+					     issue + hit > xlate ? issue + hit : xlate, req_end - cur);
 
-		bytes = ct->faulted ? 0 : req_end - cur;
-		issue = ims_dma_engine_issue(e, ct->ready);
-		tag_wait += issue - ct->ready;
-		if (!n) {
-			xlate = chunk_xlate_done(sim, dom, cur, issue, ct->walked, ct->w);
-			t_x = xlate;
-		} else {
-			/* the same translation: a hit, once the chunk's walk is done */
-			t_x = issue + hit > xlate ? issue + hit : xlate;
-		}
-		link = ((bytes + overhead) * q16 + 0xffff) >> 16;
-		data = t_x + rtt;
-		done = ims_dma_engine_complete(e, data, link ? link : 1, issue + rtt);
-		link_wait += done - (link ? link : 1) - data;
-		req_cycles += done - issue;
-		ims_fine_hist_add(&sim->req_hist, done - issue);
-		n++;
 		if (done > last)
 			last = done;
-		if (ct->faulted)
-			break;
 		cur = req_end;
 	}
-	IMS_STAT_ADD(&sim->stats, cyc_dma_tag_wait, tag_wait);
-	IMS_STAT_ADD(&sim->stats, cyc_dma_link_wait, link_wait);
-	IMS_STAT_ADD(&sim->stats, dma_requests, n);
-	IMS_STAT_ADD(&sim->stats, cyc_dma_request, req_cycles);
 	return last;
 }
 
-uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uint64_t len,
-		 bool write)
+/* The requests of one translated chunk [cur, end) through dev's DMA engine:
+ * the first waits for the chunk's translation, the others hit it (once it is
+ * done). Returns when the last completes. A faulted chunk is its first
+ * request, aborted: it carries no data. */
+static inline uint64_t time_chunk(struct ims_sim *sim, struct ims_device *dev, const struct ims_domain *dom,
+				  uint64_t cur, uint64_t end, const struct chunk_timing *ct)
 {
-	struct ims_domain *dom = dev->domain;
-	uint64_t xlate_mask = sim->params.dma_xlate_bytes - 1;
-	uint64_t end = iova + len, cur = iova, last_done = sim->now;
+	struct ims_dma_engine *e = &dev->dma;
+	uint64_t issue = ims_dma_engine_issue(e, ct->ready), first_end, xlate, done;
+
+	xlate = chunk_xlate_done(sim, dom, cur, issue, ct->walked, ct->w);
+	if (ct->faulted)
+		return time_request(sim, e, ct->ready, issue, xlate, 0);
+	first_end = (cur | e->req_mask) < end - 1 ? (cur | e->req_mask) + 1 : end;
+	done = time_request(sim, e, ct->ready, issue, xlate, first_end - cur);
+	if (first_end == end)
+		return done;
+	return time_more_requests(sim, e, ct->ready, first_end, end, xlate, done);
+}
+
+/* A DMA is over at last_done: its share of the statistics. */
+static inline void dma_done(struct ims_sim *sim, uint64_t last_done)
+{
+	IMS_STAT_ADD(&sim->stats, cyc_dma_transfer, last_done - sim->now);
+	if (IMS_STAT_GET(&sim->stats, dma_last_cycle) < last_done)
+		IMS_STAT_GET(&sim->stats, dma_last_cycle) = last_done;
+	if (sim->end_time < last_done)
+		sim->end_time = last_done;
+}
+
+/* A DMA [cur, end) chunk by chunk: translations (walks, faults), dirty
+ * ground truth, CPU-cache coherency and every request's timing. e is the
+ * IOTLB lookup of cur, already made by ims_dma. */
+static __attribute__((noinline)) uint64_t dma_chunks(struct ims_sim *sim, struct ims_device *dev,
+						     struct ims_domain *dom, struct ims_iotlb_entry *e,
+						     uint64_t cur, uint64_t end, bool write)
+{
+	uint64_t xlate_mask = sim->dma_chunk_mask, last_done = sim->now;
 	uint64_t marked_until = 0;   /* truth already marked below this address */
 	struct ims_walk w;
 	struct chunk_timing ct = { .ready = sim->now, .w = &w };
+	bool first = true;
 
-	if (!IMS_STAT_GET(&sim->stats, dma)++)
-		IMS_STAT_GET(&sim->stats, dma_first_cycle) = sim->now;
-	sim->stats.v[write ? IMS_STAT_dma_write : IMS_STAT_dma_read]++;
-	if (!dom) {
-		memset(&w, 0, sizeof(w));
-		w.fault = IMS_FAULT_NO_DOMAIN;
-		record_fault(sim, dev, iova, write, &w);
-		return 1;
-	}
 	while (cur < end) {
 		uint64_t pa, chunk_end, page_end, done;
 		unsigned page_lg2;
 		bool snooped;
 
-		if (!translate(sim, dev, dom, cur, write, &pa, &page_lg2, &snooped, &ct.walked, &w)) {
+		if (!first)
+			e = ims_iotlb_lookup(&sim->iotlb, dom->tlb_tag, cur);
+		first = false;
+		if (!translate(sim, dev, dom, e, cur, write, &pa, &page_lg2, &snooped, &ct.walked, &w)) {
 			/* the device's request is aborted: the rest of the DMA is discarded */
 			record_fault(sim, dev, cur, write, &w);
 			ct.faulted = true;
@@ -669,10 +710,43 @@ uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uin
 			last_done = done;
 		cur = chunk_end;
 	}
-	IMS_STAT_ADD(&sim->stats, cyc_dma_transfer, last_done - sim->now);
-	if (IMS_STAT_GET(&sim->stats, dma_last_cycle) < last_done)
-		IMS_STAT_GET(&sim->stats, dma_last_cycle) = last_done;
-	if (sim->end_time < last_done)
-		sim->end_time = last_done;
+	dma_done(sim, last_done);
 	return cur < end ? 1 : 0;
+}
+
+/* The common DMA has one request, hits the IOTLB, is not dirty-tracked
+ * and needs no CPU-cache work: it takes this short path (the same steps as
+ * dma_chunks, in the same order); everything else takes dma_chunks. */
+uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uint64_t len,
+		 bool write)
+{
+	struct ims_domain *dom = dev->domain;
+	struct ims_dma_engine *eng = &dev->dma;
+	struct ims_iotlb_entry *e;
+	uint64_t issue, xlate;
+
+	if (!IMS_STAT_GET(&sim->stats, dma)++)
+		IMS_STAT_GET(&sim->stats, dma_first_cycle) = sim->now;
+	sim->stats.v[write ? IMS_STAT_dma_write : IMS_STAT_dma_read]++;
+	if (!dom) {
+		struct ims_walk w = { .fault = IMS_FAULT_NO_DOMAIN };
+
+		record_fault(sim, dev, iova, write, &w);
+		return 1;
+	}
+	if (!len)
+		return dma_chunks(sim, dev, dom, NULL, iova, iova, write);
+	e = ims_iotlb_lookup(&sim->iotlb, dom->tlb_tag, iova);
+	/* one request and one translation chunk (both sizes are powers of
+	 * two, a request is at most 4 KiB: so also within one page) */
+	if ((iova ^ (iova + len - 1)) > (eng->req_mask & sim->dma_chunk_mask) || !e ||
+	    (e->flags & (tlb_need(write) | IMS_TLB_SNOOP)) != (tlb_need(write) | IMS_TLB_SNOOP) ||
+	    (dom->dirty_tracking && write) || dom->noncoherent || sim->cache.lines_cached)
+		return dma_chunks(sim, dev, dom, e, iova, iova + len, write);
+	count_hit(sim);
+	IMS_STAT_ADD(&sim->stats, dma_bytes, len);
+	issue = ims_dma_engine_issue(eng, sim->now);
+	xlate = chunk_xlate_done(sim, dom, iova, issue, false, NULL);
+	dma_done(sim, time_request(sim, eng, sim->now, issue, xlate, len));
+	return 0;
 }

@@ -13,11 +13,17 @@
 
 /* ---- the engine alone -------------------------------------------------------- */
 
+/* The engine with `tags` tags; the tests pass link times themselves. */
+static int engine_init(struct ims_dma_engine *e, unsigned tags)
+{
+	return ims_dma_engine_init(e, &(struct ims_dma_engine_cfg){ .tags = tags, .request_bytes = 256 });
+}
+
 Test(dma_engine, a_request_waits_for_the_tag_of_the_oldest)
 {
 	struct ims_dma_engine e;
 
-	cr_assert_eq(ims_dma_engine_init(&e, 2), 0);
+	cr_assert_eq(engine_init(&e, 2), 0);
 	cr_assert_eq(ims_dma_engine_issue(&e, 0), 0);
 	cr_assert_eq(ims_dma_engine_complete(&e, 100, 10, 0), 110);
 	cr_assert_eq(ims_dma_engine_issue(&e, 0), 0, "a second tag is free");
@@ -30,7 +36,7 @@ Test(dma_engine, requests_are_issued_in_order)
 {
 	struct ims_dma_engine e;
 
-	cr_assert_eq(ims_dma_engine_init(&e, 2), 0);
+	cr_assert_eq(engine_init(&e, 2), 0);
 	ims_dma_engine_issue(&e, 0);
 	cr_assert_eq(ims_dma_engine_complete(&e, 500, 10, 0), 510, "held up by a walk");
 	ims_dma_engine_issue(&e, 0);
@@ -45,7 +51,7 @@ Test(dma_engine, late_data_does_not_hold_back_earlier_data)
 {
 	struct ims_dma_engine e;
 
-	cr_assert_eq(ims_dma_engine_init(&e, 8), 0);
+	cr_assert_eq(engine_init(&e, 8), 0);
 	cr_assert_eq(ims_dma_engine_complete(&e, 500, 10, 0), 510, "a request held up by a walk");
 	cr_assert_eq(ims_dma_engine_complete(&e, 100, 10, 0), 110, "the next one uses the gap");
 	cr_assert_eq(ims_dma_engine_complete(&e, 495, 10, 0), 520, "no room before 500: after it");
@@ -59,7 +65,7 @@ Test(dma_engine, a_saturated_link_is_one_interval)
 	uint64_t done = 0;
 
 	/* 16 tags cover the 60-cycle latency at one transfer per 10 cycles */
-	cr_assert_eq(ims_dma_engine_init(&e, 16), 0);
+	cr_assert_eq(engine_init(&e, 16), 0);
 	for (unsigned i = 0; i < 1000; i++) {
 		uint64_t issue = ims_dma_engine_issue(&e, 0);
 
@@ -127,7 +133,7 @@ TestSuite(dma_timing, .fini = finish);
 /* link cycles of one request of `bytes` */
 static uint64_t link_cycles(uint64_t bytes)
 {
-	return ((bytes + sim.params.dma_tlp_overhead_bytes) * sim.dma_link_q16 + 0xffff) >> 16;
+	return ((bytes + sim.params.dma_tlp_overhead_bytes) * sim.dma_cfg.link_q16 + 0xffff) >> 16;
 }
 
 Test(dma_timing, a_request_costs_translation_round_trip_and_link)
