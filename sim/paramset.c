@@ -97,6 +97,18 @@ static int file_line(struct ims_param_file *f, char *line, size_t len, unsigned 
 	return 0;
 }
 
+int ims_param_file_opt(const char **path, unsigned *given, const char *arg,
+		       struct ims_error *err)
+{
+	/* counted rather than *path tested: a test of a pointer that came
+	 * from optarg makes clang's analyzer take optarg for possibly null in
+	 * the caller's option loop ever after */
+	if ((*given)++)
+		return ims_error_set(err, IMS_EINVAL, "one --params file only");
+	*path = arg;
+	return 0;
+}
+
 int ims_param_file_load(struct ims_param_file *out, const char *path, struct ims_error *err)
 {
 	FILE *in = fopen(path, "r");

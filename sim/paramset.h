@@ -52,6 +52,12 @@ struct ims_param_file {
 int ims_param_file_load(struct ims_param_file *out, const char *path, struct ims_error *err);
 void ims_param_file_free(struct ims_param_file *f);
 
+/* A command's --params FILE option, met during option parsing: *path
+ * takes arg; a second one is an error (one file per command). *given
+ * counts them (0 before the first). */
+int ims_param_file_opt(const char **path, unsigned *given, const char *arg,
+		       struct ims_error *err);
+
 struct ims_param_where {
 	enum ims_param_origin from;
 	unsigned line;           /* IMS_PARAM_FROM_FILE */

@@ -259,7 +259,8 @@ static int run_round(struct replay *rp, int d, const struct ims_strategies *st,
 	int rc;
 
 	sim->now = plan->next;
-	ims_check_begin(sim);
+	if (sim->check.on)
+		ims_check_begin(sim);
 	rc = ims_host_dirty_round(sim, sim->domains[d], plan->page_lg2, st->sync->round_flush, err);
 	if (!rc && sim->check.on)
 		rc = ims_check_end(sim, IMS_CHECK_OP_DIRTY_ROUND, st, err);

@@ -36,6 +36,7 @@ struct options {
 	const char *preset[MAX_LIST];   /* --preset, each maybe a comma-separated list */
 	unsigned npreset;
 	const char *params_file;
+	unsigned nparams_files;      /* --params given (one allowed) */
 	int quiet;
 	int markdown;
 	int list_presets;
@@ -104,6 +105,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct ims_error err = { 0 };
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -121,11 +123,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'M': o->markdown = 1; break;
 		case 'L': o->list_presets = 1; break;
 		case 'F':
-			if (o->params_file) {
-				fprintf(stderr, "iommusim: one --params file only\n");
+			if (ims_param_file_opt(&o->params_file, &o->nparams_files, optarg, &err)) {
+				print_error(&err);
 				return -1;
 			}
-			o->params_file = optarg;
 			break;
 		case 'P':
 			if (o->npreset == MAX_LIST) {

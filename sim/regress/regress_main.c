@@ -156,14 +156,10 @@ int ims_regress_main(int argc, char **argv)
 			}
 			break;
 		case 'F':
-			/* counted rather than file_path tested: a test of a
-			 * pointer that came from optarg makes clang's analyzer
-			 * take optarg for possibly null ever after */
-			if (nfiles++) {
-				fprintf(stderr, "iommusim: one --params file only\n");
+			if (ims_param_file_opt(&file_path, &nfiles, optarg, &err)) {
+				print_error(&err);
 				return EXIT_USAGE;
 			}
-			file_path = optarg;
 			break;
 		case 'K': setenv("IMS_CHECK", "1", 1); break;   /* sim/check.h */
 		case 'j':

@@ -114,14 +114,10 @@ int ims_sweep_main(int argc, char **argv)
 			}
 			break;
 		case 'F':
-			/* counted rather than file_path tested: a test of a
-			 * pointer that came from optarg makes clang's analyzer
-			 * take optarg for possibly null ever after */
-			if (nfiles++) {
-				fprintf(stderr, "iommusim: one --params file only\n");
+			if (ims_param_file_opt(&file_path, &nfiles, optarg, &err)) {
+				print_error(&err);
 				goto out;
 			}
-			file_path = optarg;
 			break;
 		case 'q': quiet = 1; break;
 		case 'K': setenv("IMS_CHECK", "1", 1); break;   /* sim/check.h */
