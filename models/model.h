@@ -211,6 +211,11 @@ struct ims_model_ops {
 	void (*iotlb_sync)(struct ims_sim *sim, struct ims_domain *dom,
 			   const struct ims_gather *gather);
 
+	/* Linux's flush_iotlb_all: invalidate every cached translation of the
+	 * domain, IOTLB and paging-structure caches, then wait: one sync,
+	 * counted in iotlb_syncs. What a lazy unmap's flush queue issues. */
+	void (*iotlb_flush_all)(struct ims_sim *sim, struct ims_domain *dom);
+
 	/* Hardware page walk for one access by dev (attached to dom). The device
 	 * matters where per-device configuration steers the walk (AMD: HAD in
 	 * the device's DTE). Fills out; never fails otherwise. */

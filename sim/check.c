@@ -95,7 +95,9 @@ void ims_check_iotlb(struct ims_sim *sim, const struct ims_domain *dom, uint64_t
 		uint64_t iova, e_last;
 		bool ok = false, any_dev = false;
 
-		if (!e->page_lg2 || e->did != dom->tlb_tag)
+		/* a lazy unmap's flush queue owns its flagged entries until
+		 * its flush (ims_check_iotlb_flag_gone holds that) */
+		if (!e->page_lg2 || e->did != dom->tlb_tag || (e->flags & IMS_TLB_UNMAPPED))
 			continue;
 		iova = e->vpn << e->page_lg2;
 		e_last = iova + ((UINT64_C(1) << e->page_lg2) - 1);
@@ -116,6 +118,21 @@ void ims_check_iotlb(struct ims_sim *sim, const struct ims_domain *dom, uint64_t
 			iotlb_entry_fail(sim, dom, e, iova, &p, start, last);
 			return;
 		}
+	}
+}
+
+void ims_check_iotlb_flag_gone(struct ims_sim *sim, const struct ims_domain *dom, unsigned flag)
+{
+	const struct ims_iotlb *t = &sim->iotlb;
+	uint64_t n = (uint64_t)(t->nsets_mask + 1) * t->ways;
+
+	for (uint64_t i = 0; i < n && !sim->check.failed; i++) {
+		const struct ims_iotlb_entry *e = &t->e[i];
+
+		if (e->page_lg2 && e->did == dom->tlb_tag && (e->flags & flag))
+			ims_check_fail(sim, "IOTLB entry for IOVA 0x%" PRIx64 " of domain '%s' still "
+				       "carries flag 0x%x after the flush that should have dropped it",
+				       e->vpn << e->page_lg2, dom->name, flag);
 	}
 }
 
@@ -185,13 +202,20 @@ static void check_strategies(struct ims_sim *sim, enum ims_check_op op,
 	char name[160];
 
 	/* a dirty-unmap reads dirty state a round left behind: exact only
-	 * if the rounds are */
-	if (missed && ((op == IMS_CHECK_OP_DIRTY_UNMAP && st->unmap->exact && st->sync->exact) ||
-		       (op == IMS_CHECK_OP_DIRTY_ROUND && st->sync->exact)))
+	 * if the rounds are; and nothing is exact once devices may write
+	 * through a lazy unmap's stale translations (counted missed when its
+	 * queue is flushed, maybe during this operation) */
+	if (missed && st->unmap_flush->safe &&
+	    ((op == IMS_CHECK_OP_DIRTY_UNMAP && st->unmap->exact && st->sync->exact) ||
+	     (op == IMS_CHECK_OP_DIRTY_ROUND && st->sync->exact)))
 		ims_check_fail(sim, "%s missed %" PRIu64 " dirty pages under %s, whose strategies "
 			       "are exact", op == IMS_CHECK_OP_DIRTY_UNMAP ? "dirty-unmap"
 			       : "a dirty-sync round", missed,
 			       ims_strategies_name(st, name, sizeof(name)));
+	if (st->unmap_flush->safe && IMS_STAT_GET(&sim->stats, stale_dmas))
+		ims_check_fail(sim, "%" PRIu64 " DMAs reached pages after their unmap returned under "
+			       "the safe unmap-flush strategy %s", IMS_STAT_GET(&sim->stats, stale_dmas),
+			       st->unmap_flush->name);
 	if (st->coherency->safe && IMS_STAT_GET(&sim->stats, exposures))
 		ims_check_fail(sim, "%" PRIu64 " stale lines exposed under the safe coherency "
 			       "strategy %s", IMS_STAT_GET(&sim->stats, exposures),

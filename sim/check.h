@@ -10,12 +10,18 @@
  *    translation, size, output address, R/W, the dirty state or the snoop
  *    attribute): each entry is held against the model's probe, a
  *    side-effect-free walk (model.h). The same after an attach and after
- *    dirty tracking is switched, over the whole domain;
+ *    dirty tracking is switched, over the whole domain. Entries a lazy
+ *    unmap flagged (IMS_TLB_UNMAPPED) are its flush queue's until the
+ *    flush, and not held against the page table;
  *  - a dirty-unmap under an exact unmap strategy (with an exact sync
  *    strategy), or a dirty-sync round under an exact sync strategy, misses
- *    no page DMA wrote (struct ims_dirty_strategy, exact);
+ *    no page DMA wrote (struct ims_dirty_strategy, exact), as long as the
+ *    unmap-flush strategy is safe;
  *  - under a safe coherency strategy no stale line is ever exposed
  *    (struct ims_dirty_strategy, safe);
+ *  - under a safe unmap-flush strategy (strict) no DMA goes through an
+ *    IOTLB entry of a page whose unmap had returned (stale_dmas), and after
+ *    a lazy flush queue's flush no entry it flagged is left;
  *  - pin counts add up: every pin segment has a count in [1, 2^31), each
  *    pages object's pinned total is the sum of its segments, and the
  *    objects' totals are the simulator's pinned_pages.
@@ -50,6 +56,11 @@ void ims_check_fail(struct ims_sim *sim, const char *fmt, ...)
  * table; call after a completed sync over that range. */
 void ims_check_iotlb(struct ims_sim *sim, const struct ims_domain *dom, uint64_t start,
 		     uint64_t last);
+
+/* No IOTLB entry of dom carries flag any more; call after the flush that
+ * must have dropped every such entry (a lazy unmap's, IMS_TLB_UNMAPPED). */
+void ims_check_iotlb_flag_gone(struct ims_sim *sim, const struct ims_domain *dom,
+			       unsigned flag);
 
 /* What a trace event asks the host to do, as far as the checks care. */
 enum ims_check_op {

@@ -243,6 +243,7 @@ void ims_results_print_summary(FILE *out, const struct ims_sim *sim, const char 
 		{ "Walks and memory", IMS_STAT_walks },
 		{ "Faults", IMS_STAT_faults },
 		{ "Invalidation", IMS_STAT_inv_desc },
+		{ "Unmap flushing", IMS_STAT_fq_unmaps },
 		{ "Host page tables", IMS_STAT_map_calls },
 		{ "Dirty tracking", IMS_STAT_dirty_tracking_switches },
 		{ "Non-coherent DMA", IMS_STAT_dma_nonsnooped_lines },
@@ -329,6 +330,27 @@ static const struct grid_column coherency_columns[] = {
 	{ IMS_STAT_exposures, "exposures" },
 };
 
+/* Strict vs lazy unmap flushing: what the invalidations cost, how long
+ * IOVAs wait, and how long devices could still reach unmapped pages. */
+static const struct grid_column unmap_flush_columns[] = {
+	{ IMS_STAT_iotlb_syncs, "syncs" },
+	{ IMS_STAT_inv_desc, "inv-cmds" },
+	{ IMS_STAT_cyc_inv_cpu, "inv-cpu-cyc" },
+	{ IMS_STAT_cyc_inv_wait, "inv-wait-cyc" },
+	{ IMS_STAT_cyc_host_total, "host-cyc" },
+	{ IMS_STAT_fq_occupancy_max, "fq-max" },
+	{ IMS_STAT_fq_flush_full, "full" },
+	{ IMS_STAT_fq_flush_timeout, "timeout" },
+	{ IMS_STAT_fq_flush_reuse, "reuse" },
+	{ IMS_STAT_fq_flush_teardown, "teardown" },
+	{ IMS_STAT_unmap_exposed, "exposed" },
+	{ IMS_STAT_cyc_unmap_exposure, "expo-cyc" },
+	{ IMS_STAT_cyc_unmap_exposure_max, "expo-max-cyc" },
+	{ IMS_STAT_stale_dmas, "stale-dma" },
+	{ IMS_STAT_iotlb_refill_after_inv, "refills" },
+	{ IMS_STAT_cyc_walk, "dma-stall-cyc" },
+};
+
 /* Cycle counts get room for 12 digits, event counts for 9. */
 static int grid_width(const struct grid_column *col)
 {
@@ -341,12 +363,21 @@ static double ratio(uint64_t a, uint64_t b)
 }
 
 void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsigned nruns,
-			    bool coherency)
+			    enum ims_grid_kind kind)
 {
-	const struct grid_column *grid_columns = coherency ? coherency_columns : dirty_columns;
-	const unsigned ncol = coherency ? sizeof(coherency_columns) / sizeof(coherency_columns[0])
-					: sizeof(dirty_columns) / sizeof(dirty_columns[0]);
-
+	static const struct {
+		const struct grid_column *col;
+		unsigned n;
+	} grids[] = {
+		[IMS_GRID_DIRTY] = { dirty_columns,
+				     sizeof(dirty_columns) / sizeof(dirty_columns[0]) },
+		[IMS_GRID_COHERENCY] = { coherency_columns,
+					 sizeof(coherency_columns) / sizeof(coherency_columns[0]) },
+		[IMS_GRID_UNMAP_FLUSH] = { unmap_flush_columns,
+					   sizeof(unmap_flush_columns) / sizeof(unmap_flush_columns[0]) },
+	};
+	const struct grid_column *grid_columns = grids[kind].col;
+	const unsigned ncol = grids[kind].n;
 	int sw = 8;
 
 	for (unsigned r = 0; r < nruns; r++)
@@ -379,9 +410,16 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 	for (unsigned c = 0; c < ncol; c++)
 		fprintf(out, "%s %s = %s", c ? "," : "", grid_columns[c].label,
 			ims_stat_table[grid_columns[c].stat].name);
-	if (coherency)
+	if (kind == IMS_GRID_COHERENCY)
 		fprintf(out, ";\n  lines are 64-byte cache lines; dev-stale: non-snooped DMA read stale"
 			     " memory, host-stale: the host read a copy older than DMA's data");
+	else if (kind == IMS_GRID_UNMAP_FLUSH)
+		fprintf(out, ";\n  inv-cpu-cyc + inv-wait-cyc: host time in syncs; fq-max: most unmaps"
+			     " waiting in one flush queue; full/timeout/reuse/teardown: its flushes by"
+			     " cause; exposed: unmaps whose range was in the IOTLB when unmapped,"
+			     " expo-cyc their windows until the invalidation completed (summed, and"
+			     " the longest); stale-dma: DMAs through such an entry after the unmap"
+			     " returned");
 	else
 		fprintf(out, ";\n  dma-stall-cyc: translation latency DMA waited beyond IOTLB hits (page walks),"
 		     " refill-cyc the part caused by invalidations");

@@ -42,12 +42,19 @@ struct ims_compare_run {
 	const char *strategy;
 };
 
+/* Which columns a comparison shows: what the strategies compared differ in. */
+enum ims_grid_kind {
+	IMS_GRID_DIRTY,              /* dirty-unmap and dirty-sync strategies */
+	IMS_GRID_COHERENCY,          /* CPU cache flushes for non-coherent DMA */
+	IMS_GRID_UNMAP_FLUSH,        /* strict vs lazy unmap invalidation */
+};
+
 /* One row per run (model x strategy) with the costs that tell strategies and
  * models apart, and two ratios: host CPU time against the same model's first
  * strategy, and DMA translation time against the first model's run of the
  * same strategy. */
 void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsigned nruns,
-			    bool coherency);
+			    enum ims_grid_kind kind);
 
 /* Table of every counter that is non-zero in any run, one column per run
  * (labelled by strategy) and a ratio column per run against the first. */

@@ -5,6 +5,7 @@
 #include "sim/check.h"
 #include "sim/host/host.h"
 #include "sim/host/ioas.h"
+#include "sim/host/unmap_flush.h"
 
 static int lookup_domain(struct ims_sim *sim, uint32_t index, struct ims_domain **out,
 			 struct ims_error *err)
@@ -282,14 +283,36 @@ static int run_round(struct replay *rp, int d, const struct ims_strategies *st,
 	return rc;
 }
 
+/* The flush-queue timer due first, at sim->fq_deadline (a host operation
+ * like a round, checked the same way). */
+static int run_fq_timer(struct ims_sim *sim, const struct ims_strategies *st,
+			struct ims_error *err)
+{
+	if (sim->check.on)
+		ims_check_begin(sim);
+	ims_unmap_flush_timeout(sim);
+	return sim->check.on ? ims_check_end(sim, IMS_CHECK_OP_HOST, st, err) : 0;
+}
+
+/* Is the flush-queue timer due before the next trace event (at `before`)
+ * and before the pre-copy round of domain d (-1: none)? */
+static bool fq_timer_first(const struct replay *rp, uint64_t before, int d)
+{
+	uint64_t t = rp->sim->fq_deadline;
+
+	return t <= before && (d < 0 || t <= rp->rounds[d].next);
+}
+
 int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 		  const struct ims_strategies *strategies, struct ims_error *err)
 {
 	struct replay rp = { .sim = sim, .r = r };
+	uint64_t line = 0;   /* of the last event run, for a timer's errors */
 	int rc = 0;
 
 	rp.next = &rp.buf[0];
 	sim->flush_policy = strategies->coherency->flush;
+	sim->unmap_flush = strategies->unmap_flush->unmap_flush;
 	sim->race_hook = race_hook;
 	sim->race_ctx = &rp;   /* cppcheck-suppress autoVariables ; cleared before return */
 	read_ahead(&rp);
@@ -297,6 +320,15 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 		const struct ims_event *ev = rp.next;
 		int d = due_round(&rp, ev->time);
 
+		if (fq_timer_first(&rp, ev->time, d)) {
+			/* the flush at its deadline: the event stays ahead, so
+			 * its DMAs can race the flush as they would a round */
+			if ((rc = run_fq_timer(sim, strategies, err))) {
+				ims_trace_locate(r, err, ev->line);
+				break;
+			}
+			continue;
+		}
 		if (d >= 0) {
 			/* a pre-copy round before the next trace event: the
 			 * event stays ahead, so its DMAs can race the round */
@@ -325,12 +357,17 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 			ims_trace_locate(r, err, ev->line);
 			break;
 		}
+		line = ev->line;
 	}
 	if (!rc && rp.have_next < 0) {
 		/* a read or a racing DMA failed while the host was busy */
 		*err = rp.dma_err.code ? rp.dma_err : rp.read_err;
 		rc = -err->code;
 	}
+	/* timers still pending when the trace ends run at their deadlines */
+	while (!rc && sim->fq_deadline != UINT64_MAX)
+		if ((rc = run_fq_timer(sim, strategies, err)))
+			ims_trace_locate(r, err, line);
 	free(rp.rounds);
 	sim->race_hook = NULL;
 	sim->race_ctx = NULL;

@@ -6,6 +6,7 @@
 #include "sim/assert.h"
 #include "sim/check.h"
 #include "sim/host/ioas.h"
+#include "sim/host/unmap_flush.h"
 
 int ims_sim_init(struct ims_sim *sim, const struct ims_model_ops *model,
 		 const struct ims_params *params, struct ims_error *err)
@@ -14,6 +15,7 @@ int ims_sim_init(struct ims_sim *sim, const struct ims_model_ops *model,
 
 	memset(sim, 0, sizeof(*sim));
 	sim->race_next = UINT64_MAX;
+	sim->fq_deadline = UINT64_MAX;
 	sim->check.on = ims_check_default();
 	sim->params = *params;
 	sim->model = model;
@@ -53,6 +55,7 @@ void ims_sim_fini(struct ims_sim *sim)
 	for (unsigned i = 0; i < sim->ndomains; i++) {
 		struct ims_domain *d = sim->domains[i];
 
+		ims_unmap_flush_fini(sim, d);
 		sim->model->domain_fini(sim, d);
 		IMS_ASSERT(d->pt_pages_live == 0, "a destroyed domain left page-table pages allocated");
 		ims_ioas_free(sim, d->own_ioas);
@@ -107,6 +110,10 @@ uint64_t ims_host_alloc_table(struct ims_sim *sim, struct ims_domain *dom)
 void ims_host_free_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t pa)
 {
 	IMS_ASSERT(dom->pt_pages_live > 0, "page-table page freed twice, or by another domain");
+	/* a lazy unmap: the paging-structure caches may still point at it,
+	 * so it stays allocated (and live) until the flush */
+	if (ims_unmap_flush_defer_table(dom, pa))
+		return;
 	dom->pt_pages_live--;
 	ims_mem_free_table(&sim->mem, pa);
 	IMS_STAT_INC(&sim->stats, pt_pages_free);

@@ -41,6 +41,7 @@
 #define IMS_NAME_MAX 64
 
 struct ims_ioas;   /* sim/host/ioas.h */
+struct ims_fq;     /* sim/host/unmap_flush.h */
 
 /* Where the host flushes CPU caches for non-coherent DMA (the coherency
  * strategy axis, sim/host/dirty_strategy.c; docs/noncoherent.md). */
@@ -51,6 +52,14 @@ enum ims_flush_policy {
 	IMS_FLUSH_STORAGE_AWARE,
 	IMS_FLUSH_VFIO_TYPE1,
 	IMS_FLUSH_FORCE_COHERENT,
+};
+
+/* When an unmap's IOTLB invalidation happens (the unmap-flush strategy
+ * axis, sim/host/unmap_flush.c; docs/unmap-flush.md). */
+enum ims_unmap_flush {
+	IMS_UNMAP_STRICT,            /* invalidate and wait before the unmap returns */
+	IMS_UNMAP_LAZY,              /* queue the range; one flush per queue-full,
+				      * timeout, reuse or detach */
 };
 
 struct ims_domain {
@@ -73,6 +82,8 @@ struct ims_domain {
 				      * the model's coherency bits) */
 	struct ims_ioas *ioas;       /* the IOAS it mirrors, NULL when detached */
 	struct ims_ioas *own_ioas;   /* its private IOAS if declared without one */
+	struct ims_fq *fq;           /* lazy unmaps waiting for their flush, NULL
+				      * until the first one (sim/host/unmap_flush.h) */
 };
 
 struct ims_device {
@@ -140,6 +151,9 @@ struct ims_sim {
 	struct ims_cpucache cache;   /* CPU caches vs memory, per line */
 	struct ims_range_set zeroed; /* data memory the host has zeroed once */
 	enum ims_flush_policy flush_policy;
+	enum ims_unmap_flush unmap_flush;
+	uint64_t fq_deadline;        /* earliest flush-queue timeout of any domain,
+				      * UINT64_MAX when no queue waits */
 
 	uint64_t now;                /* trace time of the current event */
 	uint64_t cpu_now;            /* host CPU timeline */
@@ -270,7 +284,9 @@ static inline void ims_host_store(struct ims_sim *sim, uint64_t pa, uint64_t val
 /* Page-table page allocation/free by host software for dom: counted (per
  * domain too, so a destroyed domain can be checked to have freed every
  * one), and the free charged (sw_pt_free_cycles); the model charges the
- * allocation itself, to the operation it belongs to. */
+ * allocation itself, to the operation it belongs to. Under a lazy unmap
+ * the free waits for the flush queue's flush (sim/host/unmap_flush.h) and
+ * is charged then. */
 uint64_t ims_host_alloc_table(struct ims_sim *sim, struct ims_domain *dom);
 void ims_host_free_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t pa);
 

@@ -178,6 +178,19 @@ static void amdv1_iotlb_sync(struct ims_sim *sim, struct ims_domain *dom,
 			  gather->tables_freed || sim->params.amdv1_inv_pde_always);
 }
 
+/* amd_iommu_flush_iotlb_all -> amd_iommu_domain_flush_all: one
+ * INVALIDATE_IOMMU_PAGES for every address of the domain with PDE=1, then
+ * COMPLETION_WAIT. */
+static void amdv1_iotlb_flush_all(struct ims_sim *sim, struct ims_domain *dom)
+{
+	struct amdv1_cmdbuf *q = &amdv1_iommu(sim)->cmd;
+	struct amdv1_cmd c = amdv1_cmd_inv_pages(dom->did, AMDV1_IIP_ALL_ADDR, true, true);
+
+	amdv1_cmd_queue(sim, q, &c);
+	amdv1_cmd_wait(sim, q);
+	IMS_STAT_INC(&sim->stats, iotlb_syncs);
+}
+
 /* amd_iommu_set_dirty_tracking: for every device of the domain, set or
  * clear HAD (11b) in its DTE and queue INVALIDATE_DEVTAB_ENTRY; then
  * invalidate every page of the domain, PDE=1 (amd_iommu_domain_flush_all),
@@ -254,6 +267,7 @@ const struct ims_model_ops ims_amdv1_ops = {
 	.write_protect = amdv1_write_protect,
 	.set_dirty_tracking = amdv1_set_dirty_tracking,
 	.iotlb_sync = amdv1_iotlb_sync,
+	.iotlb_flush_all = amdv1_iotlb_flush_all,
 	.walk = amdv1_walk,
 	.probe = amdv1_probe,
 	.hw_counters = amdv1_hw_counters,

@@ -193,21 +193,40 @@ uint64_t ims_iotlb_inv_domain(struct ims_iotlb *t, uint32_t did)
 	return n;
 }
 
+/* Whether e, a valid entry, is of domain did and overlaps [start, last]. */
+static bool entry_in_range(const struct ims_iotlb_entry *e, uint32_t did, uint64_t start,
+			   uint64_t last)
+{
+	uint64_t e_start = e->vpn << e->page_lg2;
+	uint64_t e_last = e_start + ((UINT64_C(1) << e->page_lg2) - 1);
+
+	return e->did == did && e_start <= last && start <= e_last;
+}
+
 uint64_t ims_iotlb_inv_range(struct ims_iotlb *t, uint32_t did, uint64_t start,
 			     uint64_t last)
 {
 	uint64_t n = 0;
 
 	for (uint64_t i = 0; i < total_entries(t); i++) {
-		struct ims_iotlb_entry *e = &t->e[i];
-		uint64_t e_start, e_last;
-
-		if (!e->page_lg2 || e->did != did)
-			continue;
-		e_start = e->vpn << e->page_lg2;
-		e_last = e_start + ((UINT64_C(1) << e->page_lg2) - 1);
-		if (e_start <= last && start <= e_last) {
+		if (t->e[i].page_lg2 && entry_in_range(&t->e[i], did, start, last)) {
 			inv_drop(t, i);
+			n++;
+		}
+	}
+	return n;
+}
+
+uint64_t ims_iotlb_mark_range(struct ims_iotlb *t, uint32_t did, uint64_t start,
+			      uint64_t last, unsigned flags)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < total_entries(t); i++) {
+		struct ims_iotlb_entry *e = &t->e[i];
+
+		if (e->page_lg2 && entry_in_range(e, did, start, last)) {
+			e->flags |= (uint8_t)flags;
 			n++;
 		}
 	}

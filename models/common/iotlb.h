@@ -26,6 +26,12 @@
  * caches whatever No-Snoop attribute the request carries. Set by the walk
  * from the leaf (IMS_PROT_CACHE mappings); a hit carries it like R/W. */
 #define IMS_TLB_SNOOP 0x8u
+/* Not hardware state: the host's bookkeeping of a lazy unmap. The page was
+ * unmapped and its invalidation waits in a flush queue
+ * (sim/host/unmap_flush.c), so a DMA through this entry reaches memory the
+ * host no longer maps (a stale DMA). The DMA hit path sends such entries to
+ * its slow path, where they are counted; a walk never sets it. */
+#define IMS_TLB_UNMAPPED 0x10u
 
 /* Page sizes one IOTLB can hold: AMD next-level-7 leaves come in any power
  * of two, SMMU contiguous runs add 64 KiB and 32 MiB to the block sizes. */
@@ -139,6 +145,10 @@ uint64_t ims_iotlb_inv_domain(struct ims_iotlb *t, uint32_t did);
 /* Entries of domain did overlapping [start, last]. */
 uint64_t ims_iotlb_inv_range(struct ims_iotlb *t, uint32_t did, uint64_t start,
 			     uint64_t last);
+/* OR flags into every entry of domain did overlapping [start, last] (0:
+ * change nothing); returns how many there are. Not an invalidation. */
+uint64_t ims_iotlb_mark_range(struct ims_iotlb *t, uint32_t did, uint64_t start,
+			      uint64_t last, unsigned flags);
 /* Entries match() accepts, for scopes the above cannot say (SMMU level
  * hints, VMID-wide). */
 uint64_t ims_iotlb_inv_if(struct ims_iotlb *t,

@@ -225,6 +225,19 @@ static void smmu_iotlb_sync(struct ims_sim *sim, struct ims_domain *dom,
 	smmu_flush_range(sim, dom, gather->start, gather->last, !gather->tables_freed, leaf_lg2);
 }
 
+/* arm_smmu_flush_iotlb_all -> arm_smmu_tlb_inv_context: TLBI_NH_ASID at
+ * stage 1, TLBI_S12_VMALL at stage 2 (both drop walk caches too), then
+ * CMD_SYNC. */
+static void smmu_iotlb_flush_all(struct ims_sim *sim, struct ims_domain *dom)
+{
+	const struct smmu_domain *sd = smmu_dom(dom);
+	struct smmu_cmd c = sd->st->num == 2 ? smmu_cmd_tlbi_s12_vmall(sd->vmid)
+					     : smmu_cmd_tlbi_nh_asid(sd->vmid, sd->asid);
+
+	smmu_cmdq_submit_sync(sim, &smmu_iommu(sim)->cmdq, &c, 1);
+	IMS_STAT_INC(&sim->stats, iotlb_syncs);
+}
+
 /* Stage 2: S2HA/S2HD in the STE of every device of the domain, then for
  * each CMD_CFGI_STE, and TLBI_S12_VMALL because S2HA/S2HD may be cached in
  * TLB entries (5.2.1), then CMD_SYNC: one sync. */
@@ -320,6 +333,7 @@ const struct ims_model_ops ims_smmuv3_ops = {
 	.write_protect = smmu_write_protect,
 	.set_dirty_tracking = smmu_set_dirty_tracking,
 	.iotlb_sync = smmu_iotlb_sync,
+	.iotlb_flush_all = smmu_iotlb_flush_all,
 	.walk = smmu_walk,
 	.probe = smmu_probe,
 	.hw_counters = smmu_hw_counters,

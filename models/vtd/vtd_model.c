@@ -160,6 +160,17 @@ static void vtd_iotlb_sync(struct ims_sim *sim, struct ims_domain *dom,
 	vtd_flush_range(sim, dom, gather->start, gather->last, !gather->tables_freed);
 }
 
+/* intel_flush_iotlb_all -> cache_tag_flush_all: a domain-selective IOTLB
+ * invalidation for a second-stage domain (it drops the domain's
+ * paging-structure caches too, Table 23), then wait. */
+static void vtd_iotlb_flush_all(struct ims_sim *sim, struct ims_domain *dom)
+{
+	struct vtd_qi_desc d = vtd_qi_iotlb_dsi(dom->did);
+
+	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, &d, 1);
+	IMS_STAT_INC(&sim->stats, iotlb_syncs);
+}
+
 /* intel_pasid_setup_dirty_tracking: toggle SSADE in the PASID-table entry,
  * then the Table 28 flushes for an SSADE change in an entry with PGTT=SS:
  * PASID-selective-within-domain PASID-cache invalidation and domain-selective
@@ -218,6 +229,7 @@ const struct ims_model_ops ims_vtd_ops = {
 	.write_protect = vtd_write_protect,
 	.set_dirty_tracking = vtd_set_dirty_tracking,
 	.iotlb_sync = vtd_iotlb_sync,
+	.iotlb_flush_all = vtd_iotlb_flush_all,
 	.walk = vtd_walk,
 	.probe = vtd_probe,
 	.hw_counters = vtd_hw_counters,

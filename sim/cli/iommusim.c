@@ -29,6 +29,7 @@ struct options {
 	const char *strategies;      /* compare, comma-separated */
 	const char *models;          /* compare, comma-separated */
 	const char *coherency;       /* run: one; compare: comma-separated */
+	const char *unmap_flush;     /* run: one; compare: comma-separated */
 	const char *json;
 	const char *trace;
 	const char *param[MAX_PARAMS];
@@ -53,8 +54,8 @@ struct param_inputs {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: iommusim run TRACE [--model M] [--strategy S[/S2[/S3]]] [--coherency C] [PARAMS] [--json FILE] [--quiet] [--check]\n"
-		"       iommusim compare TRACE [--models M1,M2,...] [--strategies S1,S2,... | --coherency C1,C2,...] [PARAMS] [--json FILE] [--check]\n"
+		"usage: iommusim run TRACE [--model M] [--strategy S[/S2[/S3[/S4]]]] [--coherency C] [--unmap-flush F] [PARAMS] [--json FILE] [--quiet] [--check]\n"
+		"       iommusim compare TRACE [--models M1,M2,...] [--strategies S1,S2,... | --coherency C1,C2,... | --unmap-flush F1,F2,...] [PARAMS] [--json FILE] [--check]\n"
 		"       iommusim sweep TRACE|gen:WORKLOAD[,KNOB=V...] --vary NAME=V1,V2,... [--vary ...] [PARAMS] [-j N] --json OUT [--check]\n"
 		"       iommusim regress CORPUS_DIR [--baseline DIR] [--update-baseline] [-j N] [--shard K/N] [--only NAME] [PARAMS] [--json OUT] [--check]\n"
 		"       iommusim regress merge SHARD.json... [--json OUT]\n"
@@ -66,11 +67,14 @@ static void usage(FILE *out)
 		"       iommusim --version\n"
 		"\n"
 		"TRACE is a trace (traces/FORMAT.md): text, gzip-compressed text or the ELF container.\n"
-		"Strategies come on three axes (iommusim list): how dirty-unmap is done, whether\n"
-		"migration dirty-sync rounds flush, and where CPU caches are flushed for non-coherent\n"
-		"DMA (--coherency C is the same as a /C part); S/S2/S3 picks one of each. Defaults:\n"
-		"--model vtd --strategy clear+unmap/sync-flush/eager. compare takes 'all' for --models,\n"
-		"--strategies (the dirty axes) and --coherency, and needs two runs or more.\n"
+		"Strategies come on four axes (iommusim list): how dirty-unmap is done, whether\n"
+		"migration dirty-sync rounds flush, where CPU caches are flushed for non-coherent\n"
+		"DMA (--coherency C is the same as a /C part), and when an unmap's IOTLB\n"
+		"invalidation happens (--unmap-flush strict|lazy, the same as a /F part); S/S2/...\n"
+		"picks one of each. Defaults: --model vtd --strategy\n"
+		"clear+unmap/sync-flush/eager/strict. compare takes 'all' for --models, --strategies\n"
+		"(the dirty axes), --coherency and --unmap-flush; under the last two, --strategy sets\n"
+		"the other axes. It needs two runs or more.\n"
 		"PARAMS: [--preset NAME] [--params FILE] [--param name=value]...; a later one wins\n"
 		"(preset, then file, then --param; docs/calibration.md). A preset stands for a class\n"
 		"of hardware and fixes the model; compare and regress take one preset per model\n"
@@ -94,6 +98,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "strategies", required_argument, NULL, 'S' },
 		{ "models", required_argument, NULL, 'D' },
 		{ "coherency", required_argument, NULL, 'C' },
+		{ "unmap-flush", required_argument, NULL, 'U' },
 		{ "param", required_argument, NULL, 'p' },
 		{ "preset", required_argument, NULL, 'P' },
 		{ "params", required_argument, NULL, 'F' },
@@ -118,6 +123,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'S': o->strategies = optarg; break;
 		case 'D': o->models = optarg; break;
 		case 'C': o->coherency = optarg; break;
+		case 'U': o->unmap_flush = optarg; break;
 		case 'j': o->json = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'M': o->markdown = 1; break;
@@ -318,10 +324,9 @@ static int cmd_run(const struct options *o, const struct param_inputs *in)
 	}
 	if (!(model_name = run_model(o, preset)) || !(model = find_model(model_name)))
 		return EXIT_USAGE;
-	if (o->coherency)
-		snprintf(spec, sizeof(spec), "%s/%s", o->strategy, o->coherency);
-	else
-		snprintf(spec, sizeof(spec), "%s", o->strategy);
+	snprintf(spec, sizeof(spec), "%s%s%s%s%s", o->strategy, o->coherency ? "/" : "",
+		 o->coherency ? o->coherency : "", o->unmap_flush ? "/" : "",
+		 o->unmap_flush ? o->unmap_flush : "");
 	if (parse_strategies(spec, &strategy))
 		return EXIT_USAGE;
 	if ((rc = build_params(o, in, preset, &params)))
@@ -370,18 +375,80 @@ static int split_list(const char *text, const char *what, const char *const *all
 	return n;
 }
 
+/* Is st one of the strategies "all" stands for when comparing kind? The
+ * dirty axes: every unmap strategy (with the default sync strategy), then
+ * every other sync strategy (with the default unmap strategy). */
+static bool in_all(const struct ims_dirty_strategy *st, enum ims_grid_kind kind)
+{
+	struct ims_strategies defaults;
+
+	ims_strategies_default(&defaults);
+	switch (kind) {
+	case IMS_GRID_COHERENCY: return st->axis == IMS_AXIS_COHERENCY;
+	case IMS_GRID_UNMAP_FLUSH: return st->axis == IMS_AXIS_UNMAP_FLUSH;
+	default:
+		return st->axis == IMS_AXIS_UNMAP ||
+		       (st->axis == IMS_AXIS_SYNC && st != defaults.sync);
+	}
+}
+
+/* The strategies compare runs, as names for parse_strategies, and which
+ * columns tell them apart: --coherency and --unmap-flush list one axis,
+ * with --strategy for the others. Returns the count, or -1 (usage). */
+static int compare_strategy_names(const struct options *o, char names[][96],
+				  enum ims_grid_kind *kind)
+{
+	const char *all[MAX_LIST], *axis_list = o->coherency ? o->coherency : o->unmap_flush;
+	unsigned nall = 0;
+	int n;
+
+	if (!!o->strategies + !!o->coherency + !!o->unmap_flush > 1) {
+		fprintf(stderr, "iommusim: give one of --strategies, --coherency and --unmap-flush "
+				"(--strategy sets the other axes under the last two)\n");
+		return -1;
+	}
+	*kind = o->coherency ? IMS_GRID_COHERENCY : o->unmap_flush ? IMS_GRID_UNMAP_FLUSH
+							   : IMS_GRID_DIRTY;
+	for (unsigned i = 0; i < ims_dirty_strategy_count && nall < MAX_LIST; i++)
+		if (in_all(&ims_dirty_strategies[i], *kind))
+			all[nall++] = ims_dirty_strategies[i].name;
+	if (!axis_list)
+		return split_list(o->strategies ? o->strategies : o->strategy, "strategies", all,
+				  nall, names);
+	n = split_list(axis_list, "strategies", all, nall, names);
+	for (int k = 0; k < n; k++) {
+		char one[96];
+
+		memcpy(one, names[k], sizeof(one));
+		snprintf(names[k], 96, "%.60s/%.34s", o->strategy, one);
+	}
+	return n;
+}
+
+/* A --strategies list whose runs differ in when unmaps flush is about
+ * that: show its columns. */
+static enum ims_grid_kind grid_for(enum ims_grid_kind kind, const struct ims_strategies *st,
+				   int n)
+{
+	for (int k = 1; k < n && kind == IMS_GRID_DIRTY; k++)
+		if (st[k].unmap_flush != st[0].unmap_flush)
+			return IMS_GRID_UNMAP_FLUSH;
+	return kind;
+}
+
 static int cmd_compare(const struct options *o, const struct param_inputs *in)
 {
 	static char model_names[MAX_LIST][96], strat_names[MAX_LIST][96];
 	static struct ims_stats stats[MAX_LIST * MAX_LIST];
 	static char run_names[MAX_LIST * MAX_LIST][96];
-	const char *all_models[MAX_LIST], *all_strats[MAX_LIST], *all_coh[MAX_LIST];
+	const char *all_models[MAX_LIST];
 	const struct ims_model_ops *models[MAX_LIST];
-	struct ims_strategies strats[MAX_LIST], defaults;
+	struct ims_strategies strats[MAX_LIST];
 	struct ims_compare_run runs[MAX_LIST * MAX_LIST];
 	static struct ims_paramset params[MAX_LIST];
 	char preset_models[MAX_LIST * 40] = "";
-	unsigned nall_models = 0, nall_strats = 0, nall_coh = 0, n = 0;
+	unsigned nall_models = 0, n = 0;
+	enum ims_grid_kind kind;
 	json_t *all;
 	int nm, ns, rc = 0;
 
@@ -391,17 +458,6 @@ static int cmd_compare(const struct options *o, const struct param_inputs *in)
 	}
 	for (unsigned i = 0; i < ims_model_count && nall_models < MAX_LIST; i++)
 		all_models[nall_models++] = ims_models[i]->name;
-	/* "all": every unmap strategy (with the default sync strategy), then
-	 * every other sync strategy (with the default unmap strategy) */
-	ims_strategies_default(&defaults);
-	for (unsigned i = 0; i < ims_dirty_strategy_count && nall_strats < MAX_LIST; i++)
-		if (ims_dirty_strategies[i].axis == IMS_AXIS_UNMAP ||
-		    (ims_dirty_strategies[i].axis == IMS_AXIS_SYNC &&
-		     &ims_dirty_strategies[i] != defaults.sync))
-			all_strats[nall_strats++] = ims_dirty_strategies[i].name;
-	for (unsigned i = 0; i < ims_dirty_strategy_count && nall_coh < MAX_LIST; i++)
-		if (ims_dirty_strategies[i].axis == IMS_AXIS_COHERENCY)
-			all_coh[nall_coh++] = ims_dirty_strategies[i].name;
 	/* without --models: --model, else the presets' models, else vtd */
 	for (unsigned i = 0; i < in->npresets; i++)
 		snprintf(preset_models + strlen(preset_models), sizeof(preset_models) -
@@ -409,24 +465,7 @@ static int cmd_compare(const struct options *o, const struct param_inputs *in)
 	nm = split_list(o->models ? o->models : o->model ? o->model :
 			in->npresets ? preset_models : "vtd", "models", all_models, nall_models,
 			model_names);
-	if (o->coherency && o->strategies) {
-		fprintf(stderr, "iommusim: give --strategies or --coherency, not both "
-				"(--strategy sets the dirty axes under --coherency)\n");
-		return EXIT_USAGE;
-	}
-	if (o->coherency) {
-		ns = split_list(o->coherency, "coherency strategies", all_coh, nall_coh,
-				strat_names);
-		for (int k = 0; k < ns; k++) {
-			char coh[96];
-
-			memcpy(coh, strat_names[k], sizeof(coh));
-			snprintf(strat_names[k], 96, "%.60s/%.34s", o->strategy, coh);
-		}
-	} else {
-		ns = split_list(o->strategies ? o->strategies : o->strategy, "strategies",
-				all_strats, nall_strats, strat_names);
-	}
+	ns = compare_strategy_names(o, strat_names, &kind);
 	if (nm < 0 || ns < 0)
 		return EXIT_USAGE;
 	for (int m = 0; m < nm; m++)
@@ -502,7 +541,7 @@ static int cmd_compare(const struct options *o, const struct param_inputs *in)
 			printf("); xlate-x compares cycles, not time\n");
 			break;
 		}
-	ims_results_print_grid(stdout, runs, n, o->coherency != NULL);
+	ims_results_print_grid(stdout, runs, n, grid_for(kind, strats, ns));
 	if (nm == 1 && ns <= 3) {
 		printf("\nAll counters (ratio = column / %s):\n", runs[0].strategy);
 		ims_results_print_compare(stdout, runs, n);
@@ -635,16 +674,23 @@ static int cmd_list(void)
 	printf("models:\n");
 	for (unsigned i = 0; i < ims_model_count; i++)
 		printf("  %-16s %s\n", ims_models[i]->name, ims_models[i]->description);
-	printf("dirty-unmap strategies (trace keyword dirty-unmap):\n");
-	for (unsigned i = 0; i < ims_dirty_strategy_count; i++)
-		if (ims_dirty_strategies[i].axis == IMS_AXIS_UNMAP)
-			printf("  %-16s %s\n", ims_dirty_strategies[i].name,
-			       ims_dirty_strategies[i].description);
-	printf("dirty-sync round strategies (trace keywords precopy, stop-copy):\n");
-	for (unsigned i = 0; i < ims_dirty_strategy_count; i++)
-		if (ims_dirty_strategies[i].axis == IMS_AXIS_SYNC)
-			printf("  %-16s %s\n", ims_dirty_strategies[i].name,
-			       ims_dirty_strategies[i].description);
+	for (unsigned a = 0; a < IMS_AXIS_COUNT; a++) {
+		static const char *const title[IMS_AXIS_COUNT] = {
+			[IMS_AXIS_UNMAP] = "dirty-unmap strategies (trace keyword dirty-unmap)",
+			[IMS_AXIS_SYNC] = "dirty-sync round strategies (trace keywords precopy, "
+					  "stop-copy)",
+			[IMS_AXIS_COHERENCY] = "CPU cache-flush strategies for non-coherent domains "
+					       "(--coherency)",
+			[IMS_AXIS_UNMAP_FLUSH] = "unmap-flush strategies: when an unmap's IOTLB "
+						 "invalidation happens (--unmap-flush)",
+		};
+
+		printf("%s:\n", title[a]);
+		for (unsigned i = 0; i < ims_dirty_strategy_count; i++)
+			if (ims_dirty_strategies[i].axis == (enum ims_strategy_axis)a)
+				printf("  %-16s %s\n", ims_dirty_strategies[i].name,
+				       ims_dirty_strategies[i].description);
+	}
 	printf("hardware presets (--preset NAME; iommusim params --preset NAME):\n");
 	list_presets_to(stdout);
 	return 0;

@@ -9,7 +9,7 @@
 #include "sim/gen/gen.h"
 
 enum { NIC_RING, NIC_BUFFER, NIC_PACKETS, NIC_MTU, NIC_RATE, NIC_DELAY, NIC_UNMAP, NIC_BATCH,
-       NIC_NOPTS };
+       NIC_SLOTS, NIC_NOPTS };
 
 enum { NIC_STRICT, NIC_BATCHED };
 
@@ -31,15 +31,36 @@ static const struct ims_gen_opt nic_opts[NIC_NOPTS] = {
 			"buffers" },
 	[NIC_BATCH] = { "batch", IMS_GEN_COUNT, "32", 1, 65536, NULL,
 			"buffers per unmap in batched mode" },
+	[NIC_SLOTS] = { "iova-slots", IMS_GEN_COUNT, "0", 0, UINT64_C(1) << 24, NULL,
+			"IOVA slots the buffers cycle through (0: the fewest the ring needs); more "
+			"keep an unmapped IOVA unused longer, as an IOVA allocator does" },
 };
 
 #define NIC_IOVA UINT64_C(0x10000000)
 
+/* The fewest IOVA slots the ring needs: a slot is free again once its
+ * buffer is unmapped, which in batched mode waits for the whole batch (a
+ * batch is one contiguous range, so slots come in whole batches). */
+static uint64_t nic_min_slots(const uint64_t *v)
+{
+	if (v[NIC_UNMAP] == NIC_STRICT)
+		return v[NIC_RING];
+	return ims_gen_round_up(v[NIC_RING] + v[NIC_BATCH], v[NIC_BATCH]);
+}
+
 static int nic_check(const struct ims_gen_cfg *cfg, struct ims_error *err)
 {
-	if (cfg->v[NIC_MTU] > cfg->v[NIC_BUFFER])
+	const uint64_t *v = cfg->v;
+
+	if (v[NIC_MTU] > v[NIC_BUFFER])
 		return ims_error_set(err, IMS_EINVAL, "--mtu must not exceed --buffer");
-	return ims_gen_check_aligned("buffer", cfg->v[NIC_BUFFER], 4096, err);
+	if (v[NIC_SLOTS] && (v[NIC_SLOTS] < nic_min_slots(v) ||
+			     (v[NIC_UNMAP] != NIC_STRICT && v[NIC_SLOTS] % v[NIC_BATCH])))
+		return ims_error_set(err, IMS_EINVAL, "--iova-slots must be 0 or at least %llu%s",
+				     (unsigned long long)nic_min_slots(v),
+				     v[NIC_UNMAP] == NIC_STRICT ? " (--ring)"
+							       : ", a multiple of --batch");
+	return ims_gen_check_aligned("buffer", v[NIC_BUFFER], 4096, err);
 }
 
 struct nic {
@@ -90,10 +111,7 @@ static void nic_generate(struct ims_gen *g, const struct ims_gen_cfg *cfg)
 	struct nic n = { .g = g, .cfg = cfg };
 	uint32_t dev;
 
-	/* Batched: a slot's IOVA is free again only once its batch is
-	 * unmapped, so the IOVA ring holds the posted buffers plus a batch,
-	 * in whole batches (a batch is one contiguous range). */
-	n.slots = v[NIC_UNMAP] == NIC_STRICT ? ring : ims_gen_round_up(ring + v[NIC_BATCH], v[NIC_BATCH]);
+	n.slots = v[NIC_SLOTS] ? v[NIC_SLOTS] : nic_min_slots(v);
 	n.ready = calloc(ring, sizeof(*n.ready));
 	n.taken = calloc(ring, sizeof(*n.taken));
 	if (!n.ready || !n.taken) {
@@ -141,7 +159,9 @@ const struct ims_gen_workload ims_gen_nic_rx = {
 	       "(strict) or adds it to a batch unmapped as one range when --batch buffers\n"
 	       "are done (batched), and maps a new buffer into the slot. Maps = unmapped\n"
 	       "buffers = --packets. When the host's estimated work per packet exceeds\n"
-	       "--rate, packets wait for posted buffers instead of faulting.",
+	       "--rate, packets wait for posted buffers instead of faulting. --iova-slots\n"
+	       "beyond the ring's needs delays each IOVA's reuse (a lazy unmap's flush\n"
+	       "queue must flush before a queued IOVA is mapped again).",
 	.opts = nic_opts,
 	.nopts = NIC_NOPTS,
 	.check = nic_check,

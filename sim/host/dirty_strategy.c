@@ -68,6 +68,15 @@ const struct ims_dirty_strategy ims_dirty_strategies[] = {
 	  .flush = IMS_FLUSH_FORCE_COHERENT, .safe = true,
 	  .description = "make every domain enforce coherency (snooped DMA, snoop cost per "
 			 "line), flush nothing" },
+	{ .name = "strict", .axis = IMS_AXIS_UNMAP_FLUSH, .unmap_flush = IMS_UNMAP_STRICT,
+	  .safe = true,
+	  .description = "every unmap invalidates the IOTLB and waits before it returns "
+			 "(iommufd; the DMA API with iommu.strict=1)" },
+	{ .name = "lazy", .axis = IMS_AXIS_UNMAP_FLUSH, .unmap_flush = IMS_UNMAP_LAZY,
+	  .description = "unmaps wait in a per-domain flush queue, flushed with one "
+			 "invalidation when full, on timeout, before an IOVA is reused and at "
+			 "detach (the DMA API's flush queue, iommu.strict=0): devices can reach "
+			 "unmapped pages until then" },
 };
 
 const unsigned ims_dirty_strategy_count =
@@ -86,6 +95,52 @@ void ims_strategies_default(struct ims_strategies *out)
 	out->unmap = ims_dirty_strategy_find("clear+unmap");
 	out->sync = ims_dirty_strategy_find("sync-flush");
 	out->coherency = ims_dirty_strategy_find("eager");
+	out->unmap_flush = ims_dirty_strategy_find("strict");
+}
+
+/* The slot of axis a in s: one place that knows the member per axis. */
+static const struct ims_dirty_strategy **axis_slot(struct ims_strategies *s,
+						   enum ims_strategy_axis a)
+{
+	switch (a) {
+	case IMS_AXIS_UNMAP: return &s->unmap;
+	case IMS_AXIS_SYNC: return &s->sync;
+	case IMS_AXIS_COHERENCY: return &s->coherency;
+	default: return &s->unmap_flush;
+	}
+}
+
+void ims_strategies_set(struct ims_strategies *s, const struct ims_dirty_strategy *st)
+{
+	*axis_slot(s, st->axis) = st;
+}
+
+const struct ims_dirty_strategy *ims_strategies_get(const struct ims_strategies *s,
+						    enum ims_strategy_axis a)
+{
+	struct ims_strategies copy = *s;   /* axis_slot's pointer is for writing */
+
+	return *axis_slot(&copy, a);
+}
+
+static const char *const axis_names[IMS_AXIS_COUNT] = {
+	[IMS_AXIS_UNMAP] = "unmap",
+	[IMS_AXIS_SYNC] = "sync",
+	[IMS_AXIS_COHERENCY] = "coherency",
+	[IMS_AXIS_UNMAP_FLUSH] = "unmap-flush",
+};
+
+const char *ims_strategy_axis_name(enum ims_strategy_axis a)
+{
+	return axis_names[a];
+}
+
+int ims_strategy_axis_find(const char *name)
+{
+	for (unsigned a = 0; a < IMS_AXIS_COUNT; a++)
+		if (!strcmp(axis_names[a], name))
+			return (int)a;
+	return -1;
 }
 
 int ims_strategies_parse(struct ims_strategies *s, const char *spec, char *bad, size_t badlen)
@@ -106,12 +161,7 @@ int ims_strategies_parse(struct ims_strategies *s, const char *spec, char *bad, 
 			return -1;
 		}
 		axis_given[st->axis] = true;
-		if (st->axis == IMS_AXIS_UNMAP)
-			s->unmap = st;
-		else if (st->axis == IMS_AXIS_SYNC)
-			s->sync = st;
-		else
-			s->coherency = st;
+		ims_strategies_set(s, st);
 		p += n;
 		if (*p == '/')
 			p++;
@@ -121,6 +171,7 @@ int ims_strategies_parse(struct ims_strategies *s, const char *spec, char *bad, 
 
 const char *ims_strategies_name(const struct ims_strategies *s, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s/%s", s->unmap->name, s->sync->name, s->coherency->name);
+	snprintf(buf, len, "%s/%s/%s/%s", s->unmap->name, s->sync->name, s->coherency->name,
+		 s->unmap_flush->name);
 	return buf;
 }

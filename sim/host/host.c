@@ -666,6 +666,7 @@ static __attribute__((noinline)) uint64_t dma_chunks(struct ims_sim *sim, struct
 	struct ims_walk w;
 	struct chunk_timing ct = { .ready = sim->now, .w = &w };
 	bool first = true;
+	uint64_t stale_bytes = 0;
 
 	while (cur < end) {
 		uint64_t pa, chunk_end, page_end, done;
@@ -705,17 +706,25 @@ static __attribute__((noinline)) uint64_t dma_chunks(struct ims_sim *sim, struct
 			ims_coh_dma(sim, dom, cur, pa + (cur & ((UINT64_C(1) << page_lg2) - 1)),
 				    chunk_end - cur, write, snooped);
 		IMS_STAT_ADD(&sim->stats, dma_bytes, chunk_end - cur);
+		/* a hit on a page a lazy unmap already gave back */
+		if (!ct.walked && (e->flags & IMS_TLB_UNMAPPED))
+			stale_bytes += chunk_end - cur;
 		done = time_chunk(sim, dev, dom, cur, chunk_end, &ct);
 		if (done > last_done)
 			last_done = done;
 		cur = chunk_end;
 	}
 	dma_done(sim, last_done);
+	if (stale_bytes) {
+		IMS_STAT_INC(&sim->stats, stale_dmas);
+		IMS_STAT_ADD(&sim->stats, stale_dma_bytes, stale_bytes);
+	}
 	return cur < end ? 1 : 0;
 }
 
-/* The common DMA has one request, hits the IOTLB, is not dirty-tracked
- * and needs no CPU-cache work: it takes this short path (the same steps as
+/* The common DMA has one request, hits the IOTLB through an entry of a
+ * page still mapped, is not dirty-tracked and needs no CPU-cache work: it
+ * takes this short path (the same steps as
  * dma_chunks, in the same order); everything else takes dma_chunks. */
 uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uint64_t len,
 		 bool write)
@@ -740,7 +749,8 @@ uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uin
 	/* one request and one translation chunk (both sizes are powers of
 	 * two, a request is at most 4 KiB: so also within one page) */
 	if ((iova ^ (iova + len - 1)) > (eng->req_mask & sim->dma_chunk_mask) || !e ||
-	    (e->flags & (tlb_need(write) | IMS_TLB_SNOOP)) != (tlb_need(write) | IMS_TLB_SNOOP) ||
+	    (e->flags & (tlb_need(write) | IMS_TLB_SNOOP | IMS_TLB_UNMAPPED)) !=
+		    (tlb_need(write) | IMS_TLB_SNOOP) ||
 	    (dom->dirty_tracking && write) || dom->noncoherent || sim->cache.lines_cached)
 		return dma_chunks(sim, dev, dom, e, iova, iova + len, write);
 	count_hit(sim);

@@ -36,7 +36,8 @@ int ims_host_map(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uin
 		 bool pa_given, uint64_t pa, unsigned prot, struct ims_error *err);
 
 /* Unmap the range from the domain's IOAS (ims_ioas_unmap: one unmap and
- * IOTLB sync per area and domain; mappings that stick out are split).
+ * IOTLB sync per area and domain, or under the lazy unmap-flush strategy a
+ * place in the domain's flush queue; mappings that stick out are split).
  * Fails if any part of the range is not mapped. */
 int ims_host_unmap(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t len,
 		   struct ims_error *err);

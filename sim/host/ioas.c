@@ -4,7 +4,8 @@
  * Linux behaviour modelled (drivers/iommu/iommufd/io_pagetable.c, pages.c):
  * an IOAS unmap removes area by area, and each area is unmapped from each
  * domain with its own iommu_unmap(), which syncs the IOTLB; so does the
- * unfill of a detaching domain. A fill writes the area with the largest
+ * unfill of a detaching domain. (Under the lazy unmap-flush strategy the
+ * sync waits in the domain's flush queue instead: unmap_flush.h.) A fill writes the area with the largest
  * pages alignment allows (iommu_map of the whole run).
  */
 #include "sim/host/ioas.h"
@@ -17,6 +18,7 @@
 #include "sim/assert.h"
 #include "sim/host/coherency.h"
 #include "sim/host/host_internal.h"
+#include "sim/host/unmap_flush.h"
 
 #define PAGES(bytes) ((bytes) >> IMS_PAGE_LG2)
 
@@ -260,6 +262,7 @@ static int fill_range(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_dom
 	unsigned prot = a->prot | ims_coh_prot(dom);
 	int rc = 0;
 
+	ims_unmap_flush_before_map(sim, dom, a->iova, a->last);
 	ims_coh_before_fill(sim, ioas, a, dom, cause);
 	while (done < len) {
 		unsigned lg2 = ims_pick_page_lg2(pgsizes, a->iova + done, pa + done, len - done);
@@ -285,19 +288,26 @@ static int fill_range(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_dom
 }
 
 /* Unmap [iova, last] from one domain with one iommu_unmap(): one gather,
- * one sync. Pending dirty truth is settled: counted missed, or returned in
- * *written when the caller reports the range. */
+ * one sync, or under the lazy unmap-flush strategy a place in the domain's
+ * flush queue (unmap_flush.h); undoing a failed fill always syncs. Pending
+ * dirty truth is settled: counted missed, or returned in *written when the
+ * caller reports the range. */
 static void unfill_range(struct ims_sim *sim, struct ims_domain *dom, struct ims_area *a,
-			 uint64_t iova, uint64_t last, uint64_t *written)
+			 uint64_t iova, uint64_t last, uint64_t *written, bool undo)
 {
 	struct ims_error err = { 0 };
 	struct ims_gather g;
 	uint64_t pending;
 
 	ims_gather_init(&g);
+	if (!undo)
+		ims_unmap_flush_begin(sim, dom);
 	if (sim->model->unmap(sim, dom, iova, last - iova + 1, &g, &err))
 		IMS_BUG(err.msg);   /* areas are whole leaves: checked before */
-	ims_host_sync(sim, dom, &g);
+	if (undo)
+		ims_host_sync(sim, dom, &g);
+	else
+		ims_unmap_flush_end(sim, dom, &g, iova, last);
 	ims_coh_after_unfill(sim, a, iova, last, dom);
 	ims_range_set_remove(&dom->mapped, iova, last);
 	pending = ims_truth_take(&dom->truth, iova >> IMS_PAGE_LG2, PAGES(last - iova + 1));
@@ -371,7 +381,7 @@ static int area_publish(struct ims_sim *sim, struct ims_ioas *ioas, size_t at,
 	return 0;
 undo:
 	while (d--)
-		unfill_range(sim, ioas->dom[d], a, a->iova, a->last, NULL);
+		unfill_range(sim, ioas->dom[d], a, a->iova, a->last, NULL, true);
 	area_unpin(sim, a);
 	pages_put(a->pages);
 	area_remove(ioas, at, 1);
@@ -616,7 +626,7 @@ int ims_ioas_unmap(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t iova, ui
 
 		for (unsigned d = 0; d < ioas->ndom; d++)
 			unfill_range(sim, ioas->dom[d], a, a->iova, a->last,
-				     ioas->dom[d] == reported ? reported_written : NULL);
+				     ioas->dom[d] == reported ? reported_written : NULL, false);
 		area_unpin(sim, a);
 		pages_put(a->pages);
 	}
@@ -719,7 +729,7 @@ int ims_ioas_attach_domain(struct ims_sim *sim, struct ims_ioas *ioas,
 	if (rc) {
 		while (i--) {
 			unfill_range(sim, dom, &ioas->area[i], ioas->area[i].iova,
-				     ioas->area[i].last, NULL);
+				     ioas->area[i].last, NULL, true);
 			if (ioas->area[i].storage == dom)
 				ioas->area[i].storage = NULL;
 			if (!ioas->ndom)
@@ -751,12 +761,14 @@ int ims_ioas_detach_domain(struct ims_sim *sim, struct ims_domain *dom,
 	for (size_t i = 0; i < ioas->nareas; i++) {
 		struct ims_area *a = &ioas->area[i];
 
-		unfill_range(sim, dom, a, a->iova, a->last, NULL);
+		unfill_range(sim, dom, a, a->iova, a->last, NULL, false);
 		if (a->storage == dom)
 			a->storage = ioas->ndom ? ioas->dom[0] : NULL;
 		if (!ioas->ndom)
 			area_unpin(sim, a);
 	}
+	/* what the unfill queued is flushed before the domain leaves */
+	ims_unmap_flush_detach(sim, dom);
 	dom->ioas = NULL;
 	IMS_STAT_INC(&sim->stats, domain_unfills);
 	ims_host_end(sim);

@@ -100,8 +100,8 @@ int ims_ioas_map(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t iova, uint
 /* IOMMU_IOAS_UNMAP: every byte of the range must be in an area; areas that
  * stick out are split first (refused if a split would cut a large page of
  * an attached domain, or the range holds an access pin). Each domain is
- * unmapped with one gather and one IOTLB sync; then pages nobody uses any
- * more are unpinned. Writes still pending in a domain's dirty ground truth
+ * unmapped with one gather and one IOTLB sync (lazy: a place in its flush
+ * queue, unmap_flush.h); then pages nobody uses any more are unpinned. Writes still pending in a domain's dirty ground truth
  * are counted missed, except in `reported`'s (may be NULL), whose count is
  * returned in *reported_written (the caller reports them). */
 int ims_ioas_unmap(struct ims_sim *sim, struct ims_ioas *ioas, uint64_t iova, uint64_t len,
@@ -119,8 +119,9 @@ int ims_ioas_copy(struct ims_sim *sim, struct ims_ioas *dst, uint64_t dst_iova,
  * the first domain of an IOAS pins its pages. */
 int ims_ioas_attach_domain(struct ims_sim *sim, struct ims_ioas *ioas,
 			   struct ims_domain *dom, struct ims_error *err);
-/* Unfill the domain (one unmap and IOTLB sync per area, as iommufd) and
- * detach it; the last domain to leave unpins what only areas held. */
+/* Unfill the domain (one unmap and IOTLB sync per area, as iommufd; lazy:
+ * one flush of its queue at the end) and detach it; the last domain to
+ * leave unpins what only areas held. */
 int ims_ioas_detach_domain(struct ims_sim *sim, struct ims_domain *dom,
 			   struct ims_error *err);
 

@@ -111,18 +111,6 @@ static bool is_param(const char *name)
 	return false;
 }
 
-static int axis_of(const char *name, enum ims_strategy_axis *out)
-{
-	static const char *const names[IMS_AXIS_COUNT] = { "unmap", "sync", "coherency" };
-
-	for (unsigned a = 0; a < IMS_AXIS_COUNT; a++)
-		if (!strcmp(names[a], name)) {
-			*out = (enum ims_strategy_axis)a;
-			return 0;
-		}
-	return -1;
-}
-
 static int find_model(const char *name, const struct ims_model_ops **out, struct ims_error *err)
 {
 	*out = ims_model_find(name);
@@ -225,24 +213,19 @@ static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, 
 	snprintf(pt->label, sizeof(pt->label), "%s", s->input);
 	for (unsigned a = 0; a < s->naxes; a++) {
 		const char *name = s->axes[a].name, *v = s->axes[a].values[idx[a]];
-		enum ims_strategy_axis axis;
+		int axis = ims_strategy_axis_find(name);
 
 		if (values)
 			json_object_set_new(values, name, json_string(v));
 		if (!strcmp(name, "model") || !strcmp(name, "strategy"))
 			continue;
-		if (!axis_of(name, &axis)) {
+		if (axis >= 0) {
 			const struct ims_dirty_strategy *st = ims_dirty_strategy_find(v);
 
-			if (!st || st->axis != axis)
+			if (!st || st->axis != (enum ims_strategy_axis)axis)
 				return ims_error_set(err, IMS_ENOENT, "--vary %s: '%s' is not a %s "
 						     "strategy (iommusim list)", name, v, name);
-			if (axis == IMS_AXIS_UNMAP)
-				pt->strategies.unmap = st;
-			else if (axis == IMS_AXIS_SYNC)
-				pt->strategies.sync = st;
-			else
-				pt->strategies.coherency = st;
+			ims_strategies_set(&pt->strategies, st);
 		} else if (strncmp(name, "gen.", 4) && is_param(name)) {
 			char assign[256];
 
@@ -258,7 +241,8 @@ static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, 
 			if (strcmp(knob, "seed") && !ims_gen_opt_find(pt->cfg.w, knob))
 				return ims_error_set(err, IMS_ENOENT,
 						     "--vary %s: not a parameter (iommusim params), "
-						     "model, strategy, unmap, sync, coherency, nor a knob "
+						     "model, strategy, unmap, sync, coherency, unmap-flush, "
+						     "nor a knob "
 						     "of %s (iommusim-gen %s --help)", name,
 						     pt->cfg.w->name, pt->cfg.w->name);
 			if ((rc = gen_set(&pt->cfg, knob, v, err)))
@@ -271,7 +255,7 @@ static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, 
 		} else {
 			return ims_error_set(err, IMS_ENOENT,
 					     "--vary %s: not a parameter (iommusim params), model, "
-					     "strategy, unmap, sync or coherency%s", name,
+					     "strategy, unmap, sync, coherency or unmap-flush%s", name,
 					     strncmp(name, "gen.", 4) ? "" :
 					     "; gen.KNOB needs a gen:WORKLOAD input");
 		}

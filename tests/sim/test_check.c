@@ -226,6 +226,57 @@ Test(check, an_unsafe_coherency_strategy_claimed_safe_is_caught)
 	cr_assert_gt(err.line, 0, "names the event that exposed them");
 }
 
+/* A DMA through the IOTLB after a lazy unmap returned (line 8): lazy runs
+ * clean, but claimed safe the check stops at that DMA. */
+Test(check, an_unsafe_unmap_flush_strategy_claimed_safe_is_caught)
+{
+	static const char trace[] = HEADER
+		"@1000000 dma nic read 0x100000 64\n"
+		"@2000000 unmap vm 0x100000 4K\n"
+		"@2100000 dma nic read 0x100000 64\n";
+	struct ims_strategies st = strategies("lazy");
+	struct ims_dirty_strategy claimed = *st.unmap_flush;
+	struct ims_error err = { 0 };
+	struct ims_stats s;
+
+	for (unsigned m = 0; m < ims_model_count; m++) {
+		st.unmap_flush = ims_dirty_strategy_find("lazy");
+		cr_assert_eq(run_checked(ims_models[m], &st, trace, &err, &s), 0, "%s", err.msg);
+		cr_assert_eq(IMS_STAT_GET(&s, stale_dmas), 1, "%s", ims_models[m]->name);
+		claimed.safe = true;
+		st.unmap_flush = &claimed;
+		expect_check_failure(run_checked(ims_models[m], &st, trace, &err, NULL), &err, 8,
+				     "reached pages after their unmap returned");
+	}
+}
+
+/* A flush_iotlb_all that drops nothing leaves the lazy unmap's flagged
+ * entry behind: caught when the queue's timer flushes it (at the end of
+ * the trace, reported at its last line). */
+static void flush_all_forgetting(struct ims_sim *sim, struct ims_domain *dom)
+{
+	(void)dom;
+	IMS_STAT_INC(&sim->stats, iotlb_syncs);
+}
+
+Test(check, a_flush_queue_flush_that_leaves_flagged_entries_is_caught)
+{
+	static const char trace[] = HEADER
+		"@1000000 dma nic read 0x100000 64\n"
+		"@2000000 unmap vm 0x100000 4K\n";
+	struct ims_strategies st = strategies("lazy");
+	struct ims_error err = { 0 };
+
+	for (unsigned m = 0; m < ims_model_count; m++) {
+		struct ims_model_ops broken = *ims_models[m];
+
+		broken.iotlb_flush_all = flush_all_forgetting;
+		cr_assert_eq(run_checked(ims_models[m], &st, trace, &err, NULL), 0, "%s", err.msg);
+		expect_check_failure(run_checked(&broken, &st, trace, &err, NULL), &err, 7,
+				     "still carries flag 0x10");
+	}
+}
+
 /* ---- pin counts and page-table pages -------------------------------------- */
 
 Test(check, a_wrapped_pin_count_is_caught)

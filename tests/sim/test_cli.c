@@ -208,9 +208,9 @@ Test(cli, compare_grid_has_a_row_per_model_and_strategy)
 	tmpdir_write("t.trace", good);
 	cr_assert_eq(run_cli(out, sizeof(out), "compare t.trace --strategies clear+unmap,noclear+unmap"),
 		     0, "%s", out);
-	snprintf(line, sizeof(line), "\nvtd     clear+unmap/sync-flush/eager ");
+	snprintf(line, sizeof(line), "\nvtd     clear+unmap/sync-flush/eager/strict ");
 	cr_assert(strstr(out, line), "%s", out);
-	snprintf(line, sizeof(line), "\nvtd     noclear+unmap/sync-flush/eager ");
+	snprintf(line, sizeof(line), "\nvtd     noclear+unmap/sync-flush/eager/strict ");
 	cr_assert(strstr(out, line), "%s", out);
 	cr_assert_eq(run_cli(out, sizeof(out), "compare t.trace --models vtd,nope"), 2);
 	cr_assert(strstr(out, "unknown model 'nope'"), "%s", out);
@@ -292,8 +292,8 @@ Test(cli, coherency_grid_and_exposure_listing)
 			 "--coherency none,eager,force-coherent"), 0, "%s", out);
 	cr_assert(strstr(out, " flushes ") && strstr(out, " exposures "), "%s", out);
 	/* none: the device read 128 zeroed lines still dirty in the CPU cache */
-	cr_assert(strstr(out, "\nvtd     clear+unmap/sync-flush/none "), "%s", out);
-	cr_assert(strstr(out, "\nsmmuv3  clear+unmap/sync-flush/force-coherent "), "%s", out);
+	cr_assert(strstr(out, "\nvtd     clear+unmap/sync-flush/none/strict "), "%s", out);
+	cr_assert(strstr(out, "\nsmmuv3  clear+unmap/sync-flush/force-coherent/strict "), "%s", out);
 	cr_assert_eq(run_cli(out, sizeof(out), "run nc.trace --strategy none --json r.json"), 0, "%s",
 		     out);
 	cr_assert(strstr(out, "exposure_dma_stale_read                 128"), "%s", out);

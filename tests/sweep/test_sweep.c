@@ -75,8 +75,19 @@ Test(sweep, strategy_axes)
 	j = tmpdir_json("s.json");
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
 		json_array_get(points(j), 1), "results"), "strategy")),
-		"noclear+unmap/sync-noflush/eager");
+		"noclear+unmap/sync-noflush/eager/strict");
 	json_decref(j);
+	/* the fourth axis, by its name */
+	cr_assert_eq(sweep(out, sizeof(out), TRACE " --vary unmap-flush=strict,lazy --json f.json -q"),
+		     0, "%s", out);
+	j = tmpdir_json("f.json");
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
+		json_array_get(points(j), 1), "results"), "strategy")),
+		"clear+unmap/sync-flush/eager/lazy");
+	json_decref(j);
+	cr_assert_eq(sweep(out, sizeof(out), TRACE " --vary unmap-flush=eager --json g.json -q"), 2,
+		     "%s", out);
+	cr_assert(strstr(out, "'eager' is not a unmap-flush strategy"), "%s", out);
 }
 
 Test(sweep, workers_do_not_change_the_output)
