@@ -307,7 +307,6 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 		  const struct ims_strategies *strategies, struct ims_error *err)
 {
 	struct replay rp = { .sim = sim, .r = r };
-	uint64_t line = 0;   /* of the last event run, for a timer's errors */
 	int rc = 0;
 
 	rp.next = &rp.buf[0];
@@ -357,17 +356,17 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 			ims_trace_locate(r, err, ev->line);
 			break;
 		}
-		line = ev->line;
 	}
 	if (!rc && rp.have_next < 0) {
 		/* a read or a racing DMA failed while the host was busy */
 		*err = rp.dma_err.code ? rp.dma_err : rp.read_err;
 		rc = -err->code;
 	}
-	/* timers still pending when the trace ends run at their deadlines */
+	/* timers still pending when the trace ends run at their deadlines; an
+	 * error names the last event (in the buffer read_ahead did not use) */
 	while (!rc && sim->fq_deadline != UINT64_MAX)
 		if ((rc = run_fq_timer(sim, strategies, err)))
-			ims_trace_locate(r, err, line);
+			ims_trace_locate(r, err, rp.buf[rp.next == &rp.buf[0]].line);
 	free(rp.rounds);
 	sim->race_hook = NULL;
 	sim->race_ctx = NULL;
