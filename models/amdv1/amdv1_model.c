@@ -125,8 +125,11 @@ static void amdv1_domain_fini(struct ims_sim *sim, struct ims_domain *dom)
 }
 
 /* set_dte_entry + device_flush_dte + completion wait: the device's DTE gets
- * the domain's tables, DomainID and current HAD, then the device table
- * cache is told. A DTE flush, not an IOTLB sync: not in iotlb_syncs. */
+ * the domain's tables, DomainID and current HAD, and I (IOTLB enable,
+ * DTE bit 96) for a device with ATS; then the device table cache is told,
+ * and such a device's IOTLB emptied (device_flush_dte ends with
+ * INVALIDATE_IOTLB_PAGES of everything when ATS is on). A DTE flush, not an
+ * IOTLB sync: not in iotlb_syncs. */
 static int amdv1_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 			struct ims_error *err)
 {
@@ -137,11 +140,32 @@ static int amdv1_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_
 
 	(void)err;
 	amdv1_dte_build(&e, ad->root_pa, ad->mode, dom->did, ad->tracking);
+	if (dev->ats)
+		e.qw[1] |= AMDV1_DTE_I;
 	amdv1_dte_store(sim, dev->sid, &e);
 	ims_host_charge(sim, IMS_STAT_cyc_sw_other, sim->costs.sw_pasid_entry_update_cycles);
 	amdv1_cmd_queue(sim, q, &c);
+	if (dev->ats) {
+		c = amdv1_cmd_inv_iotlb_pages(dev->sid, 0, UINT64_MAX);
+		amdv1_cmd_queue(sim, q, &c);
+	}
 	amdv1_cmd_wait(sim, q);
 	return 0;
+}
+
+/* Queue INVALIDATE_IOTLB_PAGES of [start, last] for every device of dom
+ * with ATS (domain_flush_pages_v1: device_flush_iotlb per ATS device). */
+static void flush_device_iotlbs(struct ims_sim *sim, struct ims_domain *dom, uint64_t start,
+				uint64_t last)
+{
+	struct ims_device *dev;
+	unsigned i = 0;
+
+	while ((dev = ims_ats_device_next(sim, dom, &i))) {
+		struct amdv1_cmd c = amdv1_cmd_inv_iotlb_pages(dev->sid, start, last);
+
+		amdv1_cmd_queue(sim, &amdv1_iommu(sim)->cmd, &c);
+	}
 }
 
 void amdv1_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t start,
@@ -152,9 +176,10 @@ void amdv1_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t sta
 	uint64_t addr;
 	bool s;
 
-	amdv1_inv_encode(start, last, &addr, &s);
+	ims_inv_range_encode(start, last, &addr, &s);
 	c = amdv1_cmd_inv_pages(dom->did, addr, s, pde);
 	amdv1_cmd_queue(sim, q, &c);
+	flush_device_iotlbs(sim, dom, start, last);
 	amdv1_cmd_wait(sim, q);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
 }
@@ -181,7 +206,8 @@ static void amdv1_iotlb_sync(struct ims_sim *sim, struct ims_domain *dom,
 /* amd_iommu_set_dirty_tracking: for every device of the domain, set or
  * clear HAD (11b) in its DTE and queue INVALIDATE_DEVTAB_ENTRY; then
  * invalidate every page of the domain, PDE=1 (amd_iommu_domain_flush_all),
- * so no IOTLB entry cached under the old HAD survives, and wait: one sync.
+ * and the device IOTLBs of devices with ATS, so no entry cached under the
+ * old HAD survives, and wait: one sync.
  * A domain without devices has no DTE to change: nothing is issued. */
 static int amdv1_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, bool on,
 				    struct ims_error *err)
@@ -214,6 +240,7 @@ static int amdv1_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom,
 		struct amdv1_cmd c = amdv1_cmd_inv_pages(dom->did, AMDV1_IIP_ALL_ADDR, true, true);
 
 		amdv1_cmd_queue(sim, q, &c);
+		flush_device_iotlbs(sim, dom, 0, UINT64_MAX);
 		amdv1_cmd_wait(sim, q);
 		IMS_STAT_INC(&sim->stats, iotlb_syncs);
 	}

@@ -126,19 +126,42 @@ static int vtd_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_do
 	return 0;
 }
 
+/* Descriptors per submission, as Linux's qi_batch (QI_MAX_BATCHED_DESC_COUNT,
+ * drivers/iommu/intel/iommu.h): a fuller batch is submitted, with its own
+ * wait, before more are added. */
+#define VTD_QI_BATCH 16
+
+/* Add d to the batch, submitting the batch first (with its wait) if full. */
+static void batch_add(struct ims_sim *sim, struct vtd_qi_desc *batch, unsigned *n,
+		      struct vtd_qi_desc d)
+{
+	if (*n == VTD_QI_BATCH) {
+		vtd_qi_sync(sim, &vtd_iommu(sim)->qi, batch, *n);
+		*n = 0;
+	}
+	batch[(*n)++] = d;
+}
+
+/* cache_tag_flush_range: the IOTLB descriptor, then a device-TLB descriptor
+ * for every device of the domain with ATS, whose ATC may hold the range
+ * (Linux: one per DEVTLB cache tag), then one wait. */
 void vtd_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t start,
 		     uint64_t last, bool ih)
 {
-	struct vtd_qi_desc d;
+	struct vtd_qi_desc batch[VTD_QI_BATCH];
+	struct ims_device *dev;
+	unsigned n = 0, i = 0;
 	uint64_t addr;
 	unsigned am;
 
 	if (vtd_qi_psi_cover(start, last, sim->params.vtd_psi != 0,
 			     (unsigned)sim->params.vtd_max_amask, &addr, &am))
-		d = vtd_qi_iotlb_psi(dom->did, addr, am, ih);
+		batch[n++] = vtd_qi_iotlb_psi(dom->did, addr, am, ih);
 	else
-		d = vtd_qi_iotlb_dsi(dom->did);
-	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, &d, 1);
+		batch[n++] = vtd_qi_iotlb_dsi(dom->did);
+	while ((dev = ims_ats_device_next(sim, dom, &i)))
+		batch_add(sim, batch, &n, vtd_qi_devtlb(dev->sid, start, last));
+	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, batch, n);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
 }
 
@@ -163,14 +186,16 @@ static void vtd_iotlb_sync(struct ims_sim *sim, struct ims_domain *dom,
 /* intel_pasid_setup_dirty_tracking: toggle SSADE in the PASID-table entry,
  * then the Table 28 flushes for an SSADE change in an entry with PGTT=SS:
  * PASID-selective-within-domain PASID-cache invalidation and domain-selective
- * IOTLB invalidation, then wait. (The device-TLB flush that follows in Linux
- * is not modelled: no ATS.) */
+ * IOTLB invalidation, then, for devices with ATS, a device-TLB invalidation
+ * of everything (Linux: devtlb_invalidation_with_pasid), then wait. */
 static int vtd_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, bool on,
 				  struct ims_error *err)
 {
 	struct vtd_domain *vd = vtd_dom(dom);
 	struct vtd_pasid_entry e;
-	struct vtd_qi_desc d[2];
+	struct vtd_qi_desc batch[VTD_QI_BATCH];
+	struct ims_device *dev;
+	unsigned n = 0, i = 0;
 
 	(void)err;
 	vtd_pasid_entry_load(sim, vd->pasid_pa, &e);
@@ -179,9 +204,11 @@ static int vtd_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, b
 	e.val[0] ^= VTD_PASID_SSADE;
 	ims_host_store(sim, vd->pasid_pa, e.val[0]);
 	ims_host_charge(sim, IMS_STAT_cyc_sw_other, sim->costs.sw_pasid_entry_update_cycles);
-	d[0] = vtd_qi_pasid_cache(VTD_PC_G_PASID, dom->did, VTD_RID_PASID);
-	d[1] = vtd_qi_iotlb_dsi(dom->did);
-	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, d, 2);
+	batch[n++] = vtd_qi_pasid_cache(VTD_PC_G_PASID, dom->did, VTD_RID_PASID);
+	batch[n++] = vtd_qi_iotlb_dsi(dom->did);
+	while ((dev = ims_ats_device_next(sim, dom, &i)))
+		batch_add(sim, batch, &n, vtd_qi_devtlb(dev->sid, 0, UINT64_MAX));
+	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, batch, n);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
 	IMS_STAT_INC(&sim->stats, dirty_tracking_switches);
 	return 0;
