@@ -314,6 +314,15 @@ static const struct grid_column dirty_columns[] = {
 	{ IMS_STAT_faults, "faults" },
 };
 
+/* Added after inv-wait-cyc when a run had a device with ATS: the
+ * device-TLB share of the flush cost, and what the devices' ATCs served. */
+static const struct grid_column ats_columns[] = {
+	{ IMS_STAT_inv_devtlb, "devtlb-inv" },
+	{ IMS_STAT_cyc_inv_devtlb_wait, "devtlb-wait-cyc" },
+	{ IMS_STAT_atc_hit, "atc-hits" },
+	{ IMS_STAT_atc_miss, "ats-reqs" },
+};
+
 /* Non-coherent DMA: what the flushes cost and whether anything leaked. */
 static const struct grid_column coherency_columns[] = {
 	{ IMS_STAT_cache_flushes, "flushes" },
@@ -340,13 +349,44 @@ static double ratio(uint64_t a, uint64_t b)
 	return b ? (double)a / (double)b : 0.0;
 }
 
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Whether any run had a device with ATS (it looked up an ATC). */
+static bool any_ats(const struct ims_compare_run *runs, unsigned nruns)
+{
+	for (unsigned r = 0; r < nruns; r++)
+		if (IMS_STAT_GET(runs[r].stats, atc_hit) + IMS_STAT_GET(runs[r].stats, atc_miss))
+			return true;
+	return false;
+}
+
+/* The columns of the grid: the dirty-tracking set (with the ATS columns
+ * after inv-wait-cyc when ats) or the coherency set. Returns how many. */
+static unsigned grid_columns_for(bool coherency, bool ats, const struct grid_column **cols)
+{
+	unsigned n = 0;
+
+	if (coherency) {
+		for (unsigned c = 0; c < NCOLS(coherency_columns); c++)
+			cols[n++] = &coherency_columns[c];
+		return n;
+	}
+	for (unsigned c = 0; c < NCOLS(dirty_columns); c++) {
+		cols[n++] = &dirty_columns[c];
+		if (ats && dirty_columns[c].stat == IMS_STAT_cyc_inv_wait)
+			for (unsigned a = 0; a < NCOLS(ats_columns); a++)
+				cols[n++] = &ats_columns[a];
+	}
+	return n;
+}
+
 void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsigned nruns,
 			    bool coherency)
 {
-	const struct grid_column *grid_columns = coherency ? coherency_columns : dirty_columns;
-	const unsigned ncol = coherency ? sizeof(coherency_columns) / sizeof(coherency_columns[0])
-					: sizeof(dirty_columns) / sizeof(dirty_columns[0]);
-
+	const struct grid_column *cols[NCOLS(dirty_columns) + NCOLS(ats_columns) +
+				       NCOLS(coherency_columns)];
+	const bool ats = !coherency && any_ats(runs, nruns);
+	const unsigned ncol = grid_columns_for(coherency, ats, cols);
 	int sw = 8;
 
 	for (unsigned r = 0; r < nruns; r++)
@@ -354,7 +394,7 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 			sw = (int)strlen(runs[r].strategy);
 	fprintf(out, "%-7s %-*s", "model", sw, "strategy");
 	for (unsigned c = 0; c < ncol; c++)
-		fprintf(out, " %*s", grid_width(&grid_columns[c]), grid_columns[c].label);
+		fprintf(out, " %*s", grid_width(cols[c]), cols[c]->label);
 	fprintf(out, " %9s %9s\n", "host-x", "xlate-x");
 	for (unsigned r = 0; r < nruns; r++) {
 		const struct ims_compare_run *same_model = &runs[r], *same_strategy = &runs[r];
@@ -367,8 +407,8 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 		}
 		fprintf(out, "%-7s %-*s", runs[r].model, sw, runs[r].strategy);
 		for (unsigned c = 0; c < ncol; c++)
-			fprintf(out, " %*llu", grid_width(&grid_columns[c]),
-				(unsigned long long)runs[r].stats->v[grid_columns[c].stat]);
+			fprintf(out, " %*llu", grid_width(cols[c]),
+				(unsigned long long)runs[r].stats->v[cols[c]->stat]);
 		fprintf(out, " %9.3f %9.3f\n",
 			ratio(IMS_STAT_GET(runs[r].stats, cyc_host_total),
 			      IMS_STAT_GET(same_model->stats, cyc_host_total)),
@@ -377,14 +417,17 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 	}
 	fprintf(out, "columns:");
 	for (unsigned c = 0; c < ncol; c++)
-		fprintf(out, "%s %s = %s", c ? "," : "", grid_columns[c].label,
-			ims_stat_table[grid_columns[c].stat].name);
+		fprintf(out, "%s %s = %s", c ? "," : "", cols[c]->label,
+			ims_stat_table[cols[c]->stat].name);
 	if (coherency)
 		fprintf(out, ";\n  lines are 64-byte cache lines; dev-stale: non-snooped DMA read stale"
 			     " memory, host-stale: the host read a copy older than DMA's data");
 	else
 		fprintf(out, ";\n  dma-stall-cyc: translation latency DMA waited beyond IOTLB hits (page walks),"
 		     " refill-cyc the part caused by invalidations");
+	if (ats)
+		fprintf(out, ";\n  devtlb-wait-cyc: what syncs waited for devices to complete ATS"
+			     " invalidations, the device-TLB share of the flush cost");
 	fprintf(out, ";\n  host-x = host-cyc / the same model's first strategy;"
 		     " xlate-x = xlate-cyc / the first model's run of the same strategy\n");
 }
