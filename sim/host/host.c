@@ -694,6 +694,9 @@ static bool ats_translate(struct ims_sim *sim, struct ims_device *dev, struct im
 		return true;
 	}
 	IMS_STAT_INC(&sim->stats, atc_miss);
+	/* asking again for what a device-TLB invalidation took away */
+	if (!a && ims_iotlb_ghost_take(&dev->atc, 0, iova))
+		IMS_STAT_INC(&sim->stats, atc_refill_after_inv);
 	if (!translate(sim, dev, dom, ims_iotlb_lookup(&sim->iotlb, dom->tlb_tag, iova), iova, write,
 		       x, &ct->walked, w))
 		return false;

@@ -128,6 +128,7 @@ EVERY_MODEL(a_dirty_clear_reaches_the_atc)
 	cr_assert(page_dirty(t, IOVA), "read and clear: dirty");
 	cr_assert_geq(S(inv_devtlb), 1, "the clear's sync invalidated the device TLB");
 	cr_assert_eq(ims_dma(&t->sim, t->dev, IOVA, 64, true), 0);
+	cr_assert_eq(S(atc_refill_after_inv), 1, "the flush cost a translation request");
 	cr_assert(page_dirty(t, IOVA), "the second write set D again: it missed the ATC");
 	cr_assert_eq(S(dirty_pages_missed), 0);
 	ims_sim_fini(&t->sim);
