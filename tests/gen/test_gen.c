@@ -524,5 +524,5 @@ Test(gen, stdout_output)
 	char out[256];
 
 	cr_assert_eq(gen_cmd(out, sizeof(out), "hotunplug -o - | head -2"), 0);
-	cr_assert_str_eq(out, "iommusim-trace 1\n@0 ioas vm\n");
+	cr_assert_str_eq(out, "iommusim-trace 2\n@0 ioas vm\n");
 }
