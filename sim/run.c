@@ -100,7 +100,12 @@ static int dispatch(struct ims_sim *sim, const struct ims_event *ev,
 		return rc;
 	switch (ev->kind) {
 	case IMS_EV_DEVICE:
-		return ims_host_device_create(sim, ev->name, ev->sid, NULL, err);
+		if ((rc = ims_host_device_create(sim, ev->name, ev->sid, &dev, err)))
+			return rc;
+		/* ats=ENTRIES [ats_inv=CYCLES] (0: the ats_inv_ns parameter) */
+		if (ev->flags & IMS_EVF_ATS)
+			return ims_host_device_enable_ats(sim, dev, ev->len, ev->period, err);
+		return 0;
 	case IMS_EV_DOMAIN:
 		if (ev->flags & IMS_EVF_HAS_IOAS &&
 		    (rc = lookup_ioas(sim, ev->ioas, &ioas, err)))
