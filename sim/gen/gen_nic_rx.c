@@ -9,7 +9,7 @@
 #include "sim/gen/gen.h"
 
 enum { NIC_RING, NIC_BUFFER, NIC_PACKETS, NIC_MTU, NIC_RATE, NIC_DELAY, NIC_UNMAP, NIC_BATCH,
-       NIC_NOPTS };
+       NIC_ATS, NIC_ATS_INV, NIC_NOPTS };
 
 enum { NIC_STRICT, NIC_BATCHED };
 
@@ -31,6 +31,8 @@ static const struct ims_gen_opt nic_opts[NIC_NOPTS] = {
 			"buffers" },
 	[NIC_BATCH] = { "batch", IMS_GEN_COUNT, "32", 1, 65536, NULL,
 			"buffers per unmap in batched mode" },
+	[NIC_ATS] = IMS_GEN_OPT_ATS,
+	[NIC_ATS_INV] = IMS_GEN_OPT_ATS_INV,
 };
 
 #define NIC_IOVA UINT64_C(0x10000000)
