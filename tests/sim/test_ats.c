@@ -10,7 +10,9 @@
 #include "models/common/inv_range.h"
 #include "models/smmuv3/smmu_cmdq.h"
 #include "models/vtd/vtd_qi.h"
+#include "sim/host/dirty_strategy.h"
 #include "sim/host/host.h"
+#include "sim/run.h"
 
 #define RW (IMS_PROT_READ | IMS_PROT_WRITE)
 #define IOVA 0x100000ull
@@ -182,6 +184,29 @@ EVERY_MODEL(a_device_without_ats_gets_no_device_tlb_invalidation)
 	cr_assert_eq(S(cyc_inv_devtlb_wait), 0);
 	cr_assert_eq(S(atc_hit) + S(atc_miss), 0);
 	ims_sim_fini(&t->sim);
+}
+
+/* traces/examples/ats.trace: the NIC's second write hits its ATC, the disk
+ * (no ATS) never looks one up, and the unmap waits for the GPU's 8,000-cycle
+ * invalidation (less the wait command's own work). */
+EVERY_MODEL(the_example_trace)
+{
+	struct ims_strategies st;
+	struct ims_params p;
+	struct ims_error err = { 0 };
+	struct ims_sim sim;
+
+	ims_params_default(&p);
+	ims_strategies_default(&st);
+	must(ims_run_file(&sim, IMS_SOURCE_DIR "/traces/examples/ats.trace", ims_model_find(*model),
+			  &p, &st, &err), &err);
+	cr_assert_eq(IMS_STAT_GET(&sim.stats, faults), 0, "%s", *model);
+	cr_assert_eq(IMS_STAT_GET(&sim.stats, atc_hit), 1);
+	cr_assert_eq(IMS_STAT_GET(&sim.stats, atc_miss), 2);
+	cr_assert_eq(IMS_STAT_GET(&sim.stats, translations), 3, "two requests and the disk's DMA");
+	cr_assert_eq(IMS_STAT_GET(&sim.stats, atc_inv_entries), 2);
+	cr_assert(IMS_STAT_GET(&sim.stats, cyc_inv_devtlb_wait) > 8000 - 1000);
+	ims_sim_fini(&sim);
 }
 
 /* A model whose syncs invalidate the IOTLB but never the devices' ATCs:
