@@ -37,7 +37,7 @@ static uint64_t vtd_pgsize_bitmap(const struct ims_sim *sim)
 /* CAP_REG.CM, bit 7 (section 11.4.2; the software rule is section 6.1):
  * with CM=1 the IOMMU may cache not-present entries, so a map must be
  * followed by an invalidation of what it made present. With CM=0 Linux
- * only flushes the write buffer, which the model needs not (RWBF=0). */
+ * only flushes the write buffer, which the model does not need (RWBF=0). */
 static bool vtd_map_needs_sync(const struct ims_sim *sim)
 {
 	return sim->params.vtd_cm != 0;
