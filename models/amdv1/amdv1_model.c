@@ -33,6 +33,15 @@ static bool amdv1_can_enforce_coherency(const struct ims_sim *sim)
 	return true;
 }
 
+/* AMD's counterpart of VT-d caching mode is NpCache (IOMMU capability
+ * header bit 26), with which Linux flushes after every map
+ * (domain_flush_np_cache). The model is hardware without it. */
+static bool amdv1_map_needs_sync(const struct ims_sim *sim)
+{
+	(void)sim;
+	return false;
+}
+
 static int init_caches(struct ims_sim *sim, struct ims_error *err)
 {
 	const struct ims_params *p = &sim->params;
@@ -270,6 +279,7 @@ const struct ims_model_ops ims_amdv1_ops = {
 		       "command buffer, DTE HAD dirty tracking",
 	.pgsize_bitmap = amdv1_pgsize_bitmap,
 	.can_enforce_coherency = amdv1_can_enforce_coherency,
+	.map_needs_sync = amdv1_map_needs_sync,
 	.iommu_init = amdv1_iommu_init,
 	.iommu_fini = amdv1_iommu_fini,
 	.domain_init = amdv1_domain_init,

@@ -38,6 +38,14 @@ static bool smmu_can_enforce_coherency(const struct ims_sim *sim)
 	return true;
 }
 
+/* SMMUv3 has no caching-mode capability, and Linux's arm-smmu-v3 driver
+ * registers no iotlb_sync_map (arm_smmu_ops): a map issues no command. */
+static bool smmu_map_needs_sync(const struct ims_sim *sim)
+{
+	(void)sim;
+	return false;
+}
+
 static int smmu_iommu_init(struct ims_sim *sim, struct ims_error *err)
 {
 	static const uint8_t tlb_sizes[] = { 12, 21, 30, 16, 25 };
@@ -342,6 +350,7 @@ const struct ims_model_ops ims_smmuv3_ops = {
 		       "invalidation, HTTU dirty state (DBM)",
 	.pgsize_bitmap = smmu_pgsize_bitmap,
 	.can_enforce_coherency = smmu_can_enforce_coherency,
+	.map_needs_sync = smmu_map_needs_sync,
 	.iommu_init = smmu_iommu_init,
 	.iommu_fini = smmu_iommu_fini,
 	.domain_init = smmu_domain_init,

@@ -34,6 +34,15 @@ static uint64_t vtd_pgsize_bitmap(const struct ims_sim *sim)
 	return sizes;
 }
 
+/* CAP_REG.CM, bit 7 (section 11.4.2; the software rule is section 6.1):
+ * with CM=1 the IOMMU may cache not-present entries, so a map must be
+ * followed by an invalidation of what it made present. With CM=0 Linux
+ * only flushes the write buffer, which the model does not need (RWBF=0). */
+static bool vtd_map_needs_sync(const struct ims_sim *sim)
+{
+	return sim->params.vtd_cm != 0;
+}
+
 /* ECAP_REG.SC (section 11.4.3): only with snoop control may a leaf set SNP
  * to force snooping; otherwise the field is reserved and a coherent domain
  * cannot be enforced (section 9.8, SNP). */
@@ -115,7 +124,10 @@ static void vtd_domain_fini(struct ims_sim *sim, struct ims_domain *dom)
 /* The device's RID_PASID entry gets the domain's DID and SSPTPTR
  * (intel_pasid_setup_second_level). The entry goes from not present to
  * present: with CM=0 no invalidation is required (Table 28 note, section
- * 6.1), which is what Linux does (pasid_flush_caches flushes only with CM). */
+ * 6.1), which is what Linux does (pasid_flush_caches flushes only with CM).
+ * UNIMPLEMENTED: with CM=1 Linux adds a PASID-cache and a PASID-based IOTLB
+ * (P_IOTLB) invalidation here, each with its wait; the model has no P_IOTLB
+ * descriptor and charges none of it (once per attach, docs/caching-mode.md). */
 static int vtd_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		      struct ims_error *err)
 {
@@ -142,11 +154,11 @@ static void batch_add(struct ims_sim *sim, struct vtd_qi_desc *batch, unsigned *
 	batch[(*n)++] = d;
 }
 
-/* cache_tag_flush_range: the IOTLB descriptor, then a device-TLB descriptor
- * for every device of the domain with ATS, whose ATC may hold the range
- * (Linux: one per DEVTLB cache tag), then one wait. */
-void vtd_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t start,
-		     uint64_t last, bool ih)
+/* cache_tag_flush_range: the IOTLB descriptor, then (devtlb) a device-TLB
+ * descriptor for every device of the domain with ATS, whose ATC may hold the
+ * range (Linux: one per DEVTLB cache tag), then one wait. */
+static void flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t start,
+			uint64_t last, bool ih, bool devtlb)
 {
 	struct vtd_qi_desc batch[VTD_QI_BATCH];
 	struct ims_device *dev;
@@ -159,16 +171,26 @@ void vtd_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t start
 		batch[n++] = vtd_qi_iotlb_psi(dom->did, addr, am, ih);
 	else
 		batch[n++] = vtd_qi_iotlb_dsi(dom->did);
-	while ((dev = ims_ats_device_next(sim, dom, &i)))
+	while (devtlb && (dev = ims_ats_device_next(sim, dom, &i)))
 		batch_add(sim, batch, &n, vtd_qi_devtlb(dev->sid, start, last));
 	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, batch, n);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
+}
+
+void vtd_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t start,
+		     uint64_t last, bool ih)
+{
+	flush_range(sim, dom, start, last, ih, true);
 }
 
 /* intel_iommu_tlb_sync -> cache_tag_flush_range: one PSI covering the
  * gathered range (or a DSI), IH=1 when only leaves changed (section
  * 6.5.3.3: "If no intermediate paging-structures entries with PS=0 are
  * modified, the invalidation command can specify IH as 1").
+ * A map's sync (CM=1 only: intel_iommu_iotlb_sync_map ->
+ * cache_tag_flush_range_np) is the same PSI or DSI with IH=0 and no
+ * device-TLB invalidation: the map may have made non-leaf entries present
+ * that a CM=1 IOMMU holds as not present in its paging-structure caches.
  * iommufd syncs after every clearing dirty read, found dirty or not; with
  * nothing gathered there is nothing to invalidate, but the host still pays
  * the submit-and-wait round trip, so a lone wait descriptor is issued. */
@@ -180,7 +202,11 @@ static void vtd_iotlb_sync(struct ims_sim *sim, struct ims_domain *dom,
 		IMS_STAT_INC(&sim->stats, iotlb_syncs);
 		return;
 	}
-	vtd_flush_range(sim, dom, gather->start, gather->last, !gather->tables_freed);
+	/* a map made entries present that no device can have cached: no
+	 * device-TLB invalidation (cache_tag_flush_range_np flushes IOTLB tags
+	 * only) */
+	flush_range(sim, dom, gather->start, gather->last, !gather->tables_freed && !gather->map,
+		    !gather->map);
 }
 
 /* intel_pasid_setup_dirty_tracking: toggle SSADE in the PASID-table entry,
@@ -234,6 +260,7 @@ const struct ims_model_ops ims_vtd_ops = {
 		       "queued invalidation, SSADE dirty tracking",
 	.pgsize_bitmap = vtd_pgsize_bitmap,
 	.can_enforce_coherency = vtd_can_enforce_coherency,
+	.map_needs_sync = vtd_map_needs_sync,
 	.iommu_init = vtd_iommu_init,
 	.iommu_fini = vtd_iommu_fini,
 	.domain_init = vtd_domain_init,

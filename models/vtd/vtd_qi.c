@@ -269,6 +269,19 @@ static uint64_t hw_process(struct ims_sim *sim, struct vtd_qi *q)
 
 /* ---- one sync (host) ------------------------------------------------------- */
 
+/* CM=1 is what an emulated VT-d reports: there the tail-register write exits
+ * to the VMM, which runs the queue in software and updates its shadow of
+ * the tables before the vCPU resumes. The guest sees that time as part of
+ * its wait, before the (emulated) IOMMU has done anything. */
+static void cm_trap(struct ims_sim *sim)
+{
+	if (!sim->params.vtd_cm)
+		return;
+	IMS_STAT_INC(&sim->stats, viommu_traps);
+	IMS_STAT_ADD(&sim->stats, cyc_viommu_trap, sim->costs.vtd_cm_trap_ns);
+	ims_host_charge(sim, IMS_STAT_cyc_inv_wait, sim->costs.vtd_cm_trap_ns);
+}
+
 void vtd_qi_sync(struct ims_sim *sim, struct vtd_qi *q, const struct vtd_qi_desc *descs,
 		 unsigned n)
 {
@@ -287,6 +300,7 @@ void vtd_qi_sync(struct ims_sim *sim, struct vtd_qi *q, const struct vtd_qi_desc
 	qi_write(sim, q, &wait);
 	/* doorbell: the tail register write (IQT_REG) */
 	ims_host_charge(sim, IMS_STAT_cyc_inv_cpu, sim->costs.inv_doorbell_cycles);
+	cm_trap(sim);
 	done = hw_process(sim, q);
 	ims_host_wait_until(sim, done);
 	ims_host_charge(sim, IMS_STAT_cyc_inv_cpu, sim->costs.inv_poll_cycles);

@@ -124,7 +124,8 @@ void vtd_qi_init(struct vtd_qi *q, uint64_t base_pa, uint64_t status_pa);
 /* One host sync: write descs[0..n) and a wait descriptor, ring the doorbell,
  * let the hardware process the queue, and poll until the status write has
  * landed. Charges the CPU (descriptor writes, doorbell, poll), the IOMMU
- * (each descriptor) and the stall in between. */
+ * (each descriptor) and the stall in between; with CM=1 also the exit to
+ * the VMM (vtd_cm_trap_ns). */
 void vtd_qi_sync(struct ims_sim *sim, struct vtd_qi *q, const struct vtd_qi_desc *descs,
 		 unsigned n);
 

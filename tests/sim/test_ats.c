@@ -254,6 +254,25 @@ Test(ats, enabling_is_checked)
 	ims_sim_fini(&t->sim);
 }
 
+/* VT-d caching mode: a map must be followed by an IOTLB invalidation, but no
+ * device can have cached what was not present: no device-TLB descriptor
+ * (Linux cache_tag_flush_range_np flushes IOTLB tags only). */
+Test(ats, a_caching_mode_map_sync_leaves_the_atcs_alone)
+{
+	struct ats_rig r, *t = &r;
+
+	rig_bare(t, "vtd");
+	t->sim.params.vtd_cm = 1;
+	must(ims_host_device_enable_ats(&t->sim, t->dev, 64, 0, &t->err), &t->err);
+	must(ims_host_attach(&t->sim, t->dev, t->dom, &t->err), &t->err);
+	must(ims_host_map(&t->sim, t->dom, IOVA, 16 << 12, false, 0, RW, &t->err), &t->err);
+	cr_assert_eq(S(map_syncs), 1);
+	cr_assert_eq(S(inv_devtlb), 0);
+	must(ims_host_unmap(&t->sim, t->dom, IOVA, 4096, &t->err), &t->err);
+	cr_assert_eq(S(inv_devtlb), 1, "an unmap still reaches the device");
+	ims_sim_fini(&t->sim);
+}
+
 /* ---- command encodings ---------------------------------------------------- */
 
 /* VT-d device-TLB invalidate descriptor: type 3 in qw0[3:0], SID 47:32,
