@@ -75,6 +75,8 @@ struct ims_gather {
 	bool empty;
 	bool tables_freed;       /* paging-structure caches must be invalidated too */
 	bool dirty_clear;        /* filled by a dirty-bit clear, not an unmap */
+	bool map;                /* filled by a map: entries went from not present to
+				  * present (iotlb_sync_map); no device-TLB invalidation */
 	uint8_t min_page_lg2;    /* smallest and largest leaf cleared, for */
 	uint8_t max_page_lg2;    /* invalidation granules and level hints */
 };
@@ -85,6 +87,7 @@ static inline void ims_gather_init(struct ims_gather *g)
 	g->empty = true;
 	g->tables_freed = false;
 	g->dirty_clear = false;
+	g->map = false;
 	g->min_page_lg2 = UINT8_MAX;
 	g->max_page_lg2 = 0;
 }
@@ -156,6 +159,12 @@ struct ims_model_ops {
 	 * still succeeds but is non-snooped: the host must check this before
 	 * it calls a domain coherent. */
 	bool (*can_enforce_coherency)(const struct ims_sim *sim);
+
+	/* Whether every map must end with an IOTLB sync over what it mapped,
+	 * because the hardware may cache not-present entries (VT-d caching
+	 * mode; Linux iotlb_sync_map). When it answers yes, the host ends each
+	 * fill of a domain with iotlb_sync on a gather marked map. */
+	bool (*map_needs_sync)(const struct ims_sim *sim);
 
 	/* Hardware instance: invalidation queue, registers. Caches are the
 	 * engine's (sim->iotlb, sim->psc); the model configures their levels. */

@@ -61,43 +61,79 @@ static bool entry_allowed(const struct ims_iotlb_entry *e, uint64_t iova, const 
 	       (e->flags & IMS_TLB_SNOOP) == (p->tlb_flags & IMS_TLB_SNOOP);
 }
 
-static void iotlb_entry_fail(struct ims_sim *sim, const struct ims_domain *dom,
-			     const struct ims_iotlb_entry *e, uint64_t iova, const struct ims_walk *p,
-			     uint64_t start, uint64_t last)
+/* Which cache is being checked: the IOTLB (any device of the domain may
+ * have filled an entry), or one device's ATS translation cache. */
+struct tlb_view {
+	const char *name;
+	const struct ims_iotlb *t;
+	uint32_t tag;
+	struct ims_device *dev;   /* NULL: the IOTLB */
+};
+
+static void tlb_entry_fail(struct ims_sim *sim, const struct tlb_view *v,
+			   const struct ims_domain *dom, const struct ims_iotlb_entry *e,
+			   uint64_t iova, const struct ims_walk *p, uint64_t start, uint64_t last)
 {
 	char have[5], allowed[5];
 
 	if (p->fault != IMS_FAULT_NONE)
-		ims_check_fail(sim, "IOTLB holds IOVA 0x%" PRIx64 " of domain '%s' after a "
+		ims_check_fail(sim, "%s holds IOVA 0x%" PRIx64 " of domain '%s' after a "
 			       "completed sync over [0x%" PRIx64 ", 0x%" PRIx64 "], but the page "
 			       "table does not translate it (fault %d at level %u)",
-			       iova, dom->name, start, last, (int)p->fault, p->fault_level);
+			       v->name, iova, dom->name, start, last, (int)p->fault, p->fault_level);
 	else
-		ims_check_fail(sim, "IOTLB entry for IOVA 0x%" PRIx64 " of domain '%s' (2^%u "
+		ims_check_fail(sim, "%s entry for IOVA 0x%" PRIx64 " of domain '%s' (2^%u "
 			       "bytes at PA 0x%" PRIx64 ", %s) after a completed sync over [0x%"
 			       PRIx64 ", 0x%" PRIx64 "]: the page table allows 2^%u bytes at PA "
-			       "0x%" PRIx64 ", %s", iova, dom->name, e->page_lg2, e->pa,
+			       "0x%" PRIx64 ", %s", v->name, iova, dom->name, e->page_lg2, e->pa,
 			       flags_name(e->flags, have), start, last, p->page_lg2, p->pa,
 			       flags_name(p->tlb_flags, allowed));
 }
 
-void ims_check_iotlb(struct ims_sim *sim, const struct ims_domain *dom, uint64_t start,
-		     uint64_t last)
+/* Could a walk (for an ATC: the translation request of its device) have
+ * made e from the page table as it is now? An ATC entry with W lets the
+ * device write without the IOMMU: it needs what an IOTLB entry with W and
+ * DIRTY needs. */
+static bool view_entry_ok(struct ims_sim *sim, const struct tlb_view *v,
+			  const struct ims_domain *dom, const struct ims_iotlb_entry *e,
+			  uint64_t iova, struct ims_walk *p, bool *any_dev)
 {
-	const struct ims_iotlb *t = &sim->iotlb;
-	uint64_t n = (uint64_t)(t->nsets_mask + 1) * t->ways;
+	struct ims_iotlb_entry as_iotlb = *e;
+
+	if (v->dev) {
+		*any_dev = true;
+		if (as_iotlb.flags & IMS_TLB_W)
+			as_iotlb.flags |= IMS_TLB_DIRTY;
+		sim->model->probe(sim, v->dev, (struct ims_domain *)dom, iova, p);
+		return entry_allowed(&as_iotlb, iova, p);
+	}
+	for (unsigned d = 0; d < sim->ndevices; d++) {
+		struct ims_device *dev = sim->devices[d];
+
+		if (dev->domain != dom)
+			continue;
+		*any_dev = true;
+		sim->model->probe(sim, dev, (struct ims_domain *)dom, iova, p);
+		if (entry_allowed(e, iova, p))
+			return true;
+	}
+	return false;
+}
+
+static void check_view(struct ims_sim *sim, const struct tlb_view *v,
+		       const struct ims_domain *dom, uint64_t start, uint64_t last)
+{
+	uint64_t n = (uint64_t)(v->t->nsets_mask + 1) * v->t->ways;
 	struct ims_walk p = { .fault = IMS_FAULT_NO_DOMAIN };
 
-	if (sim->check.failed)
-		return;
-	for (uint64_t i = 0; i < n; i++) {
-		const struct ims_iotlb_entry *e = &t->e[i];
+	for (uint64_t i = 0; i < n && !sim->check.failed; i++) {
+		const struct ims_iotlb_entry *e = &v->t->e[i];
 		uint64_t iova, e_last;
-		bool ok = false, any_dev = false;
+		bool any_dev = false;
 
 		/* a lazy unmap's flush queue owns its flagged entries until
 		 * its flush (ims_check_iotlb_flag_gone holds that) */
-		if (!e->page_lg2 || e->did != dom->tlb_tag || (e->flags & IMS_TLB_UNMAPPED))
+		if (!e->page_lg2 || e->did != v->tag || (e->flags & IMS_TLB_UNMAPPED))
 			continue;
 		iova = e->vpn << e->page_lg2;
 		e_last = iova + ((UINT64_C(1) << e->page_lg2) - 1);
@@ -105,34 +141,59 @@ void ims_check_iotlb(struct ims_sim *sim, const struct ims_domain *dom, uint64_t
 			continue;
 		/* the entry is good if a walk by any device of the domain
 		 * could have made it */
-		for (unsigned d = 0; d < sim->ndevices && !ok; d++) {
-			struct ims_device *dev = sim->devices[d];
+		if (!view_entry_ok(sim, v, dom, e, iova, &p, &any_dev) && any_dev)
+			tlb_entry_fail(sim, v, dom, e, iova, &p, start, last);
+	}
+}
 
-			if (dev->domain != dom)
-				continue;
-			any_dev = true;
-			sim->model->probe(sim, dev, (struct ims_domain *)dom, iova, &p);
-			ok = entry_allowed(e, iova, &p);
-		}
-		if (any_dev && !ok) {
-			iotlb_entry_fail(sim, dom, e, iova, &p, start, last);
-			return;
-		}
+void ims_check_iotlb(struct ims_sim *sim, const struct ims_domain *dom, uint64_t start,
+		     uint64_t last)
+{
+	struct tlb_view iotlb = { "IOTLB", &sim->iotlb, dom->tlb_tag, NULL };
+	struct ims_device *dev;
+	unsigned i = 0;
+
+	if (sim->check.failed)
+		return;
+	check_view(sim, &iotlb, dom, start, last);
+	/* devices with ATS: every invalidation of the IOTLB must reach them */
+	while ((dev = ims_ats_device_next(sim, dom, &i))) {
+		char name[IMS_NAME_MAX + 32];
+		struct tlb_view atc = { name, &dev->atc, 0, dev };
+
+		snprintf(name, sizeof(name), "the ATC of device '%s'", dev->name);
+		check_view(sim, &atc, dom, start, last);
+	}
+}
+
+static void view_flag_gone(struct ims_sim *sim, const struct tlb_view *v,
+			   const struct ims_domain *dom, unsigned flag)
+{
+	uint64_t n = (uint64_t)(v->t->nsets_mask + 1) * v->t->ways;
+
+	for (uint64_t i = 0; i < n && !sim->check.failed; i++) {
+		const struct ims_iotlb_entry *e = &v->t->e[i];
+
+		if (e->page_lg2 && e->did == v->tag && (e->flags & flag))
+			ims_check_fail(sim, "%s entry for IOVA 0x%" PRIx64 " of domain '%s' still "
+				       "carries flag 0x%x after the flush that should have dropped it",
+				       v->name, e->vpn << e->page_lg2, dom->name, flag);
 	}
 }
 
 void ims_check_iotlb_flag_gone(struct ims_sim *sim, const struct ims_domain *dom, unsigned flag)
 {
-	const struct ims_iotlb *t = &sim->iotlb;
-	uint64_t n = (uint64_t)(t->nsets_mask + 1) * t->ways;
+	struct tlb_view iotlb = { "IOTLB", &sim->iotlb, dom->tlb_tag, NULL };
+	struct ims_device *dev;
+	unsigned i = 0;
 
-	for (uint64_t i = 0; i < n && !sim->check.failed; i++) {
-		const struct ims_iotlb_entry *e = &t->e[i];
+	view_flag_gone(sim, &iotlb, dom, flag);
+	while ((dev = ims_ats_device_next(sim, dom, &i))) {
+		char name[IMS_NAME_MAX + 32];
+		struct tlb_view atc = { name, &dev->atc, 0, dev };
 
-		if (e->page_lg2 && e->did == dom->tlb_tag && (e->flags & flag))
-			ims_check_fail(sim, "IOTLB entry for IOVA 0x%" PRIx64 " of domain '%s' still "
-				       "carries flag 0x%x after the flush that should have dropped it",
-				       e->vpn << e->page_lg2, dom->name, flag);
+		snprintf(name, sizeof(name), "the ATC of device '%s'", dev->name);
+		view_flag_gone(sim, &atc, dom, flag);
 	}
 }
 

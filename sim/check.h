@@ -20,8 +20,9 @@
  *  - under a safe coherency strategy no stale line is ever exposed
  *    (struct ims_dirty_strategy, safe);
  *  - under a safe unmap-flush strategy (strict) no DMA goes through an
- *    IOTLB entry of a page whose unmap had returned (stale_dmas), and after
- *    a lazy flush queue's flush no entry it flagged is left;
+ *    IOTLB or ATC entry of a page whose unmap had returned (stale_dmas),
+ *    and after a lazy flush queue's flush no entry it flagged is left in
+ *    the IOTLB or in an ATC;
  *  - pin counts add up: every pin segment has a count in [1, 2^31), each
  *    pages object's pinned total is the sum of its segments, and the
  *    objects' totals are the simulator's pinned_pages.
@@ -57,8 +58,9 @@ void ims_check_fail(struct ims_sim *sim, const char *fmt, ...)
 void ims_check_iotlb(struct ims_sim *sim, const struct ims_domain *dom, uint64_t start,
 		     uint64_t last);
 
-/* No IOTLB entry of dom carries flag any more; call after the flush that
- * must have dropped every such entry (a lazy unmap's, IMS_TLB_UNMAPPED). */
+/* No IOTLB entry of dom, nor ATC entry of its devices with ATS, carries
+ * flag any more; call after the flush that must have dropped every such
+ * entry (a lazy unmap's, IMS_TLB_UNMAPPED). */
 void ims_check_iotlb_flag_gone(struct ims_sim *sim, const struct ims_domain *dom,
 			       unsigned flag);
 

@@ -315,6 +315,15 @@ static const struct grid_column dirty_columns[] = {
 	{ IMS_STAT_faults, "faults" },
 };
 
+/* Added after inv-wait-cyc when a run had a device with ATS: the
+ * device-TLB share of the flush cost, and what the devices' ATCs served. */
+static const struct grid_column ats_columns[] = {
+	{ IMS_STAT_inv_devtlb, "devtlb-inv" },
+	{ IMS_STAT_cyc_inv_devtlb_wait, "devtlb-wait-cyc" },
+	{ IMS_STAT_atc_hit, "atc-hits" },
+	{ IMS_STAT_atc_miss, "ats-reqs" },
+};
+
 /* Non-coherent DMA: what the flushes cost and whether anything leaked. */
 static const struct grid_column coherency_columns[] = {
 	{ IMS_STAT_cache_flushes, "flushes" },
@@ -351,10 +360,14 @@ static const struct grid_column unmap_flush_columns[] = {
 	{ IMS_STAT_cyc_walk, "dma-stall-cyc" },
 };
 
-/* Cycle counts get room for 12 digits, event counts for 9. */
+/* Cycle counts get room for 12 digits, event counts for 9; a longer
+ * label widens its column. */
 static int grid_width(const struct grid_column *col)
 {
-	return strstr(col->label, "cyc") ? 12 : 10;
+	int w = strstr(col->label, "cyc") ? 12 : 10;
+	int len = (int)strlen(col->label);
+
+	return len > w ? len : w;
 }
 
 static double ratio(uint64_t a, uint64_t b)
@@ -362,22 +375,48 @@ static double ratio(uint64_t a, uint64_t b)
 	return b ? (double)a / (double)b : 0.0;
 }
 
-void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsigned nruns,
-			    enum ims_grid_kind kind)
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Whether any run had a device with ATS (it looked up an ATC). */
+static bool any_ats(const struct ims_compare_run *runs, unsigned nruns)
+{
+	for (unsigned r = 0; r < nruns; r++)
+		if (IMS_STAT_GET(runs[r].stats, atc_hit) + IMS_STAT_GET(runs[r].stats, atc_miss))
+			return true;
+	return false;
+}
+
+/* The columns of a grid of this kind; the ATS columns follow inv-wait-cyc
+ * when ats (the dirty-tracking and unmap-flush grids). Returns how many. */
+static unsigned grid_columns_for(enum ims_grid_kind kind, bool ats,
+				 const struct grid_column **cols)
 {
 	static const struct {
 		const struct grid_column *col;
 		unsigned n;
 	} grids[] = {
-		[IMS_GRID_DIRTY] = { dirty_columns,
-				     sizeof(dirty_columns) / sizeof(dirty_columns[0]) },
-		[IMS_GRID_COHERENCY] = { coherency_columns,
-					 sizeof(coherency_columns) / sizeof(coherency_columns[0]) },
-		[IMS_GRID_UNMAP_FLUSH] = { unmap_flush_columns,
-					   sizeof(unmap_flush_columns) / sizeof(unmap_flush_columns[0]) },
+		[IMS_GRID_DIRTY] = { dirty_columns, NCOLS(dirty_columns) },
+		[IMS_GRID_COHERENCY] = { coherency_columns, NCOLS(coherency_columns) },
+		[IMS_GRID_UNMAP_FLUSH] = { unmap_flush_columns, NCOLS(unmap_flush_columns) },
 	};
-	const struct grid_column *grid_columns = grids[kind].col;
-	const unsigned ncol = grids[kind].n;
+	unsigned n = 0;
+
+	for (unsigned c = 0; c < grids[kind].n; c++) {
+		cols[n++] = &grids[kind].col[c];
+		if (ats && grids[kind].col[c].stat == IMS_STAT_cyc_inv_wait)
+			for (unsigned a = 0; a < NCOLS(ats_columns); a++)
+				cols[n++] = &ats_columns[a];
+	}
+	return n;
+}
+
+void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsigned nruns,
+			    enum ims_grid_kind kind)
+{
+	const struct grid_column *cols[NCOLS(dirty_columns) + NCOLS(coherency_columns) +
+				       NCOLS(unmap_flush_columns) + NCOLS(ats_columns)];
+	const bool ats = kind != IMS_GRID_COHERENCY && any_ats(runs, nruns);
+	const unsigned ncol = grid_columns_for(kind, ats, cols);
 	int sw = 8;
 
 	for (unsigned r = 0; r < nruns; r++)
@@ -385,7 +424,7 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 			sw = (int)strlen(runs[r].strategy);
 	fprintf(out, "%-7s %-*s", "model", sw, "strategy");
 	for (unsigned c = 0; c < ncol; c++)
-		fprintf(out, " %*s", grid_width(&grid_columns[c]), grid_columns[c].label);
+		fprintf(out, " %*s", grid_width(cols[c]), cols[c]->label);
 	fprintf(out, " %9s %9s\n", "host-x", "xlate-x");
 	for (unsigned r = 0; r < nruns; r++) {
 		const struct ims_compare_run *same_model = &runs[r], *same_strategy = &runs[r];
@@ -398,8 +437,8 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 		}
 		fprintf(out, "%-7s %-*s", runs[r].model, sw, runs[r].strategy);
 		for (unsigned c = 0; c < ncol; c++)
-			fprintf(out, " %*llu", grid_width(&grid_columns[c]),
-				(unsigned long long)runs[r].stats->v[grid_columns[c].stat]);
+			fprintf(out, " %*llu", grid_width(cols[c]),
+				(unsigned long long)runs[r].stats->v[cols[c]->stat]);
 		fprintf(out, " %9.3f %9.3f\n",
 			ratio(IMS_STAT_GET(runs[r].stats, cyc_host_total),
 			      IMS_STAT_GET(same_model->stats, cyc_host_total)),
@@ -408,21 +447,24 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 	}
 	fprintf(out, "columns:");
 	for (unsigned c = 0; c < ncol; c++)
-		fprintf(out, "%s %s = %s", c ? "," : "", grid_columns[c].label,
-			ims_stat_table[grid_columns[c].stat].name);
+		fprintf(out, "%s %s = %s", c ? "," : "", cols[c]->label,
+			ims_stat_table[cols[c]->stat].name);
 	if (kind == IMS_GRID_COHERENCY)
 		fprintf(out, ";\n  lines are 64-byte cache lines; dev-stale: non-snooped DMA read stale"
 			     " memory, host-stale: the host read a copy older than DMA's data");
 	else if (kind == IMS_GRID_UNMAP_FLUSH)
 		fprintf(out, ";\n  inv-cpu-cyc + inv-wait-cyc: host time in syncs; fq-max: most unmaps"
 			     " waiting in one flush queue; full/timeout/reuse/teardown: its flushes by"
-			     " cause; exposed: unmaps whose range was in the IOTLB when unmapped,"
+			     " cause; exposed: unmaps whose range was in the IOTLB (or an ATC) when unmapped,"
 			     " expo-cyc their windows until the invalidation completed (summed, and"
 			     " the longest); stale-dma: DMAs through such an entry after the unmap"
 			     " returned");
 	else
 		fprintf(out, ";\n  dma-stall-cyc: translation latency DMA waited beyond IOTLB hits (page walks),"
 		     " refill-cyc the part caused by invalidations");
+	if (ats)
+		fprintf(out, ";\n  devtlb-wait-cyc: what syncs waited for devices to complete ATS"
+			     " invalidations, the device-TLB share of the flush cost");
 	fprintf(out, ";\n  host-x = host-cyc / the same model's first strategy;"
 		     " xlate-x = xlate-cyc / the first model's run of the same strategy\n");
 }

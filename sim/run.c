@@ -101,7 +101,12 @@ static int dispatch(struct ims_sim *sim, const struct ims_event *ev,
 		return rc;
 	switch (ev->kind) {
 	case IMS_EV_DEVICE:
-		return ims_host_device_create(sim, ev->name, ev->sid, NULL, err);
+		if ((rc = ims_host_device_create(sim, ev->name, ev->sid, &dev, err)))
+			return rc;
+		/* ats=ENTRIES [ats_inv=CYCLES] (0: the ats_inv_ns parameter) */
+		if (ev->flags & IMS_EVF_ATS)
+			return ims_host_device_enable_ats(sim, dev, ev->len, ev->period, err);
+		return 0;
 	case IMS_EV_DOMAIN:
 		if (ev->flags & IMS_EVF_HAS_IOAS &&
 		    (rc = lookup_ioas(sim, ev->ioas, &ioas, err)))
@@ -309,6 +314,18 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 	struct replay rp = { .sim = sim, .r = r };
 	int rc = 0;
 
+	/* Linux makes every unmap strict on an IOMMU that may cache
+	 * not-present entries (VT-d caching mode: intel_iommu_init calls
+	 * iommu_set_dma_strict, "IOMMU batching disallowed due to
+	 * virtualization", commit 29b32839725f): a flush queue's domain-wide
+	 * invalidations make a VMM that shadows the guest's tables walk all of
+	 * them. Running lazy there would measure a system that does not exist. */
+	if (strategies->unmap_flush->unmap_flush == IMS_UNMAP_LAZY && sim->model->map_needs_sync &&
+	    sim->model->map_needs_sync(sim))
+		return ims_error_set(err, IMS_EINVAL, "the lazy unmap-flush strategy cannot run on "
+				     "%s with caching mode (vtd_cm=1): Linux forces strict "
+				     "unmaps there (iommu_set_dma_strict); use strict",
+				     sim->model->name);
 	rp.next = &rp.buf[0];
 	sim->flush_policy = strategies->coherency->flush;
 	sim->unmap_flush = strategies->unmap_flush->unmap_flush;

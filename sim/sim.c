@@ -69,6 +69,7 @@ void ims_sim_fini(struct ims_sim *sim)
 	free(sim->ioas);
 	for (unsigned i = 0; i < sim->ndevices; i++) {
 		ims_dma_engine_fini(&sim->devices[i]->dma);
+		ims_iotlb_fini(&sim->devices[i]->atc);
 		free(sim->devices[i]);
 	}
 	free(sim->devices);

@@ -92,6 +92,13 @@ struct ims_device {
 	uint16_t sid;                /* requester id (bus/dev/fn) */
 	struct ims_domain *domain;   /* NULL until attached */
 	struct ims_dma_engine dma;   /* its requests in flight (sim/device_dma.h) */
+	/* PCIe ATS (docs/ats.md): the device's own translation cache, filled
+	 * by translation requests to the IOMMU; its DMAs that hit it go out
+	 * translated and bypass the IOMMU's IOTLB. Tagged 0: one address
+	 * space (no PASID). */
+	bool ats;
+	struct ims_iotlb atc;        /* only when ats */
+	uint64_t ats_inv_cycles;     /* time it takes to complete an invalidation */
 };
 
 /* One recorded DMA fault (the first IMS_FAULT_LOG of a run are kept). */
@@ -158,6 +165,8 @@ struct ims_sim {
 	uint64_t now;                /* trace time of the current event */
 	uint64_t cpu_now;            /* host CPU timeline */
 	uint64_t inv_busy_until;     /* IOMMU invalidation engine timeline */
+	uint64_t inv_devtlb_until;   /* devices complete the ATS invalidations sent
+				      * so far (ims_inv_devtlb_sent) */
 	struct {                     /* the descriptor being processed must wait */
 		bool pending;        /* for in-flight walks of these domains */
 		uint32_t tag, mask;  /* (ims_inv_drain_walks) */
@@ -240,6 +249,34 @@ static inline uint64_t ims_inv_hw_charge(struct ims_sim *sim, uint64_t cycles)
 	return sim->inv_busy_until;
 }
 
+/* A device-TLB invalidation leaves the IOMMU now (at inv_busy_until, after
+ * its own descriptor was charged): the device answers with an ATS
+ * Invalidate Completion `cycles` later. The IOMMU goes on with the queue;
+ * a later wait command waits for the answer (ims_inv_hw_wait). */
+static inline void ims_inv_devtlb_sent(struct ims_sim *sim, uint64_t cycles)
+{
+	uint64_t done = sim->inv_busy_until + cycles;
+
+	if (done > sim->inv_devtlb_until)
+		sim->inv_devtlb_until = done;
+}
+
+/* A wait command (VT-d invalidation wait, AMD COMPLETION_WAIT, SMMUv3
+ * CMD_SYNC) of `cycles` IOMMU time: it completes after everything ahead of
+ * it, the devices' ATS invalidation completions included (VT-d spec 6.5.2.9,
+ * AMD IOMMU spec COMPLETION_WAIT, Arm IHI 0070 4.5.1: only a later CMD_SYNC
+ * ensures CMD_ATC_INV completed). Returns when it is done. */
+static inline uint64_t ims_inv_hw_wait(struct ims_sim *sim, uint64_t cycles)
+{
+	uint64_t done = ims_inv_hw_charge(sim, cycles);
+
+	if (sim->inv_devtlb_until > done) {
+		sim->stats.v[IMS_STAT_cyc_inv_devtlb_wait] += sim->inv_devtlb_until - done;
+		sim->inv_busy_until = done = sim->inv_devtlb_until;
+	}
+	return done;
+}
+
 /* The descriptor about to be charged invalidates the IOTLB of the domains
  * whose tag matches tag under mask (mask 0: all): it completes only after
  * their walks in flight when the IOMMU reaches it, since such a walk may
@@ -289,6 +326,22 @@ static inline void ims_host_store(struct ims_sim *sim, uint64_t pa, uint64_t val
  * is charged then. */
 uint64_t ims_host_alloc_table(struct ims_sim *sim, struct ims_domain *dom);
 void ims_host_free_table(struct ims_sim *sim, struct ims_domain *dom, uint64_t pa);
+
+/* ATS (sim/host/ats.c). The device with requester id sid when it uses
+ * ATS, else NULL (an endpoint without ATS gets no device-TLB invalidation). */
+struct ims_device *ims_ats_device(const struct ims_sim *sim, uint16_t sid);
+
+/* The devices attached to dom that use ATS, whose translation caches may
+ * hold its translations, one per call: *i starts at 0; NULL after the last. */
+struct ims_device *ims_ats_device_next(const struct ims_sim *sim, const struct ims_domain *dom,
+				       unsigned *i);
+
+/* Hardware: a device-TLB invalidation of [start, last] (0, UINT64_MAX: all)
+ * reaches dev, after ims_inv_hw_charge of its command. The ATC drops the
+ * entries and the device's completion is due ats_inv_cycles later, which
+ * the next wait command waits for (ims_inv_hw_wait). */
+void ims_atc_invalidate(struct ims_sim *sim, struct ims_device *dev, uint64_t start,
+			uint64_t last);
 
 /* A software dirty walk read the leaf [iova, iova+len) and found it dirty
  * or clean. Dirty leaves are recorded in bm (clipped to its range, charging

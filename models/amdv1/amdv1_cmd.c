@@ -40,48 +40,18 @@ struct amdv1_cmd amdv1_cmd_inv_pages(uint16_t domid, uint64_t addr, bool s, bool
 	return c;
 }
 
-void amdv1_inv_encode(uint64_t start, uint64_t last, uint64_t *addr_out, bool *s_out)
+struct amdv1_cmd amdv1_cmd_inv_iotlb_pages(uint16_t devid, uint64_t start, uint64_t last)
 {
-	unsigned msb;
+	struct amdv1_cmd c;
+	uint64_t addr;
+	bool s;
 
-	if ((start >> IMS_PAGE_LG2) == (last >> IMS_PAGE_LG2)) {
-		*addr_out = start & AMDV1_IIP_ADDR;
-		*s_out = false;
-		return;
-	}
-	/* the highest bit where the ends differ: the block of 2^(msb+1) bytes
-	 * aligned on it holds both, and no smaller aligned block does */
-	msb = 63u - (unsigned)__builtin_clzll(start ^ last);
-	*s_out = true;
-	if (msb > 51) {
-		*addr_out = AMDV1_IIP_ALL_ADDR;
-		return;
-	}
-	/* bits msb-1..12 set, bit msb (0 in start) is the first zero */
-	*addr_out = (start | ((UINT64_C(1) << msb) - 1)) & AMDV1_IIP_ADDR;
-}
-
-bool amdv1_inv_decode(uint64_t addr, bool s, uint64_t *start, uint64_t *last)
-{
-	unsigned z;
-	uint64_t size;
-
-	addr &= AMDV1_IIP_ADDR;
-	if (!s) {
-		*start = addr;
-		*last = addr + IMS_PAGE_SIZE - 1;
-		return false;
-	}
-	z = IMS_PAGE_LG2 + (unsigned)__builtin_ctzll(~(addr >> IMS_PAGE_LG2));
-	if (z >= 63) {
-		*start = 0;
-		*last = UINT64_MAX;
-		return true;
-	}
-	size = UINT64_C(1) << (z + 1);
-	*start = addr & ~(size - 1);
-	*last = *start + size - 1;
-	return false;
+	ims_inv_range_encode(start, last, &addr, &s);
+	c.qw[0] = opcode(AMDV1_CMD_INV_IOTLB_PAGES) | ims_field_prep(AMDV1_IIOTLB_DEVID, devid) |
+		  ims_field_prep(AMDV1_IIOTLB_MAXPEND, AMDV1_ATS_MAXPEND) |
+		  ims_field_prep(AMDV1_IIOTLB_QUEUEID, devid);
+	c.qw[1] = (addr & AMDV1_IIOTLB_ADDR) | (s ? AMDV1_IIOTLB_S : 0);
+	return c;
 }
 
 /* ---- hardware -------------------------------------------------------------- */
@@ -104,7 +74,7 @@ static void hw_inv_pages(struct ims_sim *sim, const struct amdv1_cmd *c)
 	if (c->qw[1] & AMDV1_IIP_GN)
 		IMS_BUG("INVALIDATE_IOMMU_PAGES for guest translations: not issued by the model");
 	ims_inv_drain_walks(sim, domid, UINT32_MAX);
-	if (amdv1_inv_decode(c->qw[1], (c->qw[1] & AMDV1_IIP_S) != 0, &start, &last)) {
+	if (ims_inv_range_decode(c->qw[1], (c->qw[1] & AMDV1_IIP_S) != 0, &start, &last)) {
 		IMS_STAT_INC(&sim->stats, inv_iotlb_domain);
 		tlb = ims_iotlb_inv_domain(&sim->iotlb, domid);
 		if (pde)
@@ -119,6 +89,21 @@ static void hw_inv_pages(struct ims_sim *sim, const struct amdv1_cmd *c)
 	IMS_STAT_ADD(&sim->stats, inv_psc_dropped, psc);
 }
 
+/* Section 2.4.4: the IOMMU sends the endpoint an ATS Invalidate Request; a
+ * later COMPLETION_WAIT waits for its completion. */
+static void hw_inv_iotlb_pages(struct ims_sim *sim, const struct amdv1_cmd *c)
+{
+	uint16_t devid = (uint16_t)ims_field_get(AMDV1_IIOTLB_DEVID, c->qw[0]);
+	struct ims_device *dev = ims_ats_device(sim, devid);
+	uint64_t start, last;
+
+	if (!dev || (c->qw[1] & AMDV1_IIOTLB_GN))
+		IMS_BUG("INVALIDATE_IOTLB_PAGES for a device without ATS or for PASIDs: "
+			"not issued by the model");
+	ims_inv_range_decode(c->qw[1], (c->qw[1] & AMDV1_IIOTLB_S) != 0, &start, &last);
+	ims_atc_invalidate(sim, dev, start, last);
+}
+
 /* Section 2.4.1: a 64-bit store of Store Data, coherent with the CPU. */
 static void hw_completion_wait(struct ims_sim *sim, const struct amdv1_cmd *c)
 {
@@ -127,38 +112,47 @@ static void hw_completion_wait(struct ims_sim *sim, const struct amdv1_cmd *c)
 		ims_mem_store64(&sim->mem, c->qw[0] & AMDV1_CW_ADDR, c->qw[1]);
 }
 
+/* One command: its effect and IOMMU time; returns when it is done. */
+static uint64_t hw_execute(struct ims_sim *sim, const struct amdv1_cmd *c)
+{
+	uint64_t done;
+
+	switch (amdv1_cmd_opcode(c)) {
+	case AMDV1_CMD_INV_IOMMU_PAGES:
+		IMS_STAT_INC(&sim->stats, inv_cmd_invalidate);
+		hw_inv_pages(sim, c);
+		return ims_inv_hw_charge(sim, sim->costs.amdv1_inv_pages_ns);
+	case AMDV1_CMD_INV_DEVTAB_ENTRY:
+		IMS_STAT_INC(&sim->stats, inv_cmd_invalidate);
+		IMS_STAT_INC(&sim->stats, inv_context);
+		amdv1_dtc_reload(sim, (uint16_t)ims_field_get(AMDV1_IDE_DEVID, c->qw[0]));
+		return ims_inv_hw_charge(sim, sim->costs.amdv1_inv_devtab_ns);
+	case AMDV1_CMD_INV_IOTLB_PAGES:
+		IMS_STAT_INC(&sim->stats, inv_cmd_invalidate);
+		done = ims_inv_hw_charge(sim, sim->costs.ats_inv_cmd_ns);
+		hw_inv_iotlb_pages(sim, c);
+		return done;
+	case AMDV1_CMD_COMPLETION_WAIT:
+		hw_completion_wait(sim, c);
+		return ims_inv_hw_wait(sim, sim->costs.amdv1_completion_wait_ns);
+	default:
+		IMS_BUG("command of a type the model does not issue");
+	}
+}
+
 /* Fetch and execute everything between head and tail, in order, each
  * command taking its IOMMU time after the previous one. Commands run
  * strictly in order, so a COMPLETION_WAIT completes after every earlier
- * command, as section 2.4.1 requires. */
+ * command, as section 2.4.1 requires (device IOTLB invalidations included:
+ * Linux's amd_iommu_domain_flush_complete relies on that). */
 static void hw_process(struct ims_sim *sim, struct amdv1_cmdbuf *q)
 {
 	while (q->head != q->tail) {
 		struct amdv1_cmd c;
-		uint64_t cost;
 
 		hw_fetch(sim, q, &c);
 		IMS_STAT_INC(&sim->stats, inv_desc);
-		switch (amdv1_cmd_opcode(&c)) {
-		case AMDV1_CMD_INV_IOMMU_PAGES:
-			IMS_STAT_INC(&sim->stats, inv_cmd_invalidate);
-			hw_inv_pages(sim, &c);
-			cost = sim->costs.amdv1_inv_pages_ns;
-			break;
-		case AMDV1_CMD_INV_DEVTAB_ENTRY:
-			IMS_STAT_INC(&sim->stats, inv_cmd_invalidate);
-			IMS_STAT_INC(&sim->stats, inv_context);
-			amdv1_dtc_reload(sim, (uint16_t)ims_field_get(AMDV1_IDE_DEVID, c.qw[0]));
-			cost = sim->costs.amdv1_inv_devtab_ns;
-			break;
-		case AMDV1_CMD_COMPLETION_WAIT:
-			hw_completion_wait(sim, &c);
-			cost = sim->costs.amdv1_completion_wait_ns;
-			break;
-		default:
-			IMS_BUG("command of a type the model does not issue");
-		}
-		q->last_done = ims_inv_hw_charge(sim, cost);
+		q->last_done = hw_execute(sim, &c);
 		q->head = (q->head + AMDV1_CMD_BYTES) % AMDV1_CMDBUF_BYTES;
 	}
 }

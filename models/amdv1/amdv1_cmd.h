@@ -15,7 +15,12 @@
  *   INVALIDATE_DEVTAB_ENTRY 02h  2.4.2   qw0: DeviceID 15:0
  *   INVALIDATE_IOMMU_PAGES 03h   2.4.3   qw0: PASID 19:0, DomainID 47:32;
  *                                        qw1: S 0, PDE 1, GN 2, Address 63:12
- * Not issued: INVALIDATE_IOTLB_PAGES (ATS), INVALIDATE_INTERRUPT_TABLE,
+ *   INVALIDATE_IOTLB_PAGES 04h   2.4.4   qw0: DeviceID 15:0, PASID 15:8 at
+ *                                        23:16, Maxpend 31:24, QueueID 47:32,
+ *                                        PASID 7:0 at 55:48, PASID 19:16 at
+ *                                        59:56; qw1: S 0, GN 2, Address 63:12
+ *                                        (the endpoint's ATS device TLB)
+ * Not issued: INVALIDATE_INTERRUPT_TABLE,
  * PREFETCH_IOMMU_PAGES, COMPLETE_PPR_REQUEST, INVALIDATE_IOMMU_ALL.
  *
  * INVALIDATE_IOMMU_PAGES address encoding (2.4.3): S=0 invalidates the one
@@ -31,6 +36,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "models/common/inv_range.h"
 #include "sim/bits.h"
 
 struct ims_sim;
@@ -40,6 +46,7 @@ struct ims_sim;
 #define AMDV1_CMD_COMPLETION_WAIT   0x1u
 #define AMDV1_CMD_INV_DEVTAB_ENTRY  0x2u
 #define AMDV1_CMD_INV_IOMMU_PAGES   0x3u
+#define AMDV1_CMD_INV_IOTLB_PAGES   0x4u
 
 /* COMPLETION_WAIT */
 #define AMDV1_CW_S             IMS_BIT(0)            /* store Store Data at Store Address */
@@ -58,8 +65,23 @@ struct ims_sim;
 #define AMDV1_IIP_GN           IMS_BIT(2)            /* qw1: guest (PASID) translations */
 #define AMDV1_IIP_ADDR         IMS_GENMASK(63, 12)   /* qw1: Address 63:12 */
 
+/* INVALIDATE_IOTLB_PAGES: the IOMMU sends endpoint DeviceID an ATS
+ * Invalidate Request for the range Address/S encode. Maxpend is the
+ * device's Invalidate Queue Depth (the model does not limit invalidations
+ * in flight: 32, the largest); Linux writes the DeviceID into QueueID. */
+#define AMDV1_IIOTLB_DEVID     IMS_GENMASK(15, 0)
+#define AMDV1_IIOTLB_PASID_MID IMS_GENMASK(23, 16)   /* PASID 15:8 */
+#define AMDV1_IIOTLB_MAXPEND   IMS_GENMASK(31, 24)
+#define AMDV1_IIOTLB_QUEUEID   IMS_GENMASK(47, 32)
+#define AMDV1_IIOTLB_PASID_LO  IMS_GENMASK(55, 48)   /* PASID 7:0 */
+#define AMDV1_IIOTLB_PASID_HI  IMS_GENMASK(59, 56)   /* PASID 19:16 */
+#define AMDV1_IIOTLB_S         IMS_BIT(0)            /* qw1 */
+#define AMDV1_IIOTLB_GN        IMS_BIT(2)            /* qw1 */
+#define AMDV1_IIOTLB_ADDR      IMS_GENMASK(63, 12)   /* qw1 */
+#define AMDV1_ATS_MAXPEND      32u
+
 /* Every page of a domain (S=1 with this address). */
-#define AMDV1_IIP_ALL_ADDR     UINT64_C(0x7ffffffffffff000)
+#define AMDV1_IIP_ALL_ADDR     IMS_INV_RANGE_ALL_ADDR
 
 #define AMDV1_CMD_BYTES        16u
 #define AMDV1_CMDBUF_BYTES     8192u   /* 512 commands, Linux's CMD_BUFFER_SIZE */
@@ -77,16 +99,11 @@ static inline unsigned amdv1_cmd_opcode(const struct amdv1_cmd *c)
 struct amdv1_cmd amdv1_cmd_completion_wait(uint64_t store_pa, uint64_t data);
 struct amdv1_cmd amdv1_cmd_inv_devtab(uint16_t devid);
 struct amdv1_cmd amdv1_cmd_inv_pages(uint16_t domid, uint64_t addr, bool s, bool pde);
+/* INVALIDATE_IOTLB_PAGES of [start, last] for endpoint devid. */
+struct amdv1_cmd amdv1_cmd_inv_iotlb_pages(uint16_t devid, uint64_t start, uint64_t last);
 
-/* The INVALIDATE_IOMMU_PAGES Address and S covering [start, last], as
- * Linux's build_inv_address picks them: one page with S=0; otherwise the
- * smallest naturally aligned block holding both ends, S=1; the whole domain
- * when the ends differ above bit 51. */
-void amdv1_inv_encode(uint64_t start, uint64_t last, uint64_t *addr_out, bool *s_out);
-
-/* What the hardware invalidates for Address/S: [*start, *last]. Returns true
- * if that is every page of the domain. */
-bool amdv1_inv_decode(uint64_t addr, bool s, uint64_t *start, uint64_t *last);
+/* INVALIDATE_IOMMU_PAGES and INVALIDATE_IOTLB_PAGES give their range as
+ * Address and S: models/common/inv_range.h. */
 
 /* The ring as both sides see it. */
 struct amdv1_cmdbuf {

@@ -33,6 +33,15 @@ static bool amdv1_can_enforce_coherency(const struct ims_sim *sim)
 	return true;
 }
 
+/* AMD's counterpart of VT-d caching mode is NpCache (IOMMU capability
+ * header bit 26), with which Linux flushes after every map
+ * (domain_flush_np_cache). The model is hardware without it. */
+static bool amdv1_map_needs_sync(const struct ims_sim *sim)
+{
+	(void)sim;
+	return false;
+}
+
 static int init_caches(struct ims_sim *sim, struct ims_error *err)
 {
 	const struct ims_params *p = &sim->params;
@@ -125,8 +134,11 @@ static void amdv1_domain_fini(struct ims_sim *sim, struct ims_domain *dom)
 }
 
 /* set_dte_entry + device_flush_dte + completion wait: the device's DTE gets
- * the domain's tables, DomainID and current HAD, then the device table
- * cache is told. A DTE flush, not an IOTLB sync: not in iotlb_syncs. */
+ * the domain's tables, DomainID and current HAD, and I (IOTLB enable,
+ * DTE bit 96) for a device with ATS; then the device table cache is told,
+ * and such a device's IOTLB emptied (device_flush_dte ends with
+ * INVALIDATE_IOTLB_PAGES of everything when ATS is on). A DTE flush, not an
+ * IOTLB sync: not in iotlb_syncs. */
 static int amdv1_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 			struct ims_error *err)
 {
@@ -137,11 +149,32 @@ static int amdv1_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_
 
 	(void)err;
 	amdv1_dte_build(&e, ad->root_pa, ad->mode, dom->did, ad->tracking);
+	if (dev->ats)
+		e.qw[1] |= AMDV1_DTE_I;
 	amdv1_dte_store(sim, dev->sid, &e);
 	ims_host_charge(sim, IMS_STAT_cyc_sw_other, sim->costs.sw_pasid_entry_update_cycles);
 	amdv1_cmd_queue(sim, q, &c);
+	if (dev->ats) {
+		c = amdv1_cmd_inv_iotlb_pages(dev->sid, 0, UINT64_MAX);
+		amdv1_cmd_queue(sim, q, &c);
+	}
 	amdv1_cmd_wait(sim, q);
 	return 0;
+}
+
+/* Queue INVALIDATE_IOTLB_PAGES of [start, last] for every device of dom
+ * with ATS (domain_flush_pages_v1: device_flush_iotlb per ATS device). */
+static void flush_device_iotlbs(struct ims_sim *sim, struct ims_domain *dom, uint64_t start,
+				uint64_t last)
+{
+	struct ims_device *dev;
+	unsigned i = 0;
+
+	while ((dev = ims_ats_device_next(sim, dom, &i))) {
+		struct amdv1_cmd c = amdv1_cmd_inv_iotlb_pages(dev->sid, start, last);
+
+		amdv1_cmd_queue(sim, &amdv1_iommu(sim)->cmd, &c);
+	}
 }
 
 void amdv1_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t start,
@@ -152,9 +185,10 @@ void amdv1_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t sta
 	uint64_t addr;
 	bool s;
 
-	amdv1_inv_encode(start, last, &addr, &s);
+	ims_inv_range_encode(start, last, &addr, &s);
 	c = amdv1_cmd_inv_pages(dom->did, addr, s, pde);
 	amdv1_cmd_queue(sim, q, &c);
+	flush_device_iotlbs(sim, dom, start, last);
 	amdv1_cmd_wait(sim, q);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
 }
@@ -179,7 +213,8 @@ static void amdv1_iotlb_sync(struct ims_sim *sim, struct ims_domain *dom,
 }
 
 /* amd_iommu_flush_iotlb_all -> amd_iommu_domain_flush_all: one
- * INVALIDATE_IOMMU_PAGES for every address of the domain with PDE=1, then
+ * INVALIDATE_IOMMU_PAGES for every address of the domain with PDE=1, an
+ * INVALIDATE_IOTLB_PAGES of every address for each device with ATS, then
  * COMPLETION_WAIT. */
 static void amdv1_iotlb_flush_all(struct ims_sim *sim, struct ims_domain *dom)
 {
@@ -187,6 +222,7 @@ static void amdv1_iotlb_flush_all(struct ims_sim *sim, struct ims_domain *dom)
 	struct amdv1_cmd c = amdv1_cmd_inv_pages(dom->did, AMDV1_IIP_ALL_ADDR, true, true);
 
 	amdv1_cmd_queue(sim, q, &c);
+	flush_device_iotlbs(sim, dom, 0, UINT64_MAX);
 	amdv1_cmd_wait(sim, q);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
 }
@@ -194,7 +230,8 @@ static void amdv1_iotlb_flush_all(struct ims_sim *sim, struct ims_domain *dom)
 /* amd_iommu_set_dirty_tracking: for every device of the domain, set or
  * clear HAD (11b) in its DTE and queue INVALIDATE_DEVTAB_ENTRY; then
  * invalidate every page of the domain, PDE=1 (amd_iommu_domain_flush_all),
- * so no IOTLB entry cached under the old HAD survives, and wait: one sync.
+ * and the device IOTLBs of devices with ATS, so no entry cached under the
+ * old HAD survives, and wait: one sync.
  * A domain without devices has no DTE to change: nothing is issued. */
 static int amdv1_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, bool on,
 				    struct ims_error *err)
@@ -227,6 +264,7 @@ static int amdv1_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom,
 		struct amdv1_cmd c = amdv1_cmd_inv_pages(dom->did, AMDV1_IIP_ALL_ADDR, true, true);
 
 		amdv1_cmd_queue(sim, q, &c);
+		flush_device_iotlbs(sim, dom, 0, UINT64_MAX);
 		amdv1_cmd_wait(sim, q);
 		IMS_STAT_INC(&sim->stats, iotlb_syncs);
 	}
@@ -256,6 +294,7 @@ const struct ims_model_ops ims_amdv1_ops = {
 		       "command buffer, DTE HAD dirty tracking",
 	.pgsize_bitmap = amdv1_pgsize_bitmap,
 	.can_enforce_coherency = amdv1_can_enforce_coherency,
+	.map_needs_sync = amdv1_map_needs_sync,
 	.iommu_init = amdv1_iommu_init,
 	.iommu_fini = amdv1_iommu_fini,
 	.domain_init = amdv1_domain_init,

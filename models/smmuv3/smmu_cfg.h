@@ -47,6 +47,7 @@ struct ims_sim;
 #define SMMU_STE1_S1COR     IMS_GENMASK(5, 4)     /* 69:68 */
 #define SMMU_STE1_S1CSH     IMS_GENMASK(7, 6)     /* 71:70 */
 #define SMMU_STE1_EATS      IMS_GENMASK(29, 28)   /* 93:92 */
+#define SMMU_EATS_FULL      1u   /* EATS 01: full ATS, translated traffic bypasses (5.2) */
 #define SMMU_STE1_STRW      IMS_GENMASK(31, 30)   /* 95:94 */
 #define SMMU_STE1_SHCFG     IMS_GENMASK(45, 44)   /* 109:108 */
 /* STE word 2: bits 191:128 */

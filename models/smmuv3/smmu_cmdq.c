@@ -68,6 +68,38 @@ struct smmu_cmd smmu_cmd_tlbi_addr(unsigned stage, uint16_t vmid, uint16_t asid,
 
 /* CS=SIG_IRQ with an MSI to memory; MSH Inner Shareable, MSIAttr Normal
  * write-back, as Linux's arm_smmu_cmdq_build_sync_cmd. */
+struct smmu_cmd smmu_cmd_atc_inv(uint32_t sid, uint64_t start, uint64_t last)
+{
+	struct smmu_cmd c = cmd_op(SMMU_CMD_ATC_INV);
+	uint64_t first_page = start >> IMS_PAGE_LG2, last_page = last >> IMS_PAGE_LG2;
+	unsigned size = first_page == last_page ? 0 : 64u - (unsigned)__builtin_clzll(first_page ^ last_page);
+	uint64_t addr = 0;
+
+	if (size >= SMMU_ATC_SIZE_ALL)
+		size = SMMU_ATC_SIZE_ALL;
+	else
+		addr = (first_page >> size) << (size + IMS_PAGE_LG2);
+	c.dw[0] |= ims_field_prep(SMMU_CMD0_SID, sid);
+	c.dw[1] = ims_field_prep(SMMU_CMD1_ATC_SIZE, size) | (addr & SMMU_CMD1_ATC_ADDR);
+	return c;
+}
+
+void smmu_atc_inv_range(const struct smmu_cmd *c, uint64_t *start, uint64_t *last)
+{
+	unsigned size = (unsigned)ims_field_get(SMMU_CMD1_ATC_SIZE, c->dw[1]);
+	uint64_t span;
+
+	if (size >= SMMU_ATC_SIZE_ALL) {
+		*start = 0;
+		*last = UINT64_MAX;
+		return;
+	}
+	/* Address[11+Size:0] are taken as zero: the span is aligned */
+	span = UINT64_C(1) << (IMS_PAGE_LG2 + size);
+	*start = (c->dw[1] & SMMU_CMD1_ATC_ADDR) & ~(span - 1);
+	*last = *start + span - 1;
+}
+
 struct smmu_cmd smmu_cmd_sync_msi(uint64_t msi_pa, uint32_t msi_data)
 {
 	struct smmu_cmd c = cmd_op(SMMU_CMD_SYNC);
@@ -329,6 +361,21 @@ static void hw_cfgi(struct ims_sim *sim, const struct smmu_cmd *c)
 		smmu_cfg_inv_cd(sim, sid, (uint32_t)ims_field_get(SMMU_CMD0_SSID, c->dw[0]));
 }
 
+/* CMD_ATC_INV: the SMMU sends the endpoint an ATS Invalidate Request;
+ * only a later CMD_SYNC ensures the endpoint completed it (4.5.1). */
+static void hw_atc_inv(struct ims_sim *sim, const struct smmu_cmd *c)
+{
+	struct ims_device *dev =
+		ims_ats_device(sim, (uint16_t)ims_field_get(SMMU_CMD0_SID, c->dw[0]));
+	uint64_t start, last;
+
+	if (!dev || (c->dw[0] & SMMU_CMD0_SSV))
+		IMS_BUG("CMD_ATC_INV for a stream without ATS or with a SubstreamID: not issued "
+			"by the model");
+	smmu_atc_inv_range(c, &start, &last);
+	ims_atc_invalidate(sim, dev, start, last);
+}
+
 /* CMD_SYNC with SIG_IRQ: a 32-bit MSI write of MSIData to MSIAddress,
  * observable once every earlier command completed (4.7.3). */
 static void hw_sync(struct ims_sim *sim, const struct smmu_cmd *c)
@@ -380,9 +427,13 @@ static uint64_t hw_consume(struct ims_sim *sim, struct smmu_cmdq *q)
 			hw_tlbi_space(sim, &c);
 			ims_inv_hw_charge(sim, k->smmuv3_tlbi_ns);
 			break;
+		case SMMU_CMD_ATC_INV:
+			ims_inv_hw_charge(sim, k->ats_inv_cmd_ns);
+			hw_atc_inv(sim, &c);
+			break;
 		case SMMU_CMD_SYNC:
 			hw_sync(sim, &c);
-			sync_done = ims_inv_hw_charge(sim, k->smmuv3_sync_ns);
+			sync_done = ims_inv_hw_wait(sim, k->smmuv3_sync_ns);
 			break;
 		default:
 			IMS_BUG("SMMU command the model does not issue");

@@ -10,6 +10,7 @@
  *   4.4.2.4 CMD_TLBI_NH_VA(VMID, ASID, Addr, Leaf)     0x12
  *   4.4.3.1 CMD_TLBI_S2_IPA(VMID, Addr, Leaf)          0x2A
  *   4.4.3.2 CMD_TLBI_S12_VMALL(VMID)                   0x28
+ *   4.5.1  CMD_ATC_INV(StreamID, SSV, SubstreamID, Global, Address, Size) 0x40
  *   4.7.3  CMD_SYNC(ComplSignal, MSIAddress, MSIData, MSIWriteAttributes) 0x46
  * The spec gives the command layouts as figures. NUM/SCALE/TG/TTL bit
  * positions are in the text of 4.4.1.1 (over the 128-bit command: SCALE
@@ -44,10 +45,12 @@ struct ims_sim;
 #define SMMU_CMD_TLBI_NH_VA      0x12u
 #define SMMU_CMD_TLBI_S12_VMALL  0x28u
 #define SMMU_CMD_TLBI_S2_IPA     0x2au
+#define SMMU_CMD_ATC_INV         0x40u
 #define SMMU_CMD_SYNC            0x46u
 
 /* dw0 (bits 63:0) */
 #define SMMU_CMD0_OP         IMS_GENMASK(7, 0)
+#define SMMU_CMD0_GLOBAL     IMS_BIT(9)            /* ATC_INV: all PASIDs (with SSV) */
 #define SMMU_CMD0_SSEC       IMS_BIT(10)           /* CFGI: Secure StreamID */
 #define SMMU_CMD0_SSV        IMS_BIT(11)           /* CFGI_CD: SubstreamID valid */
 #define SMMU_CMD0_SSID       IMS_GENMASK(31, 12)   /* CFGI_CD: SubstreamID */
@@ -67,6 +70,11 @@ struct ims_sim;
 #define SMMU_CMD1_VA         IMS_GENMASK(63, 12)   /* TLBI_NH_VA: Address[63:12] */
 #define SMMU_CMD1_IPA        IMS_GENMASK(55, 12)   /* TLBI_S2_IPA: Address[55:12] */
 #define SMMU_CMD1_MSIADDR    IMS_GENMASK(55, 2)    /* SYNC: MSIAddress[55:2] */
+#define SMMU_CMD1_ATC_SIZE   IMS_GENMASK(5, 0)     /* ATC_INV: span 4 KiB << Size */
+#define SMMU_CMD1_ATC_ADDR   IMS_GENMASK(63, 12)   /* ATC_INV: Address[63:12] */
+
+/* CMD_ATC_INV Size 52: every address (4.5.1); larger values are illegal. */
+#define SMMU_ATC_SIZE_ALL    52u
 
 /* CMD_SYNC.CS (4.7.3) */
 #define SMMU_CS_NONE         0u
@@ -97,6 +105,12 @@ struct smmu_cmd smmu_cmd_tlbi_addr(unsigned stage, uint16_t vmid, uint16_t asid,
 				   bool leaf, unsigned tg, unsigned ttl, unsigned num,
 				   unsigned scale);
 struct smmu_cmd smmu_cmd_sync_msi(uint64_t msi_pa, uint32_t msi_data);
+/* CMD_ATC_INV of [start, last] (0, UINT64_MAX: all) for StreamID sid, no
+ * PASID: one naturally aligned span covering the range, as Linux's
+ * arm_smmu_atc_inv_to_cmd picks it (never split). */
+struct smmu_cmd smmu_cmd_atc_inv(uint32_t sid, uint64_t start, uint64_t last);
+/* The range an ATC_INV's Address and Size stand for (4.5.1). */
+void smmu_atc_inv_range(const struct smmu_cmd *c, uint64_t *start, uint64_t *last);
 
 /* The TLBI commands covering [start, last] of one domain. */
 struct smmu_inv_req {

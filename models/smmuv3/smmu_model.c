@@ -38,6 +38,14 @@ static bool smmu_can_enforce_coherency(const struct ims_sim *sim)
 	return true;
 }
 
+/* SMMUv3 has no caching-mode capability, and Linux's arm-smmu-v3 driver
+ * registers no iotlb_sync_map (arm_smmu_ops): a map issues no command. */
+static bool smmu_map_needs_sync(const struct ims_sim *sim)
+{
+	(void)sim;
+	return false;
+}
+
 static int smmu_iommu_init(struct ims_sim *sim, struct ims_error *err)
 {
 	static const uint8_t tlb_sizes[] = { 12, 21, 30, 16, 25 };
@@ -157,7 +165,10 @@ static int cfg_slot(struct ims_sim *sim, const struct ims_device *dev, struct im
 
 /* arm_smmu_attach_dev -> arm_smmu_write_ste: the STE goes from invalid to
  * valid, then CMD_CFGI_STE (Leaf=1: linear Stream table) and CMD_SYNC; the
- * SMMU may have cached the invalid STE (5.2.1). */
+ * SMMU may have cached the invalid STE (5.2.1). A device with ATS gets
+ * STE.EATS=01 (full ATS, 5.2) and, before it may use ATS, an ATC
+ * invalidation of everything and a second CMD_SYNC (arm_smmu_enable_ats
+ * flushes the ATC first: it may be stale). */
 static int smmu_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		       struct ims_error *err)
 {
@@ -168,10 +179,16 @@ static int smmu_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_d
 	if ((rc = cfg_slot(sim, dev, err)))
 		return rc;
 	ste_for(dom, ste);
+	if (dev->ats)
+		ste[1] |= ims_field_prep(SMMU_STE1_EATS, SMMU_EATS_FULL);
 	smmu_cfg_store(sim, smmu_ste_pa(dev->sid), ste, SMMU_STE_WORDS);
 	ims_host_charge(sim, IMS_STAT_cyc_sw_other, sim->costs.sw_pasid_entry_update_cycles);
 	/* a configuration sync, not an IOTLB sync: not in iotlb_syncs */
 	smmu_cmdq_submit_sync(sim, &smmu_iommu(sim)->cmdq, &c, 1);
+	if (dev->ats) {
+		c = smmu_cmd_atc_inv(dev->sid, 0, UINT64_MAX);
+		smmu_cmdq_submit_sync(sim, &smmu_iommu(sim)->cmdq, &c, 1);
+	}
 	return 0;
 }
 
@@ -187,6 +204,27 @@ static struct smmu_inv_req inv_req(const struct ims_sim *sim, const struct smmu_
 	return r;
 }
 
+/* arm_smmu_atc_inv_domain: after the TLBIs have completed (their CMD_SYNC),
+ * a CMD_ATC_INV per device of the domain with ATS, then another CMD_SYNC;
+ * in the other order a device could fetch the stale translation again from
+ * the SMMU's TLB (4.5.1, 3.9.1). Nothing without such devices. */
+static void flush_atcs(struct ims_sim *sim, struct ims_domain *dom, uint64_t start,
+		       uint64_t last)
+{
+	struct smmu_cmd *cmds = NULL;
+	struct ims_device *dev;
+	unsigned n = 0, i = 0;
+
+	while ((dev = ims_ats_device_next(sim, dom, &i))) {
+		if (!cmds && !(cmds = calloc(sim->ndevices, sizeof(*cmds))))
+			abort();   /* host out of memory: nothing sensible to simulate */
+		cmds[n++] = smmu_cmd_atc_inv(dev->sid, start, last);
+	}
+	if (n)
+		smmu_cmdq_submit_sync(sim, &smmu_iommu(sim)->cmdq, cmds, n);
+	free(cmds);
+}
+
 void smmu_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t start, uint64_t last,
 		      bool leaf, unsigned leaf_lg2)
 {
@@ -198,6 +236,7 @@ void smmu_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t star
 		abort();   /* host out of memory: nothing sensible to simulate */
 	n = smmu_inv_build(&r, cmds, max);
 	smmu_cmdq_submit_sync(sim, &smmu_iommu(sim)->cmdq, cmds, n);
+	flush_atcs(sim, dom, start, last);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
 	free(cmds);
 }
@@ -227,7 +266,8 @@ static void smmu_iotlb_sync(struct ims_sim *sim, struct ims_domain *dom,
 
 /* arm_smmu_flush_iotlb_all -> arm_smmu_tlb_inv_context: TLBI_NH_ASID at
  * stage 1, TLBI_S12_VMALL at stage 2 (both drop walk caches too), then
- * CMD_SYNC. */
+ * CMD_SYNC; then the ATCs of devices with ATS, all addresses
+ * (arm_smmu_atc_inv_domain with size 0), and another CMD_SYNC. */
 static void smmu_iotlb_flush_all(struct ims_sim *sim, struct ims_domain *dom)
 {
 	const struct smmu_domain *sd = smmu_dom(dom);
@@ -235,12 +275,14 @@ static void smmu_iotlb_flush_all(struct ims_sim *sim, struct ims_domain *dom)
 					     : smmu_cmd_tlbi_nh_asid(sd->vmid, sd->asid);
 
 	smmu_cmdq_submit_sync(sim, &smmu_iommu(sim)->cmdq, &c, 1);
+	flush_atcs(sim, dom, 0, UINT64_MAX);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
 }
 
 /* Stage 2: S2HA/S2HD in the STE of every device of the domain, then for
  * each CMD_CFGI_STE, and TLBI_S12_VMALL because S2HA/S2HD may be cached in
- * TLB entries (5.2.1), then CMD_SYNC: one sync. */
+ * TLB entries (5.2.1), then CMD_SYNC: one sync (and the ATCs of devices with
+ * ATS, which may hold write permission granted under the old setting). */
 static void s2_switch(struct ims_sim *sim, struct ims_domain *dom, bool on)
 {
 	struct smmu_domain *sd = smmu_dom(dom);
@@ -265,6 +307,7 @@ static void s2_switch(struct ims_sim *sim, struct ims_domain *dom, bool on)
 	}
 	cmds[n++] = smmu_cmd_tlbi_s12_vmall(sd->vmid);
 	smmu_cmdq_submit_sync(sim, &smmu_iommu(sim)->cmdq, cmds, n);
+	flush_atcs(sim, dom, 0, UINT64_MAX);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
 	free(cmds);
 }
@@ -322,6 +365,7 @@ const struct ims_model_ops ims_smmuv3_ops = {
 		       "invalidation, HTTU dirty state (DBM)",
 	.pgsize_bitmap = smmu_pgsize_bitmap,
 	.can_enforce_coherency = smmu_can_enforce_coherency,
+	.map_needs_sync = smmu_map_needs_sync,
 	.iommu_init = smmu_iommu_init,
 	.iommu_fini = smmu_iommu_fini,
 	.domain_init = smmu_domain_init,

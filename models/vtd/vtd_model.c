@@ -34,6 +34,15 @@ static uint64_t vtd_pgsize_bitmap(const struct ims_sim *sim)
 	return sizes;
 }
 
+/* CAP_REG.CM, bit 7 (section 11.4.2; the software rule is section 6.1):
+ * with CM=1 the IOMMU may cache not-present entries, so a map must be
+ * followed by an invalidation of what it made present. With CM=0 Linux
+ * only flushes the write buffer, which the model does not need (RWBF=0). */
+static bool vtd_map_needs_sync(const struct ims_sim *sim)
+{
+	return sim->params.vtd_cm != 0;
+}
+
 /* ECAP_REG.SC (section 11.4.3): only with snoop control may a leaf set SNP
  * to force snooping; otherwise the field is reserved and a coherent domain
  * cannot be enforced (section 9.8, SNP). */
@@ -115,7 +124,10 @@ static void vtd_domain_fini(struct ims_sim *sim, struct ims_domain *dom)
 /* The device's RID_PASID entry gets the domain's DID and SSPTPTR
  * (intel_pasid_setup_second_level). The entry goes from not present to
  * present: with CM=0 no invalidation is required (Table 28 note, section
- * 6.1), which is what Linux does (pasid_flush_caches flushes only with CM). */
+ * 6.1), which is what Linux does (pasid_flush_caches flushes only with CM).
+ * UNIMPLEMENTED: with CM=1 Linux adds a PASID-cache and a PASID-based IOTLB
+ * (P_IOTLB) invalidation here, each with its wait; the model has no P_IOTLB
+ * descriptor and charges none of it (once per attach, docs/caching-mode.md). */
 static int vtd_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		      struct ims_error *err)
 {
@@ -126,26 +138,59 @@ static int vtd_attach(struct ims_sim *sim, struct ims_device *dev, struct ims_do
 	return 0;
 }
 
-void vtd_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t start,
-		     uint64_t last, bool ih)
+/* Descriptors per submission, as Linux's qi_batch (QI_MAX_BATCHED_DESC_COUNT,
+ * drivers/iommu/intel/iommu.h): a fuller batch is submitted, with its own
+ * wait, before more are added. */
+#define VTD_QI_BATCH 16
+
+/* Add d to the batch, submitting the batch first (with its wait) if full. */
+static void batch_add(struct ims_sim *sim, struct vtd_qi_desc *batch, unsigned *n,
+		      struct vtd_qi_desc d)
 {
-	struct vtd_qi_desc d;
+	if (*n == VTD_QI_BATCH) {
+		vtd_qi_sync(sim, &vtd_iommu(sim)->qi, batch, *n);
+		*n = 0;
+	}
+	batch[(*n)++] = d;
+}
+
+/* cache_tag_flush_range: the IOTLB descriptor, then (devtlb) a device-TLB
+ * descriptor for every device of the domain with ATS, whose ATC may hold the
+ * range (Linux: one per DEVTLB cache tag), then one wait. */
+static void flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t start,
+			uint64_t last, bool ih, bool devtlb)
+{
+	struct vtd_qi_desc batch[VTD_QI_BATCH];
+	struct ims_device *dev;
+	unsigned n = 0, i = 0;
 	uint64_t addr;
 	unsigned am;
 
 	if (vtd_qi_psi_cover(start, last, sim->params.vtd_psi != 0,
 			     (unsigned)sim->params.vtd_max_amask, &addr, &am))
-		d = vtd_qi_iotlb_psi(dom->did, addr, am, ih);
+		batch[n++] = vtd_qi_iotlb_psi(dom->did, addr, am, ih);
 	else
-		d = vtd_qi_iotlb_dsi(dom->did);
-	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, &d, 1);
+		batch[n++] = vtd_qi_iotlb_dsi(dom->did);
+	while (devtlb && (dev = ims_ats_device_next(sim, dom, &i)))
+		batch_add(sim, batch, &n, vtd_qi_devtlb(dev->sid, start, last));
+	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, batch, n);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
+}
+
+void vtd_flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t start,
+		     uint64_t last, bool ih)
+{
+	flush_range(sim, dom, start, last, ih, true);
 }
 
 /* intel_iommu_tlb_sync -> cache_tag_flush_range: one PSI covering the
  * gathered range (or a DSI), IH=1 when only leaves changed (section
  * 6.5.3.3: "If no intermediate paging-structures entries with PS=0 are
  * modified, the invalidation command can specify IH as 1").
+ * A map's sync (CM=1 only: intel_iommu_iotlb_sync_map ->
+ * cache_tag_flush_range_np) is the same PSI or DSI with IH=0 and no
+ * device-TLB invalidation: the map may have made non-leaf entries present
+ * that a CM=1 IOMMU holds as not present in its paging-structure caches.
  * iommufd syncs after every clearing dirty read, found dirty or not; with
  * nothing gathered there is nothing to invalidate, but the host still pays
  * the submit-and-wait round trip, so a lone wait descriptor is issued. */
@@ -157,31 +202,44 @@ static void vtd_iotlb_sync(struct ims_sim *sim, struct ims_domain *dom,
 		IMS_STAT_INC(&sim->stats, iotlb_syncs);
 		return;
 	}
-	vtd_flush_range(sim, dom, gather->start, gather->last, !gather->tables_freed);
+	/* a map made entries present that no device can have cached: no
+	 * device-TLB invalidation (cache_tag_flush_range_np flushes IOTLB tags
+	 * only) */
+	flush_range(sim, dom, gather->start, gather->last, !gather->tables_freed && !gather->map,
+		    !gather->map);
 }
 
 /* intel_flush_iotlb_all -> cache_tag_flush_all: a domain-selective IOTLB
  * invalidation for a second-stage domain (it drops the domain's
- * paging-structure caches too, Table 23), then wait. */
+ * paging-structure caches too, Table 23), a device-TLB invalidation of
+ * every address for each device with ATS (qi_flush_dev_iotlb with the
+ * largest mask), then wait. */
 static void vtd_iotlb_flush_all(struct ims_sim *sim, struct ims_domain *dom)
 {
-	struct vtd_qi_desc d = vtd_qi_iotlb_dsi(dom->did);
+	struct vtd_qi_desc batch[VTD_QI_BATCH];
+	struct ims_device *dev;
+	unsigned n = 0, i = 0;
 
-	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, &d, 1);
+	batch[n++] = vtd_qi_iotlb_dsi(dom->did);
+	while ((dev = ims_ats_device_next(sim, dom, &i)))
+		batch_add(sim, batch, &n, vtd_qi_devtlb(dev->sid, 0, UINT64_MAX));
+	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, batch, n);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
 }
 
 /* intel_pasid_setup_dirty_tracking: toggle SSADE in the PASID-table entry,
  * then the Table 28 flushes for an SSADE change in an entry with PGTT=SS:
  * PASID-selective-within-domain PASID-cache invalidation and domain-selective
- * IOTLB invalidation, then wait. (The device-TLB flush that follows in Linux
- * is not modelled: no ATS.) */
+ * IOTLB invalidation, then, for devices with ATS, a device-TLB invalidation
+ * of everything (Linux: devtlb_invalidation_with_pasid), then wait. */
 static int vtd_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, bool on,
 				  struct ims_error *err)
 {
 	struct vtd_domain *vd = vtd_dom(dom);
 	struct vtd_pasid_entry e;
-	struct vtd_qi_desc d[2];
+	struct vtd_qi_desc batch[VTD_QI_BATCH];
+	struct ims_device *dev;
+	unsigned n = 0, i = 0;
 
 	(void)err;
 	vtd_pasid_entry_load(sim, vd->pasid_pa, &e);
@@ -190,9 +248,11 @@ static int vtd_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, b
 	e.val[0] ^= VTD_PASID_SSADE;
 	ims_host_store(sim, vd->pasid_pa, e.val[0]);
 	ims_host_charge(sim, IMS_STAT_cyc_sw_other, sim->costs.sw_pasid_entry_update_cycles);
-	d[0] = vtd_qi_pasid_cache(VTD_PC_G_PASID, dom->did, VTD_RID_PASID);
-	d[1] = vtd_qi_iotlb_dsi(dom->did);
-	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, d, 2);
+	batch[n++] = vtd_qi_pasid_cache(VTD_PC_G_PASID, dom->did, VTD_RID_PASID);
+	batch[n++] = vtd_qi_iotlb_dsi(dom->did);
+	while ((dev = ims_ats_device_next(sim, dom, &i)))
+		batch_add(sim, batch, &n, vtd_qi_devtlb(dev->sid, 0, UINT64_MAX));
+	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, batch, n);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
 	IMS_STAT_INC(&sim->stats, dirty_tracking_switches);
 	return 0;
@@ -218,6 +278,7 @@ const struct ims_model_ops ims_vtd_ops = {
 		       "queued invalidation, SSADE dirty tracking",
 	.pgsize_bitmap = vtd_pgsize_bitmap,
 	.can_enforce_coherency = vtd_can_enforce_coherency,
+	.map_needs_sync = vtd_map_needs_sync,
 	.iommu_init = vtd_iommu_init,
 	.iommu_fini = vtd_iommu_fini,
 	.domain_init = vtd_domain_init,

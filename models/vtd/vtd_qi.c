@@ -3,6 +3,7 @@
  * rev. 5.10, section 6.5.2). */
 #include "models/vtd/vtd_qi.h"
 
+#include "models/common/inv_range.h"
 #include "models/vtd/vtd_model.h"
 #include "models/vtd/vtd_pasid.h"
 #include "sim/sim.h"
@@ -48,6 +49,20 @@ struct vtd_qi_desc vtd_qi_pasid_cache(unsigned gran, uint16_t did, uint32_t pasi
 
 	d.qw[0] = type_bits(VTD_QI_TYPE_PC) | ims_field_prep(VTD_QI_PC_G, gran) |
 		  ims_field_prep(VTD_QI_PC_DID, did) | ims_field_prep(VTD_QI_PC_PASID, pasid);
+	return d;
+}
+
+struct vtd_qi_desc vtd_qi_devtlb(uint16_t sid, uint64_t start, uint64_t last)
+{
+	struct vtd_qi_desc d = { { 0 } };
+	uint64_t addr;
+	bool size;
+
+	ims_inv_range_encode(start, last, &addr, &size);
+	d.qw[0] = type_bits(VTD_QI_TYPE_DEVTLB) | ims_field_prep(VTD_QI_DEVTLB_SID, sid) |
+		  ims_field_prep(VTD_QI_DEVTLB_PFSID_LO, sid & 0xfu) |
+		  ims_field_prep(VTD_QI_DEVTLB_PFSID_HI, sid >> 4);
+	d.qw[1] = (addr & VTD_QI_DEVTLB_ADDR) | (size ? VTD_QI_DEVTLB_S : 0);
 	return d;
 }
 
@@ -167,6 +182,21 @@ static void hw_iotlb(struct ims_sim *sim, const struct vtd_qi_desc *d)
 	IMS_STAT_ADD(&sim->stats, inv_psc_dropped, psc);
 }
 
+/* The IOMMU sends the endpoint an ATS Invalidate Request; the descriptor is
+ * done once sent, the device's completion is waited for by the next wait
+ * descriptor. */
+static void hw_devtlb(struct ims_sim *sim, const struct vtd_qi_desc *d)
+{
+	uint16_t sid = (uint16_t)ims_field_get(VTD_QI_DEVTLB_SID, d->qw[0]);
+	struct ims_device *dev = ims_ats_device(sim, sid);
+	uint64_t start, last;
+
+	if (!dev)
+		IMS_BUG("device-TLB invalidation for a device without ATS: not issued by the model");
+	ims_inv_range_decode(d->qw[1], (d->qw[1] & VTD_QI_DEVTLB_S) != 0, &start, &last);
+	ims_atc_invalidate(sim, dev, start, last);
+}
+
 static void hw_pasid_cache(struct ims_sim *sim, const struct vtd_qi_desc *d)
 {
 	unsigned gran = (unsigned)ims_field_get(VTD_QI_PC_G, d->qw[0]);
@@ -215,6 +245,11 @@ static uint64_t hw_process(struct ims_sim *sim, struct vtd_qi *q)
 			IMS_STAT_INC(&sim->stats, inv_cmd_invalidate);
 			ims_inv_hw_charge(sim, sim->costs.vtd_iotlb_inv_ns);
 			break;
+		case VTD_QI_TYPE_DEVTLB:
+			IMS_STAT_INC(&sim->stats, inv_cmd_invalidate);
+			ims_inv_hw_charge(sim, sim->costs.ats_inv_cmd_ns);
+			hw_devtlb(sim, &d);
+			break;
 		case VTD_QI_TYPE_PC:
 			hw_pasid_cache(sim, &d);
 			IMS_STAT_INC(&sim->stats, inv_cmd_invalidate);
@@ -222,7 +257,7 @@ static uint64_t hw_process(struct ims_sim *sim, struct vtd_qi *q)
 			break;
 		case VTD_QI_TYPE_WAIT:
 			hw_wait(sim, &d);
-			wait_done = ims_inv_hw_charge(sim, sim->costs.vtd_wait_desc_ns);
+			wait_done = ims_inv_hw_wait(sim, sim->costs.vtd_wait_desc_ns);
 			break;
 		default:
 			IMS_BUG("invalidation descriptor of a type the model does not issue");
@@ -233,6 +268,19 @@ static uint64_t hw_process(struct ims_sim *sim, struct vtd_qi *q)
 }
 
 /* ---- one sync (host) ------------------------------------------------------- */
+
+/* CM=1 is what an emulated VT-d reports: there the tail-register write exits
+ * to the VMM, which runs the queue in software and updates its shadow of
+ * the tables before the vCPU resumes. The guest sees that time as part of
+ * its wait, before the (emulated) IOMMU has done anything. */
+static void cm_trap(struct ims_sim *sim)
+{
+	if (!sim->params.vtd_cm)
+		return;
+	IMS_STAT_INC(&sim->stats, viommu_traps);
+	IMS_STAT_ADD(&sim->stats, cyc_viommu_trap, sim->costs.vtd_cm_trap_ns);
+	ims_host_charge(sim, IMS_STAT_cyc_inv_wait, sim->costs.vtd_cm_trap_ns);
+}
 
 void vtd_qi_sync(struct ims_sim *sim, struct vtd_qi *q, const struct vtd_qi_desc *descs,
 		 unsigned n)
@@ -252,6 +300,7 @@ void vtd_qi_sync(struct ims_sim *sim, struct vtd_qi *q, const struct vtd_qi_desc
 	qi_write(sim, q, &wait);
 	/* doorbell: the tail register write (IQT_REG) */
 	ims_host_charge(sim, IMS_STAT_cyc_inv_cpu, sim->costs.inv_doorbell_cycles);
+	cm_trap(sim);
 	done = hw_process(sim, q);
 	ims_host_wait_until(sim, done);
 	ims_host_charge(sim, IMS_STAT_cyc_inv_cpu, sim->costs.inv_poll_cycles);

@@ -17,8 +17,10 @@
  *   IOTLB invalidate, type 2h          section 6.5.2.3, Figure 6-3
  *   PASID-cache invalidate, type 7h    section 6.5.2.2, Figure 6-2
  *   invalidation wait, type 5h         section 6.5.2.9, Figure 6-9
- * Not modelled: context-cache, (PASID-based) device-TLB, P_IOTLB, IEC and
- * HPT invalidations (no first stage, no ATS, no interrupt remapping).
+ *   device-TLB invalidate, type 3h     section 6.5.2 "Device-TLB Invalidate
+ *                                      Descriptor" (6.5.2.5 in rev. 3.x)
+ * Not modelled: context-cache, PASID-based device-TLB, P_IOTLB, IEC and
+ * HPT invalidations (no first stage, no PASIDs, no interrupt remapping).
  */
 #ifndef VTD_QI_H
 #define VTD_QI_H
@@ -36,6 +38,7 @@ struct ims_sim;
 
 #define VTD_QI_TYPE_CC      0x1u   /* context-cache invalidate */
 #define VTD_QI_TYPE_IOTLB   0x2u   /* IOTLB invalidate */
+#define VTD_QI_TYPE_DEVTLB  0x3u   /* device-TLB invalidate */
 #define VTD_QI_TYPE_WAIT    0x5u   /* invalidation wait */
 #define VTD_QI_TYPE_PC      0x7u   /* PASID-cache invalidate */
 
@@ -51,6 +54,18 @@ struct ims_sim;
 #define VTD_IOTLB_G_GLOBAL  1u
 #define VTD_IOTLB_G_DOMAIN  2u   /* domain-selective (DSI) */
 #define VTD_IOTLB_G_PAGE    3u   /* page-selective-within-domain (PSI) */
+
+/* Device-TLB invalidate: asks the endpoint SID for an ATS Invalidate
+ * Request of the range ADDR/S encode (models/common/inv_range.h). PFSID is
+ * the physical function's SID (for a VF; a PF gives its own). MIP, the
+ * device's Invalidate Queue Depth from its ATS capability, encodes 32 as 0:
+ * the model does not limit invalidations in flight, so it writes 0. */
+#define VTD_QI_DEVTLB_PFSID_LO IMS_GENMASK(15, 12)  /* PFSID[3:0] */
+#define VTD_QI_DEVTLB_MIP   IMS_GENMASK(20, 16)
+#define VTD_QI_DEVTLB_SID   IMS_GENMASK(47, 32)
+#define VTD_QI_DEVTLB_PFSID_HI IMS_GENMASK(63, 52)  /* PFSID[15:4] */
+#define VTD_QI_DEVTLB_S     IMS_BIT(0)            /* qw1: size (range) */
+#define VTD_QI_DEVTLB_ADDR  IMS_GENMASK(63, 12)   /* qw1 */
 
 /* PASID-cache invalidate (Figure 6-2); G encodings in vtd_pasid.h */
 #define VTD_QI_PC_G         IMS_GENMASK(5, 4)
@@ -85,6 +100,8 @@ struct vtd_qi_desc vtd_qi_iotlb_dsi(uint16_t did);
 struct vtd_qi_desc vtd_qi_iotlb_psi(uint16_t did, uint64_t addr, unsigned am, bool ih);
 struct vtd_qi_desc vtd_qi_pasid_cache(unsigned gran, uint16_t did, uint32_t pasid);
 struct vtd_qi_desc vtd_qi_wait(uint32_t status_data, uint64_t status_pa);
+/* The device-TLB invalidation of [start, last] for endpoint sid (a PF). */
+struct vtd_qi_desc vtd_qi_devtlb(uint16_t sid, uint64_t start, uint64_t last);
 
 /* The page-selective invalidation covering [start, last]: the smallest
  * naturally aligned block of 2^AM pages that contains the range. Returns
@@ -107,7 +124,8 @@ void vtd_qi_init(struct vtd_qi *q, uint64_t base_pa, uint64_t status_pa);
 /* One host sync: write descs[0..n) and a wait descriptor, ring the doorbell,
  * let the hardware process the queue, and poll until the status write has
  * landed. Charges the CPU (descriptor writes, doorbell, poll), the IOMMU
- * (each descriptor) and the stall in between. */
+ * (each descriptor) and the stall in between; with CM=1 also the exit to
+ * the VMM (vtd_cm_trap_ns). */
 void vtd_qi_sync(struct ims_sim *sim, struct vtd_qi *q, const struct vtd_qi_desc *descs,
 		 unsigned n);
 

@@ -20,7 +20,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: iommusim-trace convert IN OUT [--format text|gz|elf]\n"
 		"       iommusim-trace cat FILE          the trace as canonical text\n"
-		"       iommusim-trace info FILE         declarations, events per kind, time span, bytes\n"
+		"       iommusim-trace info FILE         version, declarations, events per kind, bytes\n"
 		"       iommusim-trace check FILE        validate every event\n"
 		"       iommusim-trace from-ftrace IN -o OUT [--mhz N] [--domains single|group]\n"
 		"              [--dma write|read|none] [--dma-delay auto|CYCLES] [--fault-len N]\n"
@@ -207,7 +207,7 @@ static int cmd_info(const char *path)
 		fprintf(stderr, "iommusim-trace: out of memory\n");
 		return 1;
 	}
-	printf("trace: %s\ndeclarations:\n", path);
+	printf("trace: %s\nversion: %u\ndeclarations:\n", path, ims_trace_version(r));
 	while ((rc = ims_trace_next(r, &ev, &err)) > 0) {
 		count(&s, &ev);
 		if ((rc = ims_decls_apply(d, &ev, &err)) < 0) {

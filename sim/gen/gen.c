@@ -259,8 +259,19 @@ int ims_gen_cfg_set(struct ims_gen_cfg *cfg, const char *name, const char *value
 	return ims_gen_parse_value(o, value, &cfg->v[o - cfg->w->opts], err);
 }
 
+/* A knob's value, 0 when the workload does not have it (--ats, --ats-inv). */
+static uint64_t knob_or_zero(const struct ims_gen_cfg *cfg, const char *name)
+{
+	const struct ims_gen_opt *o = ims_gen_opt_find(cfg->w, name);
+
+	return o ? cfg->v[o - cfg->w->opts] : 0;
+}
+
 int ims_gen_cfg_check(const struct ims_gen_cfg *cfg, struct ims_error *err)
 {
+	/* an invalidation time for devices that cache nothing is a mistake */
+	if (knob_or_zero(cfg, "ats-inv") && !knob_or_zero(cfg, "ats"))
+		return ims_error_set(err, IMS_EINVAL, "--ats-inv needs --ats");
 	return cfg->w->check ? cfg->w->check(cfg, err) : 0;
 }
 
@@ -294,6 +305,9 @@ int ims_gen_run(const struct ims_gen_cfg *cfg, const struct ims_gen_sink *sink,
 	ims_gen_rng_seed(&g.rng, cfg->seed);
 	for (const char *p = cfg->w->name; *p; p++)
 		g.rng.s[0] ^= (uint64_t)(unsigned char)*p << (8 * ((p - cfg->w->name) % 8));
+	/* the knobs' ranges keep both within 32 bits */
+	g.atc_entries = (uint32_t)knob_or_zero(cfg, "ats");
+	g.ats_inv_cycles = (uint32_t)knob_or_zero(cfg, "ats-inv");
 	cfg->w->generate(&g, cfg);
 	if (events_out)
 		*events_out = g.events;
@@ -374,6 +388,11 @@ uint32_t ims_gen_device(struct ims_gen *g, uint64_t t, const char *name)
 	struct ims_event ev = { .kind = IMS_EV_DEVICE, .time = t, .name = name,
 				.device = g->ndev, .sid = (uint16_t)g->ndev };
 
+	if (g->atc_entries) {
+		ev.flags = IMS_EVF_ATS;
+		ev.len = g->atc_entries;
+		ev.period = g->ats_inv_cycles;
+	}
 	emit(g, &ev);
 	return g->ndev++;
 }

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "sim/error.h"
+#include "sim/trace/decls.h"
 #include "sim/trace/trace.h"
 
 /* ---- the random number generator ------------------------------------------
@@ -94,12 +95,23 @@ void ims_gen_cfg_init(struct ims_gen_cfg *cfg, const struct ims_gen_workload *w)
 int ims_gen_cfg_set(struct ims_gen_cfg *cfg, const char *name, const char *value,
 		    struct ims_error *err);
 const struct ims_gen_opt *ims_gen_opt_find(const struct ims_gen_workload *w, const char *name);
+/* --ats and --ats-inv: ATS device TLB entries of each device the workload
+ * declares, and the cycles an ATS invalidation takes (0: no ATS, and the
+ * run's ats_inv_ns). A workload offers them by listing these in its knob
+ * table (hence macros); ims_gen_run applies them, and refuses --ats-inv
+ * without --ats. */
+#define IMS_GEN_OPT_ATS                                                         \
+	{ "ats", IMS_GEN_COUNT, "0", 0, IMS_TRACE_ATC_MAX, NULL,                \
+	  "ATS device TLB entries of each device (0: no ATS)" }
+#define IMS_GEN_OPT_ATS_INV                                                     \
+	{ "ats-inv", IMS_GEN_CYCLES, "0", 0, IMS_TRACE_ATS_INV_MAX, NULL,       \
+	  "cycles of one ATS invalidation (0: the run's ats_inv_ns); needs --ats" }
 /* --seed, which every workload takes: any 64-bit number. */
 extern const struct ims_gen_opt ims_gen_seed_opt;
 /* Parse one knob value as `o` describes it; *out is left alone on error. */
 int ims_gen_parse_value(const struct ims_gen_opt *o, const char *text, uint64_t *out,
 			struct ims_error *err);
-/* The workload's cross-knob rules. */
+/* The workload's cross-knob rules, and --ats-inv only with --ats. */
 int ims_gen_cfg_check(const struct ims_gen_cfg *cfg, struct ims_error *err);
 
 /* ---- running a workload -------------------------------------------------- */
@@ -156,6 +168,8 @@ struct ims_gen {
 	uint64_t host_end;         /* estimated end of the host work given so far */
 	struct ims_gen_host_cost cost;
 	bool noncoherent;          /* charge cache flushes in the estimates */
+	uint32_t atc_entries;      /* --ats: devices declared get ATS with this many */
+	uint32_t ats_inv_cycles;   /* ATC entries; --ats-inv: their invalidation cycles */
 	struct ims_gen_rng rng;
 	uint32_t ndev, ndom, nioas;
 };
@@ -173,6 +187,7 @@ uint64_t ims_gen_unmap_cost(const struct ims_gen *g, uint64_t len, uint64_t area
 uint64_t ims_gen_dirty_cost(const struct ims_gen *g, uint64_t len);
 
 /* Declarations (names: see ims_trace_name_valid); return the new index.
+ * A device has ATS when g->atc_entries is set.
  * ioas: IMS_GEN_NO_IOAS for a private one. A domain created in an IOAS that
  * has areas is filled: the caller, who knows what the IOAS holds, estimates
  * that (ims_gen_host with ims_gen_map_cost). */

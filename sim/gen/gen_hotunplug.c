@@ -9,7 +9,7 @@
 
 #include "sim/gen/gen.h"
 
-enum { HU_GPUS, HU_BUFFERS, HU_BUFFER_SIZE, HU_DMAS, HU_NOPTS };
+enum { HU_GPUS, HU_BUFFERS, HU_BUFFER_SIZE, HU_DMAS, HU_ATS, HU_ATS_INV, HU_NOPTS };
 
 static const struct ims_gen_opt hu_opts[HU_NOPTS] = {
 	[HU_GPUS] = { "gpus", IMS_GEN_COUNT, "4", 1, 4096, NULL,
@@ -20,6 +20,8 @@ static const struct ims_gen_opt hu_opts[HU_NOPTS] = {
 			     "bytes per buffer (a multiple of 4K)" },
 	[HU_DMAS] = { "dmas", IMS_GEN_COUNT, "32", 0, 1u << 30, NULL,
 		      "DMAs per non-coherent device: whole-buffer reads, partial writes" },
+	[HU_ATS] = IMS_GEN_OPT_ATS,
+	[HU_ATS_INV] = IMS_GEN_OPT_ATS_INV,
 };
 
 #define HU_GAP 10000   /* cycles between steps' events, besides host estimates */

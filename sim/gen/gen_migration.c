@@ -11,7 +11,7 @@
 #include "sim/gen/gen.h"
 
 enum { MG_MEMORY, MG_BACKING, MG_DEVICES, MG_WSET, MG_RATE, MG_DMA_SIZE, MG_PERIOD,
-       MG_DURATION, MG_CHURN, MG_CHURN_PAGES, MG_CHURN_RATE, MG_NOPTS };
+       MG_DURATION, MG_CHURN, MG_CHURN_PAGES, MG_CHURN_RATE, MG_ATS, MG_ATS_INV, MG_NOPTS };
 
 static const unsigned mg_backing_lg2[] = { 12, 21, 30 };
 
@@ -38,6 +38,8 @@ static const struct ims_gen_opt mg_opts[MG_NOPTS] = {
 			     "4 KiB pages of the vIOMMU window (half mapped at any time)" },
 	[MG_CHURN_RATE] = { "churn-rate", IMS_GEN_CYCLES, "50000", 1, UINT64_C(1) << 40, NULL,
 			    "cycles between guest unmap+map pairs" },
+	[MG_ATS] = IMS_GEN_OPT_ATS,
+	[MG_ATS_INV] = IMS_GEN_OPT_ATS_INV,
 };
 
 #define MG_PA_BASE (UINT64_C(1) << 41)

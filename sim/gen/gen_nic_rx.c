@@ -9,7 +9,7 @@
 #include "sim/gen/gen.h"
 
 enum { NIC_RING, NIC_BUFFER, NIC_PACKETS, NIC_MTU, NIC_RATE, NIC_DELAY, NIC_UNMAP, NIC_BATCH,
-       NIC_SLOTS, NIC_NOPTS };
+       NIC_SLOTS, NIC_ATS, NIC_ATS_INV, NIC_NOPTS };
 
 enum { NIC_STRICT, NIC_BATCHED };
 
@@ -34,6 +34,8 @@ static const struct ims_gen_opt nic_opts[NIC_NOPTS] = {
 	[NIC_SLOTS] = { "iova-slots", IMS_GEN_COUNT, "0", 0, UINT64_C(1) << 24, NULL,
 			"IOVA slots the buffers cycle through (0: the fewest the ring needs); more "
 			"keep an unmapped IOVA unused longer, as an IOVA allocator does" },
+	[NIC_ATS] = IMS_GEN_OPT_ATS,
+	[NIC_ATS_INV] = IMS_GEN_OPT_ATS_INV,
 };
 
 #define NIC_IOVA UINT64_C(0x10000000)

@@ -8,7 +8,7 @@
 #include "sim/gen/gen.h"
 
 enum { NV_IOS, NV_IO_SIZE, NV_QD, NV_BURST, NV_BURST_CYCLES, NV_READS, NV_HUGE, NV_BUFFER,
-       NV_MAP, NV_NOPTS };
+       NV_MAP, NV_ATS, NV_ATS_INV, NV_NOPTS };
 
 enum { NV_STATIC, NV_PER_IO };
 enum { NV_REGION_HUGE, NV_REGION_SMALL, NV_REGIONS };
@@ -33,6 +33,8 @@ static const struct ims_gen_opt nv_opts[NV_NOPTS] = {
 	[NV_MAP] = { "map", IMS_GEN_CHOICE, "static", 0, 0, "static|per-io",
 		     "static: regions mapped once; per-io: each buffer mapped at submission and "
 		     "unmapped at completion (DMA API)" },
+	[NV_ATS] = IMS_GEN_OPT_ATS,
+	[NV_ATS_INV] = IMS_GEN_OPT_ATS_INV,
 };
 
 /* Region IOVAs and PAs. The 2M region's PA is 2 MiB aligned but not 4 MiB

@@ -6,7 +6,8 @@
  * 2 MiB page is measured with superpages. */
 #include "sim/gen/gen.h"
 
-enum { RW_WINDOW, RW_PAGE, RW_COUNT, RW_SIZE, RW_READS, RW_GAP, RW_MAPPED, RW_NOPTS };
+enum { RW_WINDOW, RW_PAGE, RW_COUNT, RW_SIZE, RW_READS, RW_GAP, RW_MAPPED, RW_ATS, RW_ATS_INV,
+       RW_NOPTS };
 
 static const struct ims_gen_opt rw_opts[RW_NOPTS] = {
 	[RW_WINDOW] = { "window", IMS_GEN_SIZE, "64M", 4096, UINT64_C(1) << 40, NULL,
@@ -25,6 +26,8 @@ static const struct ims_gen_opt rw_opts[RW_NOPTS] = {
 	[RW_MAPPED] = { "mapped", IMS_GEN_SIZE, "0", 0, UINT64_C(1) << 40, NULL,
 			"bytes mapped from the window's start (a multiple of --page, at least "
 			"--window); 0: the window" },
+	[RW_ATS] = IMS_GEN_OPT_ATS,
+	[RW_ATS_INV] = IMS_GEN_OPT_ATS_INV,
 };
 
 /* The window's IOVA (1 TiB: aligned for every page size) and PA. The PA is

@@ -7,7 +7,7 @@
 #include "sim/gen/gen.h"
 
 enum { DSI_CHUNKS, DSI_SIZE, DSI_ROUNDS, DSI_DMAS, DSI_DMA_SIZE, DSI_MAP_GAP, DSI_DIRTY,
-       DSI_NOPTS };
+       DSI_ATS, DSI_ATS_INV, DSI_NOPTS };
 
 static const struct ims_gen_opt dsi_opts[DSI_NOPTS] = {
 	[DSI_CHUNKS] = { "chunks", IMS_GEN_COUNT, "8", 1, 1u << 20, NULL,
@@ -24,6 +24,8 @@ static const struct ims_gen_opt dsi_opts[DSI_NOPTS] = {
 			  "cycles between the guest's 4 KiB map requests" },
 	[DSI_DIRTY] = { "dirty", IMS_GEN_FLAG, "off", 0, 0, NULL,
 			"dirty tracking on; invalidations are dirty-unmaps" },
+	[DSI_ATS] = IMS_GEN_OPT_ATS,
+	[DSI_ATS_INV] = IMS_GEN_OPT_ATS_INV,
 };
 
 #define DSI_IOVA (UINT64_C(1) << 32)

@@ -479,12 +479,20 @@ static void record_fault(struct ims_sim *sim, const struct ims_device *dev, uint
 	}
 }
 
+/* A translation as a DMA uses it: the page's output address and size, and
+ * the IMS_TLB_* flags of the entry it came from. */
+struct xlate {
+	uint64_t pa;
+	unsigned page_lg2;
+	unsigned flags;
+};
+
 /* The IOTLB missed (e: an entry without the rights needed, or NULL): walk,
  * fill. Out of line so that the hit path keeps its registers. */
 static __attribute__((noinline)) bool translate_walk(struct ims_sim *sim, struct ims_device *dev,
 						     struct ims_domain *dom, uint64_t iova, bool write,
-						     struct ims_iotlb_entry *e, uint64_t *pa,
-						     unsigned *page_lg2, bool *snooped, struct ims_walk *w)
+						     struct ims_iotlb_entry *e, struct xlate *x,
+						     struct ims_walk *w)
 {
 	uint64_t lat = sim->costs.iotlb_hit_ns;
 
@@ -511,9 +519,7 @@ static __attribute__((noinline)) bool translate_walk(struct ims_sim *sim, struct
 	IMS_STAT_INC(&sim->stats, iotlb_fill);
 	if (ims_iotlb_fill(&sim->iotlb, dom->tlb_tag, iova, w->page_lg2, w->pa, w->tlb_flags))
 		IMS_STAT_INC(&sim->stats, iotlb_evict);
-	*pa = w->pa;
-	*page_lg2 = w->page_lg2;
-	*snooped = w->tlb_flags & IMS_TLB_SNOOP;
+	*x = (struct xlate){ .pa = w->pa, .page_lg2 = w->page_lg2, .flags = w->tlb_flags };
 	return true;
 }
 
@@ -538,18 +544,15 @@ static inline unsigned tlb_need(bool write)
  * w->cycles is the walk's time. */
 static inline bool translate(struct ims_sim *sim, struct ims_device *dev,
 			     struct ims_domain *dom, struct ims_iotlb_entry *e, uint64_t iova,
-			     bool write, uint64_t *pa, unsigned *page_lg2, bool *snooped,
-			     bool *walked, struct ims_walk *w)
+			     bool write, struct xlate *x, bool *walked, struct ims_walk *w)
 {
 	*walked = !e || (e->flags & tlb_need(write)) != tlb_need(write);
 	if (*walked) {
 		IMS_STAT_INC(&sim->stats, translations);
-		return translate_walk(sim, dev, dom, iova, write, e, pa, page_lg2, snooped, w);
+		return translate_walk(sim, dev, dom, iova, write, e, x, w);
 	}
 	count_hit(sim);
-	*pa = e->pa;
-	*page_lg2 = e->page_lg2;
-	*snooped = e->flags & IMS_TLB_SNOOP;
+	*x = (struct xlate){ .pa = e->pa, .page_lg2 = e->page_lg2, .flags = e->flags };
 	return true;
 }
 
@@ -582,7 +585,28 @@ struct chunk_timing {
 	bool walked;
 	const struct ims_walk *w;
 	bool faulted;            /* the chunk's only request is aborted */
+	bool atc_hit;            /* ATS: the device's ATC held the translation */
+	bool ats_request;        /* ATS: it asked the IOMMU (a translation request) */
 };
+
+/* When the first request of a chunk, issued at t, has its translation:
+ * from the device's ATC; after an ATS translation request (a round trip to
+ * the IOMMU, which translates as for any request); or at the IOMMU. */
+static uint64_t chunk_xlate(struct ims_sim *sim, const struct ims_device *dev,
+			    const struct ims_domain *dom, uint64_t iova, uint64_t t,
+			    const struct chunk_timing *ct)
+{
+	uint64_t there = dev->dma.rtt / 2, done;
+
+	if (ct->atc_hit)
+		return t + sim->costs.ats_hit_ns;
+	if (!ct->ats_request)
+		return chunk_xlate_done(sim, dom, iova, t, ct->walked, ct->w);
+	done = chunk_xlate_done(sim, dom, iova, t + there, ct->walked, ct->w) +
+	       (dev->dma.rtt - there);
+	IMS_STAT_ADD(&sim->stats, cyc_ats_translation, done - t);
+	return done;
+}
 
 /* One request issued at `issue` (ready at `ready`) whose translation is
  * done at xlate: its round trip and its data on the link. Returns when it
@@ -606,10 +630,8 @@ static inline uint64_t time_request(struct ims_sim *sim, struct ims_dma_engine *
  * when the first completes. Returns when the last of all completes. */
 static uint64_t time_more_requests(struct ims_sim *sim, struct ims_dma_engine *e,
 				   uint64_t ready, uint64_t cur, uint64_t end, uint64_t xlate,
-				   uint64_t last)
+				   uint64_t hit, uint64_t last)
 {
-	uint64_t hit = sim->costs.iotlb_hit_ns;
-
 	while (cur < end) {
 		/* written so that nothing wraps at the top of the space */
 		uint64_t req_end = (cur | e->req_mask) < end - 1 ? (cur | e->req_mask) + 1 : end;
@@ -634,14 +656,59 @@ static inline uint64_t time_chunk(struct ims_sim *sim, struct ims_device *dev, c
 	struct ims_dma_engine *e = &dev->dma;
 	uint64_t issue = ims_dma_engine_issue(e, ct->ready), first_end, xlate, done;
 
-	xlate = chunk_xlate_done(sim, dom, cur, issue, ct->walked, ct->w);
+	xlate = chunk_xlate(sim, dev, dom, cur, issue, ct);
 	if (ct->faulted)
 		return time_request(sim, e, ct->ready, issue, xlate, 0);
 	first_end = (cur | e->req_mask) < end - 1 ? (cur | e->req_mask) + 1 : end;
 	done = time_request(sim, e, ct->ready, issue, xlate, first_end - cur);
 	if (first_end == end)
 		return done;
-	return time_more_requests(sim, e, ct->ready, first_end, end, xlate, done);
+	/* the others find the translation where the first left it */
+	return time_more_requests(sim, e, ct->ready, first_end, end, xlate,
+				  dev->ats ? sim->costs.ats_hit_ns : sim->costs.iotlb_hit_ns, done);
+}
+
+/* Translate one chunk for a device that uses ATS. Its ATC first: a hit
+ * needs R for a read, W for a write, and the DMA goes out translated, past
+ * the IOMMU. Otherwise an ATS translation request: the IOMMU translates as
+ * for an untranslated DMA (IOTLB, walk, A/D updates: a write asks with
+ * NW=0, so the walk sets D before write permission is granted), and the
+ * completion fills the ATC with R, and with W only where a write needs no
+ * further D update (the IOTLB entry is writable and dirty): a device that
+ * read a page asks again before it writes (NW=1 grants no write to a clean
+ * page, Arm IHI 0070 3.13.7.2). A failed translation (R=W=0) aborts the DMA
+ * as a fault would. */
+static bool ats_translate(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+			  uint64_t iova, bool write, struct xlate *x, struct chunk_timing *ct,
+			  struct ims_walk *w)
+{
+	unsigned need = write ? IMS_TLB_W : IMS_TLB_R, granted;
+	struct ims_iotlb_entry *a = ims_iotlb_lookup(&dev->atc, 0, iova);
+
+	ct->atc_hit = a && (a->flags & need) == need;
+	ct->ats_request = !ct->atc_hit;
+	ct->walked = false;
+	if (ct->atc_hit) {
+		IMS_STAT_INC(&sim->stats, atc_hit);
+		*x = (struct xlate){ .pa = a->pa, .page_lg2 = a->page_lg2, .flags = a->flags };
+		return true;
+	}
+	IMS_STAT_INC(&sim->stats, atc_miss);
+	/* asking again for what a device-TLB invalidation took away */
+	if (!a && ims_iotlb_ghost_take(&dev->atc, 0, iova))
+		IMS_STAT_INC(&sim->stats, atc_refill_after_inv);
+	if (!translate(sim, dev, dom, ims_iotlb_lookup(&sim->iotlb, dom->tlb_tag, iova), iova, write,
+		       x, &ct->walked, w))
+		return false;
+	/* a translation from an entry a lazy unmap flagged is as stale in the ATC */
+	granted = x->flags & (IMS_TLB_R | IMS_TLB_SNOOP | IMS_TLB_UNMAPPED);
+	if ((x->flags & (IMS_TLB_W | IMS_TLB_DIRTY)) == (IMS_TLB_W | IMS_TLB_DIRTY))
+		granted |= IMS_TLB_W;
+	IMS_STAT_INC(&sim->stats, atc_fill);
+	if (ims_iotlb_fill(&dev->atc, 0, iova, x->page_lg2, x->pa, granted))
+		IMS_STAT_INC(&sim->stats, atc_evict);
+	x->flags = granted;
+	return true;
 }
 
 /* A DMA is over at last_done: its share of the statistics. */
@@ -669,14 +736,19 @@ static __attribute__((noinline)) uint64_t dma_chunks(struct ims_sim *sim, struct
 	uint64_t stale_bytes = 0;
 
 	while (cur < end) {
-		uint64_t pa, chunk_end, page_end, done;
-		unsigned page_lg2;
-		bool snooped;
+		uint64_t chunk_end, page_end, done;
+		struct xlate x;
+		bool ok;
 
-		if (!first)
-			e = ims_iotlb_lookup(&sim->iotlb, dom->tlb_tag, cur);
+		if (dev->ats) {
+			ok = ats_translate(sim, dev, dom, cur, write, &x, &ct, &w);
+		} else {
+			if (!first)
+				e = ims_iotlb_lookup(&sim->iotlb, dom->tlb_tag, cur);
+			ok = translate(sim, dev, dom, e, cur, write, &x, &ct.walked, &w);
+		}
 		first = false;
-		if (!translate(sim, dev, dom, e, cur, write, &pa, &page_lg2, &snooped, &ct.walked, &w)) {
+		if (!ok) {
 			/* the device's request is aborted: the rest of the DMA is discarded */
 			record_fault(sim, dev, cur, write, &w);
 			ct.faulted = true;
@@ -685,7 +757,7 @@ static __attribute__((noinline)) uint64_t dma_chunks(struct ims_sim *sim, struct
 				last_done = done;
 			break;
 		}
-		page_end = (cur | ((UINT64_C(1) << page_lg2) - 1)) + 1;
+		page_end = (cur | ((UINT64_C(1) << x.page_lg2) - 1)) + 1;
 		chunk_end = (cur | xlate_mask) + 1;
 		if (chunk_end > page_end)
 			chunk_end = page_end;
@@ -696,18 +768,18 @@ static __attribute__((noinline)) uint64_t dma_chunks(struct ims_sim *sim, struct
 		if (dom->dirty_tracking && write && cur >= marked_until) {
 			/* ground truth at the leaf's granularity: the hardware can
 			 * only ever say "this leaf was written" */
-			uint64_t page_start = page_end - (UINT64_C(1) << page_lg2);
+			uint64_t page_start = page_end - (UINT64_C(1) << x.page_lg2);
 
 			ims_truth_set(&dom->truth, page_start >> IMS_PAGE_LG2,
-				      UINT64_C(1) << (page_lg2 - IMS_PAGE_LG2));
+				      UINT64_C(1) << (x.page_lg2 - IMS_PAGE_LG2));
 			marked_until = page_end;
 		}
-		if (!snooped || dom->noncoherent || sim->cache.lines_cached)
-			ims_coh_dma(sim, dom, cur, pa + (cur & ((UINT64_C(1) << page_lg2) - 1)),
-				    chunk_end - cur, write, snooped);
+		if (!(x.flags & IMS_TLB_SNOOP) || dom->noncoherent || sim->cache.lines_cached)
+			ims_coh_dma(sim, dom, cur, x.pa + (cur & ((UINT64_C(1) << x.page_lg2) - 1)),
+				    chunk_end - cur, write, x.flags & IMS_TLB_SNOOP);
 		IMS_STAT_ADD(&sim->stats, dma_bytes, chunk_end - cur);
-		/* a hit on a page a lazy unmap already gave back */
-		if (!ct.walked && (e->flags & IMS_TLB_UNMAPPED))
+		/* a hit (IOTLB or ATC) on a page a lazy unmap already gave back */
+		if (x.flags & IMS_TLB_UNMAPPED)
 			stale_bytes += chunk_end - cur;
 		done = time_chunk(sim, dev, dom, cur, chunk_end, &ct);
 		if (done > last_done)
@@ -743,8 +815,8 @@ uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uin
 		record_fault(sim, dev, iova, write, &w);
 		return 1;
 	}
-	if (!len)
-		return dma_chunks(sim, dev, dom, NULL, iova, iova, write);
+	if (!len || dev->ats)
+		return dma_chunks(sim, dev, dom, NULL, iova, iova + len, write);
 	e = ims_iotlb_lookup(&sim->iotlb, dom->tlb_tag, iova);
 	/* one request and one translation chunk (both sizes are powers of
 	 * two, a request is at most 4 KiB: so also within one page) */

@@ -20,6 +20,13 @@
  * non-snooped unless the force-coherent strategy runs). */
 int ims_host_device_create(struct ims_sim *sim, const char *name, uint16_t sid,
 			   struct ims_device **out, struct ims_error *err);
+/* Give dev an ATS translation cache of `entries` (ats_atc_ways ways, fewer
+ * when it has fewer entries; a power-of-two set count) that completes an
+ * invalidation in inv_cycles (0: the ats_inv_ns parameter). Before the
+ * device is attached: the IOMMU enables ATS in the device's context entry
+ * when it attaches it (sim/host/ats.c, docs/ats.md). */
+int ims_host_device_enable_ats(struct ims_sim *sim, struct ims_device *dev, uint64_t entries,
+			       uint64_t inv_cycles, struct ims_error *err);
 int ims_host_domain_create(struct ims_sim *sim, const char *name, unsigned iova_bits,
 			   struct ims_domain **out, struct ims_error *err);
 int ims_host_domain_create_in(struct ims_sim *sim, const char *name, unsigned iova_bits,

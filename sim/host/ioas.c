@@ -4,9 +4,10 @@
  * Linux behaviour modelled (drivers/iommu/iommufd/io_pagetable.c, pages.c):
  * an IOAS unmap removes area by area, and each area is unmapped from each
  * domain with its own iommu_unmap(), which syncs the IOTLB; so does the
- * unfill of a detaching domain. (Under the lazy unmap-flush strategy the
- * sync waits in the domain's flush queue instead: unmap_flush.h.) A fill writes the area with the largest
- * pages alignment allows (iommu_map of the whole run).
+ * unfill of a detaching domain (under the lazy unmap-flush strategy the
+ * sync waits in the domain's flush queue instead: unmap_flush.h). A fill
+ * writes the area with the largest pages alignment allows (iommu_map of the
+ * whole run).
  */
 #include "sim/host/ioas.h"
 
@@ -254,15 +255,33 @@ static unsigned leaf_cut_at(uint64_t pgsizes, const struct ims_area *a, uint64_t
 
 /* ---- fill and unfill ---------------------------------------------------- */
 
+/* iommufd fills an area with one iommu_map() per physically contiguous run
+ * (pages.c, batch_to_domain), an area's run here, and iommu_map() ends with
+ * the driver's iotlb_sync_map over what it mapped. Only a model whose
+ * hardware may cache not-present entries needs that sync (VT-d CM=1). */
+static void map_sync(struct ims_sim *sim, struct ims_domain *dom, const struct ims_gather *g)
+{
+	uint64_t t0 = sim->cpu_now;
+
+	if (!sim->model->map_needs_sync(sim))
+		return;
+	ims_host_sync(sim, dom, g);
+	IMS_STAT_INC(&sim->stats, map_syncs);
+	IMS_STAT_ADD(&sim->stats, cyc_map_sync, sim->cpu_now - t0);
+}
+
 static int fill_range(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_domain *dom,
 		      struct ims_area *a, enum ims_fill_cause cause, struct ims_error *err)
 {
 	uint64_t pgsizes = sim->model->pgsize_bitmap(sim);
 	uint64_t len = a->last - a->iova + 1, pa = ims_area_pa(a, a->iova), done = 0;
 	unsigned prot = a->prot | ims_coh_prot(dom);
+	struct ims_gather mapped;
 	int rc = 0;
 
 	ims_unmap_flush_before_map(sim, dom, a->iova, a->last);
+	ims_gather_init(&mapped);
+	mapped.map = true;
 	ims_coh_before_fill(sim, ioas, a, dom, cause);
 	while (done < len) {
 		unsigned lg2 = ims_pick_page_lg2(pgsizes, a->iova + done, pa + done, len - done);
@@ -270,10 +289,13 @@ static int fill_range(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_dom
 		rc = sim->model->map_page(sim, dom, a->iova + done, pa + done, lg2, prot, err);
 		if (rc)
 			break;
+		ims_gather_add(&mapped, a->iova + done, UINT64_C(1) << lg2, lg2);
 		done += UINT64_C(1) << lg2;
 	}
 	if (!rc && ims_range_set_add(&dom->mapped, a->iova, a->last))
 		rc = ims_error_set(err, IMS_ENOMEM, "out of memory");
+	if (!rc)
+		map_sync(sim, dom, &mapped);
 	if (rc) {
 		/* undo the part already written, so a failed fill leaves no trace */
 		struct ims_gather g;

@@ -84,10 +84,19 @@ static void exposure(struct ims_sim *sim, uint64_t window)
 		IMS_STAT_GET(&sim->stats, cyc_unmap_exposure_max) = window;
 }
 
+/* Translations of [start, last] that devices of dom could still use: the
+ * IOTLB's, and those in the ATCs of its devices with ATS (which reach
+ * memory without asking the IOMMU). ORs mark into each; returns how many. */
 static uint64_t iotlb_entries_of(struct ims_sim *sim, const struct ims_domain *dom,
 				 uint64_t start, uint64_t last, unsigned mark)
 {
-	return ims_iotlb_mark_range(&sim->iotlb, dom->tlb_tag, start, last, mark);
+	uint64_t n = ims_iotlb_mark_range(&sim->iotlb, dom->tlb_tag, start, last, mark);
+	struct ims_device *dev;
+	unsigned i = 0;
+
+	while ((dev = ims_ats_device_next(sim, dom, &i)))
+		n += ims_iotlb_mark_range(&dev->atc, 0, start, last, mark);
+	return n;
 }
 
 static void gather_merge(struct ims_gather *dst, const struct ims_gather *src)

@@ -11,12 +11,13 @@
  *    before a map reuses a queued IOVA range, and when the domain detaches.
  *    Page-table pages those unmaps freed are released only after the flush,
  *    since the paging-structure caches may still point at them. IOTLB
- *    entries of a queued range carry IMS_TLB_UNMAPPED, so a DMA through one
- *    is counted (stale_dmas).
+ *    and ATC entries of a queued range carry IMS_TLB_UNMAPPED, so a DMA
+ *    through one is counted (stale_dmas).
  *
  * Both count the exposure window of every unmap whose range had a
- * translation in the IOTLB when its PTEs were cleared: from then until the
- * invalidation covering it completed.
+ * translation in the IOTLB (or in the ATC of a device with ATS) when its
+ * PTEs were cleared: from then until the invalidation covering it (and the
+ * devices' completions) completed.
  *
  * The host layer calls begin before the model's unmap and end after it,
  * with the gather the unmap filled (sim/host/ioas.c, unfill_range).

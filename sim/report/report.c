@@ -201,30 +201,54 @@ static const char *const val_columns[] = { "point", "model", "published", "simul
 
 enum col_kind { COL_STAT, COL_RATE, COL_CPB };
 
+/* A column of a feature (ATS, lazy unmaps, non-coherent DMA) is shown when
+ * a run used the feature: its `used` stat is not 0 there. Then every run
+ * shows its value, zeros included (no stale DMA, strict's exposure). */
+#define ALWAYS NULL
 static const struct column {
 	const char *label;
 	const char *key;     /* stat name, or derived name */
 	enum col_kind kind;
+	const char *used;    /* a stat that is not 0 when the feature was used */
 } columns[] = {
-	{ "translations", "translations", COL_STAT },
-	{ "IOTLB hit rate", "iotlb_hit_rate", COL_RATE },
-	{ "cycles/translation", "translation_cycles_avg", COL_RATE },
-	{ "translation cycles/byte", NULL, COL_CPB },
-	{ "DMA translation cycles", "cyc_dma_translation", COL_STAT },
-	{ "walk cycles", "cyc_walk", COL_STAT },
-	{ "post-flush refill cycles", "cyc_refill_after_inv", COL_STAT },
-	{ "host CPU cycles", "cyc_host_total", COL_STAT },
-	{ "invalidation wait cycles", "cyc_inv_wait", COL_STAT },
-	{ "software dirty walk cycles", "cyc_sw_dirty_walk", COL_STAT },
-	{ "IOTLB syncs", "iotlb_syncs", COL_STAT },
-	{ "dirty pages reported", "dirty_pages_reported", COL_STAT },
-	{ "dirty pages missed", "dirty_pages_missed", COL_STAT },
-	{ "dirty pages spurious", "dirty_pages_spurious", COL_STAT },
-	{ "faults", "faults", COL_STAT },
-	{ "lines flushed", "cache_lines_flushed", COL_STAT },
-	{ "exposures (lines)", "exposures", COL_STAT },
+	{ "translations", "translations", COL_STAT, ALWAYS },
+	{ "IOTLB hit rate", "iotlb_hit_rate", COL_RATE, ALWAYS },
+	{ "cycles/translation", "translation_cycles_avg", COL_RATE, ALWAYS },
+	{ "translation cycles/byte", NULL, COL_CPB, ALWAYS },
+	{ "DMA translation cycles", "cyc_dma_translation", COL_STAT, ALWAYS },
+	{ "walk cycles", "cyc_walk", COL_STAT, ALWAYS },
+	{ "post-flush refill cycles", "cyc_refill_after_inv", COL_STAT, ALWAYS },
+	{ "host CPU cycles", "cyc_host_total", COL_STAT, ALWAYS },
+	{ "invalidation wait cycles", "cyc_inv_wait", COL_STAT, ALWAYS },
+	{ "of which device-TLB (ATS) cycles", "cyc_inv_devtlb_wait", COL_STAT, "atc_miss" },
+	{ "software dirty walk cycles", "cyc_sw_dirty_walk", COL_STAT, ALWAYS },
+	{ "IOTLB syncs", "iotlb_syncs", COL_STAT, ALWAYS },
+	{ "ATC hits", "atc_hit", COL_STAT, "atc_miss" },
+	{ "ATS translation requests", "atc_miss", COL_STAT, "atc_miss" },
+	{ "unmaps queued (lazy)", "fq_unmaps", COL_STAT, "fq_unmaps" },
+	{ "most unmaps queued", "fq_occupancy_max", COL_STAT, "fq_unmaps" },
+	{ "unmaps exposed", "unmap_exposed", COL_STAT, "fq_unmaps" },
+	{ "exposure window cycles", "cyc_unmap_exposure", COL_STAT, "fq_unmaps" },
+	{ "longest exposure window", "cyc_unmap_exposure_max", COL_STAT, "fq_unmaps" },
+	{ "stale DMAs", "stale_dmas", COL_STAT, "fq_unmaps" },
+	{ "dirty pages reported", "dirty_pages_reported", COL_STAT, ALWAYS },
+	{ "dirty pages missed", "dirty_pages_missed", COL_STAT, ALWAYS },
+	{ "dirty pages spurious", "dirty_pages_spurious", COL_STAT, ALWAYS },
+	{ "faults", "faults", COL_STAT, ALWAYS },
+	{ "lines flushed", "cache_lines_flushed", COL_STAT, "dma_nonsnooped_lines" },
+	{ "exposures (lines)", "exposures", COL_STAT, "dma_nonsnooped_lines" },
 };
 #define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
+
+static bool column_shown(const struct rp *r, unsigned c)
+{
+	if (columns[c].used == ALWAYS)
+		return true;
+	for (unsigned i = 0; i < r->nruns; i++)
+		if (rp_stat(r->runs[i].j, columns[c].used))
+			return true;
+	return false;
+}
 
 static void cell(char *buf, size_t size, const json_t *run, const struct column *c)
 {
@@ -294,6 +318,8 @@ static int write_html(const struct rp *r, struct ims_error *err)
 	if (r->nruns) {
 		fputs("<h2>Runs</h2>\n<div style=\"overflow-x: auto\">\n<table>\n<tr><th>model</th><th>strategy</th><th>trace</th>", f);
 		for (unsigned c = 0; c < NCOLUMNS; c++) {
+			if (!column_shown(r, c))
+				continue;
 			fputs("<th>", f);
 			html_text(f, columns[c].label);
 			fputs("</th>", f);
@@ -310,6 +336,8 @@ static int write_html(const struct rp *r, struct ims_error *err)
 			html_text(f, trace_of(run));
 			fputs("</td>", f);
 			for (unsigned c = 0; c < NCOLUMNS; c++) {
+				if (!column_shown(r, c))
+					continue;
 				cell(buf, sizeof(buf), run, &columns[c]);
 				fprintf(f, "<td class=\"n\">%s</td>", buf);
 			}
@@ -384,10 +412,12 @@ static int write_md(const struct rp *r, struct ims_error *err)
 	if (r->nruns) {
 		fputs("\n| model | strategy |", f);
 		for (unsigned c = 0; c < NCOLUMNS; c++)
-			fprintf(f, " %s |", columns[c].label);
+			if (column_shown(r, c))
+				fprintf(f, " %s |", columns[c].label);
 		fputs("\n| --- | --- |", f);
 		for (unsigned c = 0; c < NCOLUMNS; c++)
-			fputs(" ---: |", f);
+			if (column_shown(r, c))
+				fputs(" ---: |", f);
 		fputs("\n", f);
 		for (unsigned i = 0; i < r->nruns; i++) {
 			const json_t *run = r->runs[i].j;
@@ -398,6 +428,8 @@ static int write_md(const struct rp *r, struct ims_error *err)
 			md_text(f, json_string_value(json_object_get(run, "strategy")));
 			fputs(" |", f);
 			for (unsigned c = 0; c < NCOLUMNS; c++) {
+				if (!column_shown(r, c))
+					continue;
 				cell(buf, sizeof(buf), run, &columns[c]);
 				fprintf(f, " %s |", buf);
 			}

@@ -223,8 +223,9 @@ static int point_setup(const struct ims_sweep *s, unsigned i, struct point *pt, 
 			const struct ims_dirty_strategy *st = ims_dirty_strategy_find(v);
 
 			if (!st || st->axis != (enum ims_strategy_axis)axis)
-				return ims_error_set(err, IMS_ENOENT, "--vary %s: '%s' is not a %s "
-						     "strategy (iommusim list)", name, v, name);
+				return ims_error_set(err, IMS_ENOENT, "--vary %s: '%s' is not one of "
+						     "the %s strategies (iommusim list)", name, v,
+						     name);
 			ims_strategies_set(&pt->strategies, st);
 		} else if (strncmp(name, "gen.", 4) && is_param(name)) {
 			char assign[256];

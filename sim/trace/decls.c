@@ -24,6 +24,7 @@ struct ims_trace_decls {
 	struct decl_list list[IMS_DECL_KINDS];
 	uint8_t sid_used[65536 / 8];
 	uint64_t time;
+	unsigned version;     /* of the trace the events come from */
 };
 
 /* Which fields of struct ims_event a kind uses; the rest must be zero. */
@@ -38,7 +39,8 @@ static const struct {
 	unsigned fields;
 	uint32_t flags;       /* IMS_EVF_* allowed */
 } kind_use[IMS_EV_KIND_COUNT] = {
-	[IMS_EV_DEVICE] = { F_DEVICE | F_SID, 0 },
+	/* an ATS device: len = ATC entries, period = invalidation cycles */
+	[IMS_EV_DEVICE] = { F_DEVICE | F_SID | F_LEN | F_PERIOD, IMS_EVF_ATS },
 	[IMS_EV_DOMAIN] = { F_DOMAIN | F_IOVA_BITS | F_IOAS,
 			    IMS_EVF_HAS_IOAS | IMS_EVF_NONCOHERENT },
 	[IMS_EV_ATTACH] = { F_DEVICE | F_DOMAIN, 0 },
@@ -65,7 +67,15 @@ static const struct {
 int ims_decls_new(struct ims_trace_decls **out)
 {
 	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : -IMS_ENOMEM;
+	if (!*out)
+		return -IMS_ENOMEM;
+	(*out)->version = IMS_TRACE_VERSION;
+	return 0;
+}
+
+void ims_decls_set_version(struct ims_trace_decls *d, unsigned version)
+{
+	d->version = version;
 }
 
 void ims_decls_free(struct ims_trace_decls *d)
@@ -285,6 +295,30 @@ static struct decl *decl_push(struct decl_list *l, const char *name)
 	return e;
 }
 
+/* A device's ATS fields: both zero without the flag, so that a device has
+ * one encoding; with it, what `ats=` and `ats_inv=` accept (0 = default). */
+static int check_ats(const struct ims_trace_decls *d, const struct ims_event *ev,
+		     struct ims_error *err)
+{
+	if (!(ev->flags & IMS_EVF_ATS)) {
+		if (ev->len || ev->period)
+			return ims_error_set(err, IMS_EINVAL, "device: %s set without the ATS flag",
+					     ev->len ? "len (ATC entries)" : "period (ats_inv)");
+		return 0;
+	}
+	if (d->version < IMS_TRACE_VERSION_ATS)
+		return ims_error_set(err, IMS_EINVAL,
+				     "device: ATS needs trace version %u (this trace is version %u)",
+				     IMS_TRACE_VERSION_ATS, d->version);
+	if (!ev->len || ev->len > IMS_TRACE_ATC_MAX)
+		return ims_error_set(err, IMS_EINVAL, "device: ats %llu out of range (1..%u)",
+				     (unsigned long long)ev->len, IMS_TRACE_ATC_MAX);
+	if (ev->period > IMS_TRACE_ATS_INV_MAX)
+		return ims_error_set(err, IMS_EINVAL, "device: ats_inv %llu out of range (1..%u)",
+				     (unsigned long long)ev->period, IMS_TRACE_ATS_INV_MAX);
+	return 0;
+}
+
 static int check_device(struct ims_trace_decls *d, const struct ims_event *ev,
 			struct ims_error *err)
 {
@@ -294,7 +328,7 @@ static int check_device(struct ims_trace_decls *d, const struct ims_event *ev,
 		return rc;
 	if (d->sid_used[ev->sid / 8] & 1u << ev->sid % 8)
 		return ims_error_set(err, IMS_EEXIST, "device: sid 0x%x is already used", ev->sid);
-	return 0;
+	return check_ats(d, ev, err);
 }
 
 static int check_domain(const struct ims_trace_decls *d, const struct ims_event *ev,

@@ -22,6 +22,8 @@
 #define IMS_TRACE_MAX_DECLS 65536u      /* of each kind: 16-bit SIDs, domain IDs */
 #define IMS_TRACE_DMA_MAX_LEN (UINT64_C(1) << 30)
 #define IMS_TRACE_PA_LIMIT_LG2 52       /* widest output address of the formats */
+#define IMS_TRACE_ATC_MAX 65536u        /* entries of a device's ATS translation cache */
+#define IMS_TRACE_ATS_INV_MAX UINT32_MAX  /* cycles of one ATS invalidation */
 
 /* The three kinds of declared object. */
 enum ims_decl_kind { IMS_DECL_DEVICE, IMS_DECL_DOMAIN, IMS_DECL_IOAS, IMS_DECL_KINDS };
@@ -42,6 +44,10 @@ int ims_decls_apply(struct ims_trace_decls *d, struct ims_event *ev, struct ims_
 int ims_decls_apply_full(struct ims_trace_decls *d, struct ims_event *ev,
 			 struct ims_error *err);
 
+/* The format version of the trace the events come from (a new table takes
+ * IMS_TRACE_VERSION): an event using what a later version added is refused. */
+void ims_decls_set_version(struct ims_trace_decls *d, unsigned version);
+
 uint32_t ims_decls_count(const struct ims_trace_decls *d, enum ims_decl_kind kind);
 /* NULL if index is not declared. */
 const char *ims_decls_name(const struct ims_trace_decls *d, enum ims_decl_kind kind,
@@ -51,7 +57,7 @@ const char *ims_decls_name(const struct ims_trace_decls *d, enum ims_decl_kind k
  * 1..IMS_TRACE_NAME_MAX characters. */
 bool ims_trace_name_valid(const char *s, size_t len);
 
-/* The canonical text line of an event (format v1, no newline): "@TIME
+/* The canonical text line of an event (format IMS_TRACE_VERSION, no newline): "@TIME
  * keyword args", addresses in hex, sizes with a K/M/G suffix when exact,
  * options only when not the default. Reading the line back gives the same
  * event. Returns the length, or -1 if buf is too small (256 bytes always

@@ -22,7 +22,7 @@
 #define IMS_ELF_META ".iommusim.meta"
 #define IMS_ELF_EVENTS ".iommusim.events."      /* + chunk number, decimal */
 #define IMS_ELF_MAGIC "IMSTRACE"                /* first 8 bytes of the metadata */
-#define IMS_ELF_VERSION 1u
+#define IMS_ELF_VERSION ((uint32_t)IMS_TRACE_VERSION)  /* written; read: trace.h */
 #define IMS_ELF_RECORD_SIZE 64u
 /* Records per event section: 16 MiB uncompressed, so a reader holds at most
  * one bounded chunk's stream state whatever the trace length. */
@@ -44,7 +44,9 @@ enum {
 };
 
 /* Event record. Fields a kind does not use are zero (sim/trace/decls.c has
- * the per-kind table); `pa` holds src_iova for ioas-copy, which has no pa. */
+ * the per-kind table); `pa` holds src_iova for ioas-copy, which has no pa;
+ * an ATS device (v2) keeps its ATC entries in `len` and its invalidation
+ * cycles in `period`. */
 enum {
 	IMS_REC_KIND = 0,          /* u8 enum ims_ev_kind */
 	IMS_REC_FLAGS = 1,         /* u8 IMS_EVF_* */

@@ -99,6 +99,10 @@ static void put_args(struct out *o, const struct ims_trace_decls *d, const struc
 		put(o, " %s", ev->name);
 		if (ev->sid != ev->device)
 			put(o, " sid=0x%x", ev->sid);
+		if (ev->flags & IMS_EVF_ATS)
+			put(o, " ats=%llu", (unsigned long long)ev->len);
+		if (ev->period)
+			put(o, " ats_inv=%llu", (unsigned long long)ev->period);
 		break;
 	case IMS_EV_DOMAIN:
 		put(o, " %s", ev->name);

@@ -1,4 +1,5 @@
-/* Text trace reader, format v1 (grammar and semantics: traces/FORMAT.md).
+/* Text trace reader, formats v1 and v2 (grammar and semantics:
+ * traces/FORMAT.md).
  *
  * The reader streams: one fixed input buffer, lines split in place with
  * memchr, tokens kept as (pointer, length) pairs into that buffer, numbers
@@ -19,7 +20,6 @@
 #include "sim/trace/decls.h"
 #include "sim/trace/trace_elf.h"
 
-#define TRACE_VERSION 1
 #define LINE_MAX_CHARS 4096u          /* longest line, '\n' excluded */
 #define INBUF_SIZE (256u * 1024u)     /* gzread target; many lines per call */
 #define MAX_TOKENS 16                 /* more than any keyword can take */
@@ -67,6 +67,7 @@ struct ims_trace_reader {
 	size_t pos, end;      /* unread bytes are buf[pos, end) */
 	bool eof;             /* no more input beyond buf[end] */
 	uint64_t lineno;      /* lines consumed so far */
+	unsigned version;     /* the header's */
 	uint64_t time;
 	struct name_table devices, domains, ioases;
 	uint8_t sid_used[65536 / 8];
@@ -414,7 +415,7 @@ static int next_tokens(struct ims_trace_reader *r, struct tok *t)
 /* --- keywords and their arguments ----------------------------------------- */
 
 enum opt_id { OPT_SID, OPT_IOVA_BITS, OPT_PA, OPT_PROT, OPT_PAGE, OPT_NO_CLEAR, OPT_PERIOD,
-	      OPT_IOAS, OPT_COHERENT, OPT_COUNT };
+	      OPT_IOAS, OPT_COHERENT, OPT_ATS, OPT_ATS_INV, OPT_COUNT };
 
 static const struct {
 	const char *name;
@@ -429,6 +430,8 @@ static const struct {
 	[OPT_PERIOD] = { "period", false },
 	[OPT_IOAS] = { "ioas", false },
 	[OPT_COHERENT] = { "coherent", false },
+	[OPT_ATS] = { "ats", false },
+	[OPT_ATS_INV] = { "ats_inv", false },
 };
 
 /* One parsed line: positional arguments, then options by id. */
@@ -466,7 +469,8 @@ static const struct keyword keywords[] = {
 	  "DOMAIN period=CYCLES [page=SIZE]" },
 	{ KW("stop-copy"), IMS_EV_STOP_COPY, 1, 1u << OPT_PAGE, "DOMAIN [page=SIZE]" },
 	{ KW("attach"), IMS_EV_ATTACH, 2, 0, "DEVICE DOMAIN" },
-	{ KW("device"), IMS_EV_DEVICE, 1, 1u << OPT_SID, "NAME [sid=N]" },
+	{ KW("device"), IMS_EV_DEVICE, 1, 1u << OPT_SID | 1u << OPT_ATS | 1u << OPT_ATS_INV,
+	  "NAME [sid=N] [ats=ENTRIES] [ats_inv=CYCLES]" },
 	{ KW("domain"), IMS_EV_DOMAIN, 1, 1u << OPT_IOVA_BITS | 1u << OPT_IOAS | 1u << OPT_COHERENT,
 	  "NAME [iova_bits=48|57] [ioas=IOAS] [coherent=yes|no]" },
 	{ KW("cpu-read"), IMS_EV_CPU_READ, 3, 0, "IOAS IOVA LEN" },
@@ -650,23 +654,76 @@ static int sid_taken(struct ims_trace_reader *r, uint16_t sid)
 			     sid, e ? e->name : "?", e ? (unsigned long long)e->line : 0ull);
 }
 
-static int do_device(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
+/* sid=N, default the device's index. */
+static int opt_sid(struct ims_trace_reader *r, const struct args *a, uint64_t *sid)
 {
-	uint64_t sid = r->devices.count;
-	struct name_entry *e;
-	int rc = declare_check(r, a, &r->devices);
+	int rc;
+
+	*sid = r->devices.count;
+	if (!(a->have & 1u << OPT_SID))
+		return 0;
+	rc = arg_num(r, a, a->opt[OPT_SID], "sid", false, sid);
+	if (rc)
+		return rc;
+	if (*sid > 0xffff)
+		return ims_error_set(&r->err, IMS_EINVAL,
+				     "device: sid 0x%llx out of range (0..0xffff)",
+				     (unsigned long long)*sid);
+	return 0;
+}
+
+/* A device option that is a number in [1, max], named in its messages. */
+static int opt_count(struct ims_trace_reader *r, const struct args *a, enum opt_id id,
+		     uint64_t max, uint64_t *out)
+{
+	const char *what = opt_info[id].name;
+	int rc = arg_num(r, a, a->opt[id], what, false, out);
 
 	if (rc)
 		return rc;
-	if (a->have & 1u << OPT_SID) {
-		rc = arg_num(r, a, a->opt[OPT_SID], "sid", false, &sid);
-		if (rc)
-			return rc;
-		if (sid > 0xffff)
-			return ims_error_set(&r->err, IMS_EINVAL,
-					     "device: sid 0x%llx out of range (0..0xffff)",
-					     (unsigned long long)sid);
-	}
+	if (!*out || *out > max)
+		return ims_error_set(&r->err, IMS_EINVAL, "%s: %s %llu out of range (1..%llu)",
+				     a->kw, what, (unsigned long long)*out,
+				     (unsigned long long)max);
+	return 0;
+}
+
+/* ats=ENTRIES [ats_inv=CYCLES]: the device caches translations in an ATS
+ * device TLB (format v2); without ats_inv its invalidations take the run's
+ * ats_inv_ns, so the event says 0. */
+static int opt_ats(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
+{
+	bool ats = a->have & 1u << OPT_ATS, inv = a->have & 1u << OPT_ATS_INV;
+	int rc;
+
+	if (!ats && !inv)
+		return 0;
+	if (r->version < IMS_TRACE_VERSION_ATS)
+		return ims_error_set(&r->err, IMS_EINVAL,
+				     "device: %s= needs trace version %d (this trace is version %u)",
+				     ats ? "ats" : "ats_inv", IMS_TRACE_VERSION_ATS, r->version);
+	if (!ats)
+		return ims_error_set(&r->err, IMS_ESYNTAX, "device: ats_inv needs ats=ENTRIES");
+	rc = opt_count(r, a, OPT_ATS, IMS_TRACE_ATC_MAX, &ev->len);
+	if (!rc && inv)
+		rc = opt_count(r, a, OPT_ATS_INV, IMS_TRACE_ATS_INV_MAX, &ev->period);
+	if (!rc)
+		ev->flags |= IMS_EVF_ATS;
+	return rc;
+}
+
+static int do_device(struct ims_trace_reader *r, const struct args *a, struct ims_event *ev)
+{
+	uint64_t sid;
+	struct name_entry *e;
+	int rc = declare_check(r, a, &r->devices);
+
+	if (!rc)
+		rc = opt_sid(r, a, &sid);
+	if (!rc)
+		rc = opt_ats(r, a, ev);
+	if (rc)
+		return rc;
 	/* Context tables are indexed by SID: two devices cannot share one. */
 	if (r->sid_used[sid / 8] & 1u << sid % 8)
 		return sid_taken(r, (uint16_t)sid);
@@ -1115,18 +1172,21 @@ static int read_header(struct ims_trace_reader *r)
 	if (n == 0)
 		return ims_error_set(&r->err, IMS_ESYNTAX,
 				     "empty trace: missing header 'iommusim-trace %d'",
-				     TRACE_VERSION);
+				     IMS_TRACE_VERSION);
 	if (!tok_is(t[0], "iommusim-trace"))
 		return ims_error_set(&r->err, IMS_ESYNTAX,
 				     "missing header: the first line must be 'iommusim-trace %d'",
-				     TRACE_VERSION);
+				     IMS_TRACE_VERSION);
 	if (n != 2 || parse_num(t[1], false, &version) != NUM_OK)
 		return ims_error_set(&r->err, IMS_ESYNTAX,
-				     "bad header: expected 'iommusim-trace %d'", TRACE_VERSION);
-	if (version != TRACE_VERSION)
+				     "bad header: expected 'iommusim-trace %d'", IMS_TRACE_VERSION);
+	/* a later version may mean what this build would misread: refuse it */
+	if (version < IMS_TRACE_VERSION_MIN || version > IMS_TRACE_VERSION)
 		return ims_error_set(&r->err, IMS_EINVAL,
-				     "unsupported trace version %llu (this build reads %d)",
-				     (unsigned long long)version, TRACE_VERSION);
+				     "unsupported trace version %llu (this build reads %d to %d)",
+				     (unsigned long long)version, IMS_TRACE_VERSION_MIN,
+				     IMS_TRACE_VERSION);
+	r->version = (unsigned)version;
 	return 0;
 }
 
@@ -1343,6 +1403,13 @@ void ims_trace_close(struct ims_trace_reader *r)
 const char *ims_trace_path(const struct ims_trace_reader *r)
 {
 	return r->path;
+}
+
+unsigned ims_trace_version(const struct ims_trace_reader *r)
+{
+	if (r->elf)
+		return ims_elf_reader_version(r->elf);
+	return r->events ? IMS_TRACE_VERSION : r->version;
 }
 
 static const char *name_by_index(const struct name_table *t, uint32_t index)

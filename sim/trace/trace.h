@@ -1,4 +1,4 @@
-/* Trace reading: text traces (format v1, traces/FORMAT.md), plain or gzip,
+/* Trace reading: text traces (format v1 and v2, traces/FORMAT.md), plain or gzip,
  * streamed one event at a time so memory does not grow with trace length.
  *
  * Names of devices and domains are resolved to indices here, once per line;
@@ -11,6 +11,13 @@
 #include <stdint.h>
 
 #include "sim/error.h"
+
+/* Format versions (traces/FORMAT.md, "Versioning"). Writers write the
+ * newest; readers take every version from the oldest on, and refuse what a
+ * trace uses before the version that added it. */
+#define IMS_TRACE_VERSION 2             /* written, and the newest read */
+#define IMS_TRACE_VERSION_MIN 1         /* the oldest read */
+#define IMS_TRACE_VERSION_ATS 2         /* added device ATS (ats=, IMS_EVF_ATS) */
 
 /* The values are the record kinds of the binary form (traces/FORMAT.md,
  * "Event records"): append new kinds, never renumber. */
@@ -45,6 +52,7 @@ enum ims_ev_kind {
 #define IMS_EVF_HAS_PA 0x8u     /* MAP, IOAS_MAP: pa given explicitly */
 #define IMS_EVF_HAS_IOAS 0x10u  /* DOMAIN: created in `ioas` (else a private one) */
 #define IMS_EVF_NONCOHERENT 0x20u /* DOMAIN: coherent=no */
+#define IMS_EVF_ATS 0x40u       /* DEVICE: has an ATS device TLB (format v2) */
 
 struct ims_event {
 	enum ims_ev_kind kind;
@@ -57,11 +65,13 @@ struct ims_event {
 	uint32_t src_ioas;      /* IOAS_COPY: source IOAS */
 	uint64_t src_iova;      /* IOAS_COPY: source address */
 	uint64_t iova;
-	uint64_t len;
+	uint64_t len;           /* bytes of a range; DEVICE with IMS_EVF_ATS: ATC entries */
 	uint64_t pa;            /* MAP with IMS_EVF_HAS_PA */
 	uint8_t prot;           /* MAP: IMS_PROT_READ | IMS_PROT_WRITE; IOAS_COPY: 0 = the
 				 * source's */
-	uint64_t period;        /* PRECOPY: cycles between rounds */
+	uint64_t period;        /* PRECOPY: cycles between rounds; DEVICE with IMS_EVF_ATS:
+				 * cycles an ATS invalidation takes, 0 = the run's
+				 * ats_inv_ns */
 	uint8_t page_lg2;       /* GET_DIRTY, DIRTY_UNMAP, PRECOPY, STOP_COPY: bitmap granule */
 	uint8_t iova_bits;      /* DOMAIN: 48 or 57 */
 	uint16_t sid;           /* DEVICE: requester id */
@@ -91,6 +101,10 @@ int ims_trace_next(struct ims_trace_reader *r, struct ims_event *ev, struct ims_
 void ims_trace_close(struct ims_trace_reader *r);
 
 const char *ims_trace_path(const struct ims_trace_reader *r);
+
+/* The format version the trace declares (its header or metadata); events
+ * held in memory are of the newest, IMS_TRACE_VERSION (decls.h). */
+unsigned ims_trace_version(const struct ims_trace_reader *r);
 
 /* Locate err at a line (text) or record (ELF) of this trace. */
 void ims_trace_locate(const struct ims_trace_reader *r, struct ims_error *err, uint64_t line);

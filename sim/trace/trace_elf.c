@@ -49,6 +49,7 @@ struct ims_elf_reader {
 	struct chunk *chunk;
 	uint32_t nchunks, next_chunk;
 	uint64_t meta_events;
+	unsigned version;         /* the metadata's */
 	uint32_t meta_count[IMS_DECL_KINDS];
 	char (*names[IMS_DECL_KINDS])[IMS_TRACE_NAME_MAX + 1];
 	struct ims_trace_decls *decls;
@@ -253,10 +254,13 @@ static int parse_meta(struct ims_elf_reader *r, const uint8_t *m, size_t n)
 	if (n < IMS_META_NAMES || memcmp(m + IMS_META_MAGIC, IMS_ELF_MAGIC, 8))
 		return ims_error_set(&r->err, IMS_EINVAL, "wrong magic: not an iommusim trace");
 	version = ims_le_get32(m + IMS_META_VERSION);
-	if (version != IMS_ELF_VERSION)
+	/* a later version may mean what this build would misread: refuse it */
+	if (version < IMS_TRACE_VERSION_MIN || version > IMS_TRACE_VERSION)
 		return ims_error_set(&r->err, IMS_EINVAL,
-				     "unsupported trace version %u (this build reads %u)",
-				     version, IMS_ELF_VERSION);
+				     "unsupported trace version %u (this build reads %d to %d)",
+				     version, IMS_TRACE_VERSION_MIN, IMS_TRACE_VERSION);
+	r->version = version;
+	ims_decls_set_version(r->decls, version);
 	if (ims_le_get32(m + IMS_META_RECORD_SIZE) != IMS_ELF_RECORD_SIZE)
 		return ims_error_set(&r->err, IMS_EINVAL, "record size %u, expected %u",
 				     ims_le_get32(m + IMS_META_RECORD_SIZE), IMS_ELF_RECORD_SIZE);
@@ -665,6 +669,11 @@ void ims_elf_reader_close(struct ims_elf_reader *r)
 	free(r->out);
 	free(r->path);
 	free(r);
+}
+
+unsigned ims_elf_reader_version(const struct ims_elf_reader *r)
+{
+	return r->version;
 }
 
 const char *ims_elf_reader_name(const struct ims_elf_reader *r, enum ims_decl_kind kind,

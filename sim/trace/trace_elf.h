@@ -22,6 +22,9 @@ int ims_elf_reader_next(struct ims_elf_reader *r, struct ims_event *ev, struct i
 
 void ims_elf_reader_close(struct ims_elf_reader *r);
 
+/* The format version the metadata gives. */
+unsigned ims_elf_reader_version(const struct ims_elf_reader *r);
+
 /* Names from the metadata, declared or not yet; NULL beyond them. */
 const char *ims_elf_reader_name(const struct ims_elf_reader *r, enum ims_decl_kind kind,
 				uint32_t index);

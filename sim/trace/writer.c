@@ -440,7 +440,8 @@ static int open_tmp(struct ims_trace_writer *w, struct ims_error *err)
 
 static int open_stream(struct ims_trace_writer *w, struct ims_error *err)
 {
-	static const char header[] = "iommusim-trace 1\n";
+	char header[32];
+	int n = snprintf(header, sizeof(header), "iommusim-trace %d\n", IMS_TRACE_VERSION);
 
 	switch (w->fmt) {
 	case IMS_TRACE_FMT_ELF:
@@ -462,7 +463,7 @@ static int open_stream(struct ims_trace_writer *w, struct ims_error *err)
 		w->fd = -1;
 		break;
 	}
-	return text_put(w, header, sizeof(header) - 1, err);
+	return text_put(w, header, (size_t)n, err);
 }
 
 int ims_trace_writer_open(struct ims_trace_writer **out, const char *path,

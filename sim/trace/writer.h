@@ -14,7 +14,7 @@
 #include "sim/trace/trace.h"
 
 enum ims_trace_fmt {
-	IMS_TRACE_FMT_TEXT,     /* canonical text, format v1 */
+	IMS_TRACE_FMT_TEXT,     /* canonical text, format IMS_TRACE_VERSION */
 	IMS_TRACE_FMT_TEXT_GZ,  /* the same, gzip-compressed */
 	IMS_TRACE_FMT_ELF,      /* the ELF container */
 };

@@ -113,7 +113,9 @@ static void append(struct checker *c, const char *s, size_t n)
 
 static bool checker_init(struct checker *c, struct ims_fuzz_result *res)
 {
-	static const char header[] = "iommusim-trace 1\n";
+	char header[32];
+	/* canonical text is of the newest version, whatever the input's */
+	int n = snprintf(header, sizeof(header), "iommusim-trace %d\n", IMS_TRACE_VERSION);
 
 	memset(c, 0, sizeof(*c));
 	c->res = res;
@@ -121,7 +123,7 @@ static bool checker_init(struct checker *c, struct ims_fuzz_result *res)
 		violate(res, "out of memory");
 		return false;
 	}
-	append(c, header, sizeof(header) - 1);
+	append(c, header, (size_t)n);
 	return true;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "tests/sim/events.h"
 #include "tests/sim/replay.h"
 #include "tests/sim/files.h"
 #include "models/model.h"
@@ -421,6 +422,67 @@ Test(gen, random_window_reach)
 	}
 }
 
+/* Read `file` (in tmpdir) into ev[], at most max events; returns the count.
+ * Names are not kept (they die with the reader). */
+static int read_events(const char *file, struct ims_event *ev, int max)
+{
+	struct ims_error err = { 0 };
+	struct ims_trace_reader *r;
+	int n = 0, rc = 0;
+
+	cr_assert_eq(ims_trace_open(&r, in_tmp(file), &err), 0, "%s", err.msg);
+	while (n < max && (rc = ims_trace_next(r, &ev[n], &err)) > 0)
+		ev[n++].name = NULL;
+	cr_assert_eq(rc, 0, "%s: %s (more than %d events?)", file, err.msg, max);
+	ims_trace_close(r);
+	return n;
+}
+
+/* --ats and --ats-inv put the device TLB on every device line and change
+ * nothing else: the trace without them is the same trace, version aside. */
+Test(gen, ats_knobs_mark_every_device_and_nothing_else, .timeout = 60)
+{
+	static struct ims_event a[32768], b[32768];
+	static const char *const knobs[] = { "ats=64,ats-inv=2000", "ats=65536" };
+
+	for (unsigned i = 0; ims_gen_workloads[i]; i++) {
+		const char *w = ims_gen_workloads[i]->name;
+		int na, nb, devices = 0;
+
+		generate("plain.elf", w, 3, "");
+		for (unsigned k = 0; k < 2; k++) {
+			uint64_t entries = k ? 65536 : 64, inv = k ? 0 : 2000;
+
+			generate("ats.elf", w, 3, knobs[k]);
+			na = read_events("plain.elf", a, 32768);
+			nb = read_events("ats.elf", b, 32768);
+			cr_assert_eq(na, nb, "%s %s", w, knobs[k]);
+			for (int e = 0; e < na; e++) {
+				if (a[e].kind == IMS_EV_DEVICE) {
+					cr_assert_eq(a[e].flags, 0, "%s", w);
+					cr_assert_eq(b[e].flags, IMS_EVF_ATS, "%s", w);
+					cr_assert_eq(b[e].len, entries, "%s", w);
+					cr_assert_eq(b[e].period, inv, "%s", w);
+					b[e].flags = 0;
+					b[e].len = b[e].period = 0;
+					devices++;
+				}
+				cr_assert(same_event(&a[e], &b[e]), "%s %s: event %d", w, knobs[k],
+					  e);
+			}
+		}
+		cr_assert_gt(devices, 0, "%s declares no device", w);
+	}
+	/* and the simulator takes such a trace (it does not model ATS yet) */
+	generate("ats.trace", "migration", 1, "ats=32");
+	for (unsigned m = 0; m < NMODELS; m++) {
+		struct ims_stats st = run("ats.trace", models[m], "clear+unmap");
+
+		cr_assert_eq(S(st, faults), 0, "%s", models[m]);
+		cr_assert_gt(S(st, dma), 0);
+	}
+}
+
 /* docs/generators.md has a section per workload and a table row per knob
  * with the default the code has. */
 Test(gen, docs_list_every_knob_with_its_default)
@@ -495,6 +557,10 @@ Test(gen, bad_options_fail_and_leave_no_file)
 		{ "nic-rx", "missing -o FILE" },
 		{ "random-window --page 1G -o out.trace", "--window: 0x4000000 is not a multiple" },
 		{ "migration --churn=yes -o out.trace", "--churn takes no value" },
+		{ "migration --ats-inv 100 -o out.trace", "--ats-inv needs --ats" },
+		{ "nic-rx --ats 65537 -o out.trace", "--ats: 65537 is above the maximum 65536" },
+		{ "nvme --ats 8 --ats-inv 0x100000000 -o out.trace",
+		  "--ats-inv: 0x100000000 is above the maximum 4294967295" },
 		{ "nic-rx -o out.trace --packets", "--packets needs a value" },
 		{ "nic-rx -o nodir/out.trace", "nodir/out.trace" },
 	};
@@ -524,5 +590,5 @@ Test(gen, stdout_output)
 	char out[256];
 
 	cr_assert_eq(gen_cmd(out, sizeof(out), "hotunplug -o - | head -2"), 0);
-	cr_assert_str_eq(out, "iommusim-trace 1\n@0 ioas vm\n");
+	cr_assert_str_eq(out, "iommusim-trace 2\n@0 ioas vm\n");
 }

@@ -156,6 +156,44 @@ Test(report, numbers_equal_the_json)
 	json_decref(j);
 }
 
+/* A feature's columns appear when a run used it: the flush-queue and
+ * exposure columns for a strict/lazy compare of the corpus NIC trace (its
+ * lazy side queued unmaps), the cache-flush ones for non-coherent DMA; and
+ * they stay out of a report where no run did. */
+Test(report, feature_columns_when_used)
+{
+	static const char *const labels[] = { "unmaps queued (lazy)", "exposure window cycles",
+					      "longest exposure window", "stale DMAs" };
+	size_t len;
+	char *html;
+
+	cr_assert_eq(run_in_tmpdir(out, sizeof(out), "true",
+				   IMS_CLI " compare " IMS_SOURCE_DIR "/traces/corpus/nic-rx-fq.elf"
+				   " --models vtd --unmap-flush strict,lazy --json f.json && "
+				   IMS_CLI " report f.json -o rep"), 0, "%s", out);
+	html = read_rel("rep/index.html", &len);
+	for (unsigned i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		cr_expect_not_null(strstr(html, labels[i]), "%s missing", labels[i]);
+	cr_expect_null(strstr(html, "ATC hits"), "no run had ATS");
+	free(html);
+	make_compare();
+	cr_assert_eq(run_in_tmpdir(out, sizeof(out), "true", IMS_CLI " report c.json -o rep2"), 0,
+		     "%s", out);
+	html = read_rel("rep2/index.html", &len);
+	/* strict runs have exposure windows too, but queue nothing */
+	cr_expect_null(strstr(html, "unmaps queued (lazy)"), "no run was lazy");
+	cr_expect_null(strstr(html, "lines flushed"), "no domain was non-coherent");
+	free(html);
+	cr_assert_eq(run_in_tmpdir(out, sizeof(out), "true",
+				   IMS_CLI " compare " IMS_SOURCE_DIR "/traces/corpus/hotunplug.elf"
+				   " --models vtd --coherency all --json h.json && "
+				   IMS_CLI " report h.json -o rep3"), 0, "%s", out);
+	html = read_rel("rep3/index.html", &len);
+	cr_expect_not_null(strstr(html, "lines flushed"), "non-coherent DMA ran");
+	cr_expect_not_null(strstr(html, "exposures (lines)"));
+	free(html);
+}
+
 Test(report, deterministic)
 {
 	make_compare();

@@ -12,7 +12,9 @@
 #include "sim/trace/trace.h"
 #include "tests/sim/files.h"
 
+/* Most tests are of version 1 traces, which every later reader takes. */
 #define HDR "iommusim-trace 1\n"
+#define HDR2 "iommusim-trace 2\n"
 /* Header plus a device `a` and a domain `d`: lines 1-4. */
 #define PRE HDR "device a\ndomain d\nattach a d\n"
 
@@ -193,6 +195,51 @@ Test(trace, device_explicit_sid)
 	cr_assert_eq(ev.device, 0);
 	cr_assert_eq(ev.sid, 0xffff);
 	cr_assert_str_eq(ev.name, "nic.0-a");
+}
+
+/* ats= and ats_inv= (version 2): the flag, entries in len, cycles in
+ * period; a device without them has all three zero. */
+Test(trace, device_ats_options)
+{
+	static const char text[] = HDR2 "device a ats=64\n"
+				   "device b ats_inv=0x1000 sid=9 ats=65536\n"
+				   "device c\ndevice d ats=1 ats_inv=4294967295\n";
+	struct ims_event a = event_at(text, 0), b = event_at(text, 1), c, d;
+
+	cr_assert_str_eq(b.name, "b");   /* before the next event_at reuses the name */
+	cr_assert_eq(a.flags, IMS_EVF_ATS);
+	cr_assert_eq(a.len, 64);
+	cr_assert_eq(a.period, 0, "no ats_inv: the run's default");
+	cr_assert_eq(a.sid, 0);
+	cr_assert_eq(b.flags, IMS_EVF_ATS);
+	cr_assert_eq(b.len, 65536);
+	cr_assert_eq(b.period, 0x1000);
+	cr_assert_eq(b.sid, 9);
+	c = event_at(text, 2);
+	d = event_at(text, 3);
+	cr_assert_eq(c.flags, 0);
+	cr_assert_eq(c.len, 0);
+	cr_assert_eq(c.period, 0);
+	cr_assert_eq(d.len, 1);
+	cr_assert_eq(d.period, UINT32_MAX);
+}
+
+/* Both versions read, and the reader says which one the file is. */
+Test(trace, version_of_the_header)
+{
+	static const char *const text[] = { HDR "device a\n", HDR2 "device a\n",
+					    "# c\niommusim-trace 0x2\n" };
+	static const unsigned want[] = { 1, 2, 2 };
+
+	for (int i = 0; i < 3; i++) {
+		struct ims_trace_reader *r = open_text(text[i]);
+
+		cr_assert_eq(ims_trace_version(r), want[i], "%s", text[i]);
+		ims_trace_close(r);
+	}
+	/* v2 reads a v1 line the same way */
+	cr_assert_eq(last_event(HDR2 "device a sid=3\ndomain d\nattach a d\n"
+				"map d 0 4K pa=8K\n").pa, 8192);
 }
 
 Test(trace, domain_fields)
@@ -554,8 +601,8 @@ ParameterizedTestParameters(trace, errors)
 {
 	static struct err_case cases[] = {
 		/* header */
-		{ "iommusim-trace 2\n", IMS_EINVAL, "t.trace:1: ",
-		  "unsupported trace version 2 (this build reads 1)" },
+		{ "iommusim-trace 3\n", IMS_EINVAL, "t.trace:1: ",
+		  "unsupported trace version 3 (this build reads 1 to 2)" },
 		{ "# c\n\niommusim-trace 0x10\n", IMS_EINVAL, "t.trace:3: ",
 		  "unsupported trace version 16" },
 		{ "device a\n", IMS_ESYNTAX, "t.trace:1: ", "missing header" },
@@ -653,6 +700,37 @@ ParameterizedTestParameters(trace, errors)
 		  "sid 0x10000 out of range" },
 		{ HDR "domain d iova_bits=39\n", IMS_EINVAL, "t.trace:2: ",
 		  "iova_bits must be 48 or 57, not 39" },
+		/* ATS options of a device (version 2) */
+		{ HDR2 "device a ats=0\n", IMS_EINVAL, "t.trace:2: ",
+		  "device: ats 0 out of range (1..65536)" },
+		{ HDR2 "device a ats=65537\n", IMS_EINVAL, "t.trace:2: ",
+		  "device: ats 65537 out of range (1..65536)" },
+		{ HDR2 "device a ats=64 ats_inv=0\n", IMS_EINVAL, "t.trace:2: ",
+		  "device: ats_inv 0 out of range (1..4294967295)" },
+		{ HDR2 "device a ats_inv=0x100000000 ats=64\n", IMS_EINVAL, "t.trace:2: ",
+		  "device: ats_inv 4294967296 out of range (1..4294967295)" },
+		{ HDR2 "device a\ndevice b ats_inv=500\n", IMS_ESYNTAX, "t.trace:3: ",
+		  "device: ats_inv needs ats=ENTRIES" },
+		{ HDR2 "device a ats=8 ats=16\n", IMS_ESYNTAX, "t.trace:2: ",
+		  "duplicate option 'ats' for device" },
+		{ HDR2 "device a ats=8 ats_inv=1 ats_inv=2\n", IMS_ESYNTAX, "t.trace:2: ",
+		  "duplicate option 'ats_inv' for device" },
+		{ HDR2 "device a ats=4K\n", IMS_ESYNTAX, "t.trace:2: ",
+		  "device: invalid ats '4K' (decimal or 0x-hex)" },
+		{ HDR2 "device a ats_inv=1e3 ats=4\n", IMS_ESYNTAX, "t.trace:2: ",
+		  "device: invalid ats_inv '1e3'" },
+		{ HDR2 "device a ats\n", IMS_ESYNTAX, "t.trace:2: ",
+		  "option 'ats' for device needs a value (ats=...)" },
+		{ HDR2 "device a ats=99999999999999999999\n", IMS_EINVAL, "t.trace:2: ",
+		  "device: ats '99999999999999999999' does not fit in 64 bits" },
+		{ HDR2 "device a atc=4\n", IMS_ESYNTAX, "t.trace:2: ",
+		  "unknown option 'atc' for device" },
+		{ HDR2 "domain d ats=4\n", IMS_ESYNTAX, "t.trace:2: ",
+		  "unknown option 'ats' for domain" },
+		{ HDR "device a\n\ndevice b ats=64\n", IMS_EINVAL, "t.trace:4: ",
+		  "device: ats= needs trace version 2 (this trace is version 1)" },
+		{ HDR "device b ats_inv=10\n", IMS_EINVAL, "t.trace:2: ",
+		  "device: ats_inv= needs trace version 2 (this trace is version 1)" },
 		/* number overflow */
 		{ PRE "dma a read 0x10000000000000000 4\n", IMS_EINVAL, "t.trace:5: ",
 		  "dma: iova '0x10000000000000000' does not fit in 64 bits" },
@@ -796,6 +874,7 @@ static void assert_same_events(struct ims_trace_reader *a, struct ims_trace_read
 		cr_assert_eq(x.iova, y.iova);
 		cr_assert_eq(x.len, y.len);
 		cr_assert_eq(x.pa, y.pa);
+		cr_assert_eq(x.period, y.period);
 		cr_assert_eq(x.prot, y.prot);
 		cr_assert_eq(x.page_lg2, y.page_lg2);
 		cr_assert_eq(x.iova_bits, y.iova_bits);
@@ -938,6 +1017,7 @@ ParameterizedTestParameters(trace, examples_parse)
 		{ "basic.trace", 34 },
 		{ "migration.trace", 17 },
 		{ "faults.trace", 12 },
+		{ "ats.trace", 13 },
 	};
 
 	return cr_make_param_array(struct example, cases, sizeof(cases) / sizeof(cases[0]));
@@ -957,6 +1037,26 @@ ParameterizedTest(struct example *c, trace, examples_parse)
 	cr_assert_eq(rc, 0, "%s", ims_error_format(&err, buf, sizeof(buf)));
 	cr_assert_eq(n, c->events, "%s: %d events", c->file, n);
 	ims_trace_close(r);
+}
+
+/* ats.trace (version 2): the device options FORMAT.md describes. */
+Test(trace, examples_ats_fields)
+{
+	size_t len;
+	char *text = slurp(IMS_SOURCE_DIR "/traces/examples/ats.trace", &len);
+	struct ims_trace_reader *r = open_text(text);
+	struct ims_error err = { 0 };
+	struct ims_event ev[3];
+
+	cr_assert_eq(ims_trace_version(r), 2);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(ims_trace_next(r, &ev[i], &err), 1, "%s", err.msg);
+	cr_assert(ev[0].flags == IMS_EVF_ATS && ev[0].len == 64 && ev[0].period == 0);
+	cr_assert(ev[1].flags == IMS_EVF_ATS && ev[1].len == 512 && ev[1].period == 8000);
+	cr_assert_eq(ev[1].sid, 0x100);
+	cr_assert(ev[2].flags == 0 && ev[2].len == 0 && ev[2].period == 0);
+	ims_trace_close(r);
+	free(text);
 }
 
 /* basic.trace shows every keyword: check the ones FORMAT.md quotes. */

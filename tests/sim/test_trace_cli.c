@@ -30,8 +30,9 @@ static const char trace[] =
 	"+10 get-dirty d 0x200000 2M no_clear\n"
 	"+10 dirty-unmap d 0x200000 2M page=2M\n";
 
+/* written in the newest version, whatever the version read */
 static const char canonical[] =
-	"iommusim-trace 1\n"
+	"iommusim-trace 2\n"
 	"@0 device nic sid=0x7\n"
 	"@0 domain d iova_bits=57\n"
 	"@0 attach nic d\n"
@@ -148,4 +149,35 @@ Test(trace_cli, damaged_container_exits_1_naming_the_problem)
 		  "%s", out);
 	cr_assert_eq(run(out, sizeof(out), "$I run cut.elf"), 1);
 	cr_assert(strstr(out, "cut.elf: truncated"), "%s", out);
+}
+
+/* Format v2's device options through the commands: cat spells them
+ * canonically, info says the version, run takes the trace; a v1 file
+ * converts to the newest version. */
+Test(trace_cli, ats_devices_and_versions)
+{
+	static char out[16384];
+
+	tmpdir_write("ats.trace", "iommusim-trace 2\n"
+		     "device nic ats_inv=2000 ats=64 sid=7\ndevice gpu ats=0x10\n"
+		     "domain d\nattach nic d\nattach gpu d\nmap d 0x200000 2M\n"
+		     "@200000 dma nic write 0x200010 1500\n+10 dma gpu read 0x201000 4K\n");
+	cr_assert_eq(run(out, sizeof(out), "$T convert ats.trace ats.elf && $T cat ats.elf"), 0,
+		     "%s", out);
+	cr_assert(strstr(out, "iommusim-trace 2\n@0 device nic sid=0x7 ats=64 ats_inv=2000\n"
+			 "@0 device gpu ats=16\n"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "$T info ats.elf"), 0, "%s", out);
+	cr_assert(strstr(out, "version: 2\n"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "$I run ats.elf -q --json r.json && grep -c '\"dma\": 2,' "
+			 "r.json"), 0, "%s", out);
+	tmpdir_write("v1.trace", trace);
+	cr_assert_eq(run(out, sizeof(out), "$T info v1.trace"), 0, "%s", out);
+	cr_assert(strstr(out, "version: 1\n"), "%s", out);
+	cr_assert_eq(run(out, sizeof(out), "$T convert v1.trace v2.trace && head -1 v2.trace"), 0,
+		     "%s", out);
+	cr_assert_str_eq(out, "iommusim-trace 2\n");
+	tmpdir_write("bad.trace", "iommusim-trace 1\ndevice nic ats=64\n");
+	cr_assert_eq(run(out, sizeof(out), "$T check bad.trace"), 1);
+	cr_assert(strstr(out, "bad.trace:2: device: ats= needs trace version 2 (this trace is "
+			 "version 1)"), "%s", out);
 }

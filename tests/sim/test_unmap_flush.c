@@ -441,6 +441,134 @@ Test(unmap_flush, a_destroyed_domain_releases_waiting_tables)
 	}
 }
 
+/* ---- devices with ATS ------------------------------------------------------------------------ */
+
+/* HEAD with a device caching 64 translations in its own ATC (format v2). */
+#define HEAD_ATS "iommusim-trace 2\ndevice nic ats=64\ndomain vm\nattach nic vm\n" \
+		 "@0 map vm 0x100000 64K pa=0x300001000\n"
+
+/* A read fills the device's ATC and a second one hits it; the page is
+ * unmapped; then the device reads it again. */
+#define ATS_READ_UNMAP_READ                                                   \
+	"@1000000 dma nic read 0x100000 64\n@1001000 dma nic read 0x100040 64\n" \
+	"@2000000 unmap vm 0x100000 4K\n@2100000 dma nic read 0x100000 64\n"
+
+/* Under lazy the ATC keeps the unmapped page's translation until the
+ * queue's flush, which invalidates the device TLB too (flush_iotlb_all
+ * sends a device-TLB invalidation of everything; a range flush, of the
+ * range): the read after the unmap goes out translated, past the IOMMU, a
+ * stale DMA. Under strict the unmap's sync took the entry from the ATC:
+ * the read asks the IOMMU again and faults. */
+Test(unmap_flush, a_device_reaches_an_unmapped_page_through_its_atc_under_lazy)
+{
+	static const char trace[] = HEAD_ATS ATS_READ_UNMAP_READ;
+	static const char *const modes[] = { "", "fq_flush_range=1" };
+
+	for (unsigned m = 0; m < ims_model_count; m++) {
+		struct ims_stats strict = run_with(ims_models[m], "strict", "", trace);
+
+		cr_assert_eq(S(strict, stale_dmas), 0, "%s", ims_models[m]->name);
+		cr_assert_eq(S(strict, faults), 1, "%s", ims_models[m]->name);
+		cr_assert_geq(S(strict, inv_devtlb), 1, "%s: the unmap's", ims_models[m]->name);
+		for (unsigned k = 0; k < 2; k++) {
+			struct ims_stats lazy = run_with(ims_models[m], "lazy", modes[k], trace);
+
+			cr_assert_eq(S(lazy, stale_dmas), 1, "%s %s", ims_models[m]->name, modes[k]);
+			cr_assert_eq(S(lazy, faults), 0, "%s", ims_models[m]->name);
+			cr_assert_eq(S(lazy, atc_hit), 2, "%s: the second read and the stale one",
+				     ims_models[m]->name);
+			cr_assert_eq(S(lazy, fq_flush_timeout), 1, "%s", ims_models[m]->name);
+			/* as many as strict's (AMD and SMMU also invalidate the
+			 * ATC at attach): the flush reached the device */
+			cr_assert_eq(S(lazy, inv_devtlb), S(strict, inv_devtlb), "%s %s",
+				     ims_models[m]->name, modes[k]);
+			cr_assert_gt(S(lazy, cyc_inv_devtlb_wait), 0, "%s", ims_models[m]->name);
+		}
+	}
+}
+
+/* A strict unmap's window ends when its sync completes, and a sync waits
+ * for the device's invalidation completion: ATS makes the window longer by
+ * at least the device's invalidation time. */
+Test(unmap_flush, the_device_tlb_lengthens_the_exposure_window)
+{
+	static const char plain[] = HEAD "@1000000 dma nic read 0x100000 64\n"
+				    "@2000000 unmap vm 0x100000 4K\n";
+	static const char ats[] = HEAD_ATS "@1000000 dma nic read 0x100000 64\n"
+				  "@2000000 unmap vm 0x100000 4K\n";
+
+	for (unsigned m = 0; m < ims_model_count; m++) {
+		struct ims_stats without = run_with(ims_models[m], "strict", "ats_inv_ns=1000", plain);
+		struct ims_stats with = run_with(ims_models[m], "strict", "ats_inv_ns=1000", ats);
+
+		cr_assert_eq(S(with, unmap_exposed), 1, "%s", ims_models[m]->name);
+		cr_assert_geq(S(with, cyc_unmap_exposure), S(without, cyc_unmap_exposure) + 1000,
+			      "%s: %llu vs %llu", ims_models[m]->name,
+			      (unsigned long long)S(with, cyc_unmap_exposure),
+			      (unsigned long long)S(without, cyc_unmap_exposure));
+	}
+}
+
+/* A flush_iotlb_all that invalidates the IOTLB but not the devices' ATCs
+ * (their ATS switched off around the model's own). */
+static void flush_all_forgetting_atcs(struct ims_sim *sim, struct ims_domain *dom)
+{
+	for (unsigned i = 0; i < sim->ndevices; i++)
+		sim->devices[i]->ats = false;
+	ims_model_find(sim->model->name)->iotlb_flush_all(sim, dom);
+	for (unsigned i = 0; i < sim->ndevices; i++)
+		sim->devices[i]->ats = true;
+}
+
+Test(unmap_flush, check_mode_catches_a_flush_that_forgets_the_atcs)
+{
+	static const char trace[] = HEAD_ATS ATS_READ_UNMAP_READ;
+
+	for (unsigned m = 0; m < ims_model_count; m++) {
+		struct ims_model_ops broken = *ims_models[m];
+		struct ims_error err = { 0 };
+		struct ims_trace_reader *r;
+		struct ims_strategies st;
+		struct ims_params p;
+		struct ims_sim sim;
+		char bad[64];
+
+		broken.iotlb_flush_all = flush_all_forgetting_atcs;
+		ims_params_default(&p);
+		ims_strategies_default(&st);
+		cr_assert_eq(ims_strategies_parse(&st, "lazy", bad, sizeof(bad)), 0);
+		cr_assert_eq(ims_trace_open_mem(&r, "t.trace", trace, strlen(trace), &err), 0);
+		cr_assert_eq(ims_sim_init(&sim, &broken, &p, &err), 0, "%s", err.msg);
+		sim.check.on = true;
+		cr_assert_neq(ims_run_trace(&sim, r, &st, &err), 0, "%s", ims_models[m]->name);
+		cr_assert(strstr(err.msg, "the ATC of device 'nic' entry for IOVA 0x100000") &&
+			  strstr(err.msg, "after the flush that should have dropped it"),
+			  "%s: %s", ims_models[m]->name, err.msg);
+		ims_trace_close(r);
+		ims_sim_fini(&sim);
+	}
+}
+
+/* VT-d caching mode: Linux makes unmaps strict (iommu_set_dma_strict), so
+ * a lazy run there is refused rather than measured. */
+Test(unmap_flush, lazy_is_refused_under_vtd_caching_mode)
+{
+	static char out[4096];
+
+	tmpdir_write("t.trace", five_trace);
+	cr_assert_eq(run_cli(out, sizeof(out),
+			     "run t.trace -q --model vtd --unmap-flush lazy --param vtd_cm=1"), 1,
+		     "%s", out);
+	cr_assert(strstr(out, "lazy unmap-flush strategy cannot run on vtd with caching mode"),
+		  "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out),
+			     "run t.trace -q --model vtd --unmap-flush strict --param vtd_cm=1"), 0,
+		     "%s", out);
+	cr_assert_eq(run_cli(out, sizeof(out),
+			     "run t.trace -q --model amdv1 --unmap-flush lazy --param vtd_cm=1"), 0,
+		     "vtd_cm is VT-d's alone: %s", out);
+}
+
 /* ---- the command -------------------------------------------------------------------------- */
 
 Test(unmap_flush, compare_shows_the_flush_columns_and_list_the_axis)

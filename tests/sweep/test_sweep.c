@@ -87,7 +87,7 @@ Test(sweep, strategy_axes)
 	json_decref(j);
 	cr_assert_eq(sweep(out, sizeof(out), TRACE " --vary unmap-flush=eager --json g.json -q"), 2,
 		     "%s", out);
-	cr_assert(strstr(out, "'eager' is not a unmap-flush strategy"), "%s", out);
+	cr_assert(strstr(out, "'eager' is not one of the unmap-flush strategies"), "%s", out);
 }
 
 Test(sweep, workers_do_not_change_the_output)
@@ -153,7 +153,7 @@ Test(sweep, bad_vary_names_and_values)
 		{ TRACE " --vary gen.window=4M", "gen.KNOB needs a gen:WORKLOAD input" },
 		{ TRACE " --vary iotlb_entries=16,0", "iotlb_entries" },
 		{ TRACE " --vary model=vtd,nosuch", "unknown model 'nosuch'" },
-		{ TRACE " --vary unmap=sync-flush", "'sync-flush' is not a unmap strategy" },
+		{ TRACE " --vary unmap=sync-flush", "'sync-flush' is not one of the unmap strategies" },
 		{ TRACE " --vary iotlb_entries", "expected name=v1,v2" },
 		{ TRACE " --vary iotlb_entries=1,,2", "empty value" },
 		{ TRACE " --vary model=vtd --vary model=amdv1", "given twice" },

@@ -279,11 +279,11 @@ ParameterizedTest(const struct inv_row *r, amdv1_cmd, range_encoding)
 	uint64_t addr = 1, start = 1, last = 0;
 	bool s = false, all;
 
-	amdv1_inv_encode(r->start, r->last, &addr, &s);
+	ims_inv_range_encode(r->start, r->last, &addr, &s);
 	cr_assert_eq(addr, r->addr, "[0x%llx, 0x%llx]: addr 0x%llx", (unsigned long long)r->start,
 		     (unsigned long long)r->last, (unsigned long long)addr);
 	cr_assert_eq(s, r->s);
-	all = amdv1_inv_decode(addr, s, &start, &last);
+	all = ims_inv_range_decode(addr, s, &start, &last);
 	cr_assert_eq(all, r->all);
 	cr_assert_eq(start, r->blk_start, "start 0x%llx", (unsigned long long)start);
 	cr_assert_eq(last, r->blk_last, "last 0x%llx", (unsigned long long)last);
@@ -302,13 +302,13 @@ Test(amdv1_cmd, all_pages_address_needs_s)
 {
 	uint64_t start, last;
 
-	cr_assert(amdv1_inv_decode(AMDV1_IIP_ALL_ADDR, true, &start, &last));
-	cr_assert_not(amdv1_inv_decode(AMDV1_IIP_ALL_ADDR, false, &start, &last),
+	cr_assert(ims_inv_range_decode(AMDV1_IIP_ALL_ADDR, true, &start, &last));
+	cr_assert_not(ims_inv_range_decode(AMDV1_IIP_ALL_ADDR, false, &start, &last),
 		      "S=0: just the page at that address");
 	cr_assert_eq(start, AMDV1_IIP_ALL_ADDR);
 	cr_assert_eq(last, AMDV1_IIP_ALL_ADDR + 0xfff);
 	/* low bits below 12 are not part of the address */
-	cr_assert_not(amdv1_inv_decode(0x5fff, true, &start, &last));
+	cr_assert_not(ims_inv_range_decode(0x5fff, true, &start, &last));
 	cr_assert_eq(start, 0x4000);
 	cr_assert_eq(last, 0x7fff);
 }
