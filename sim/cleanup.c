@@ -1,6 +1,8 @@
 #include "sim/cleanup.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -73,6 +75,35 @@ int ims_cleanup_add(const char *path)
 		return i;
 	}
 	return -1;
+}
+
+int ims_cleanup_mkstemp(char *tmpl, int *handle)
+{
+	sigset_t saved;
+	int fd, e;
+
+	ims_cleanup_defer(&saved);
+	fd = mkstemp(tmpl);
+	e = errno;
+	*handle = fd < 0 ? -1 : ims_cleanup_add(tmpl);
+	ims_cleanup_resume(&saved);
+	errno = e;
+	return fd;
+}
+
+char *ims_cleanup_mkdtemp(char *tmpl, int *handle)
+{
+	sigset_t saved;
+	char *dir;
+	int e;
+
+	ims_cleanup_defer(&saved);
+	dir = mkdtemp(tmpl);
+	e = errno;
+	*handle = dir ? ims_cleanup_add(tmpl) : -1;
+	ims_cleanup_resume(&saved);
+	errno = e;
+	return dir;
 }
 
 void ims_cleanup_forget(int handle)

@@ -23,6 +23,13 @@
  * not cleaned up on a signal: the caller carries on). */
 int ims_cleanup_add(const char *path);
 
+/* mkstemp(tmpl) and mkdtemp(tmpl), registering what they made with the
+ * signals held in between: a signal can never find the file or directory
+ * made but not yet registered. *handle gets ims_cleanup_add's answer.
+ * Return as mkstemp and mkdtemp do (errno set on failure). */
+int ims_cleanup_mkstemp(char *tmpl, int *handle);
+char *ims_cleanup_mkdtemp(char *tmpl, int *handle);
+
 /* The path was renamed into place or removed: forget it. -1 is ignored. */
 void ims_cleanup_forget(int handle);
 

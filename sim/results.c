@@ -185,8 +185,7 @@ int ims_results_write(json_t *j, const char *path, struct ims_error *err)
 	if (!tmp)
 		return ims_error_set(err, IMS_ENOMEM, "out of memory");
 	snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(tmp);
-	cleanup = fd < 0 ? -1 : ims_cleanup_add(tmp);
+	fd = ims_cleanup_mkstemp(tmp, &cleanup);
 	if (fd < 0) {
 		int e = errno;
 

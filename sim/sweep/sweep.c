@@ -292,11 +292,10 @@ static int run_gen(struct ims_sim *sim, const struct point *pt, struct ims_error
 	int rc, dir_cleanup, file_cleanup;
 
 	snprintf(dir, sizeof(dir), "%s/ims-sweep-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
+	if (!ims_cleanup_mkdtemp(dir, &dir_cleanup))
 		return ims_error_set(err, IMS_EIO, "cannot make a scratch directory %s: %s", dir,
 				     strerror(errno));
 	snprintf(path, sizeof(path), "%s/trace.elf", dir);
-	dir_cleanup = ims_cleanup_add(dir);
 	file_cleanup = ims_cleanup_add(path);
 	rc = ims_gen_write_file(&pt->cfg, path, NULL, err);
 	if (!rc)

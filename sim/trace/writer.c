@@ -420,13 +420,12 @@ static int open_tmp(struct ims_trace_writer *w, struct ims_error *err)
 		return ims_error_set(err, IMS_ENOMEM, "out of memory");
 	snprintf(w->tmp, n, "%s.tmp.XXXXXX", w->path);
 	errno = 0;
-	w->fd = mkstemp(w->tmp);
+	w->fd = ims_cleanup_mkstemp(w->tmp, &w->cleanup);
 	if (w->fd < 0) {
 		free(w->tmp);
 		w->tmp = NULL;
 		return io_error(w, err, "create a file beside it");
 	}
-	w->cleanup = ims_cleanup_add(w->tmp);
 	/* mkstemp makes it private; the result gets the usual mode. */
 	{
 		mode_t mask = umask(0);

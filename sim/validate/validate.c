@@ -105,11 +105,10 @@ static int scratch_open(struct scratch *s, const char *name, struct ims_error *e
 	const char *tmp = getenv("TMPDIR");
 
 	snprintf(s->dir, sizeof(s->dir), "%s/ims-validate-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(s->dir))
+	if (!ims_cleanup_mkdtemp(s->dir, &s->dir_cleanup))
 		return ims_error_set(err, IMS_EIO, "cannot make a scratch directory %s: %s", s->dir,
 				     strerror(errno));
 	snprintf(s->path, sizeof(s->path), "%s/%s", s->dir, name);
-	s->dir_cleanup = ims_cleanup_add(s->dir);
 	s->file_cleanup = ims_cleanup_add(s->path);
 	return 0;
 }
