@@ -58,6 +58,13 @@ void ims_check_fail(struct ims_sim *sim, const char *fmt, ...)
 void ims_check_iotlb(struct ims_sim *sim, const struct ims_domain *dom, uint64_t start,
 		     uint64_t last);
 
+/* Hold dom's paging-structure-cache entries overlapping [start, last]
+ * against its page table, and every cached entry against the freed
+ * page-table pages; ims_check_iotlb does it too. Call after a completed
+ * sync over that range. */
+void ims_check_psc(struct ims_sim *sim, const struct ims_domain *dom, uint64_t start,
+		   uint64_t last);
+
 /* No IOTLB entry of dom, nor ATC entry of its devices with ATS, carries
  * flag any more; call after the flush that must have dropped every such
  * entry (a lazy unmap's, IMS_TLB_UNMAPPED). */
