@@ -13,6 +13,14 @@
  *    dirty tracking is switched, over the whole domain. Entries a lazy
  *    unmap flagged (IMS_TLB_UNMAPPED) are its flush queue's until the
  *    flush, and not held against the page table;
+ *  - at the same points, over the same range, every paging-structure-cache
+ *    entry of the domain (sim->psc) names the table a walk would reach at
+ *    its level now, of the same level, with the same R/W: each is held
+ *    against the model's probe_table (model.h). No entry of any domain
+ *    points at a freed page-table page, also checked after a lazy flush
+ *    queue's flush has released its pages. Tables a lazy unmap unlinked
+ *    wait for that flush, allocated: entries pointing at them are the
+ *    queue's until then;
  *  - a dirty-unmap under an exact unmap strategy (with an exact sync
  *    strategy), or a dirty-sync round under an exact sync strategy, misses
  *    no page DMA wrote (struct ims_dirty_strategy, exact), as long as the
@@ -32,8 +40,8 @@
  * allocated (IMS_ASSERT, sim/host/ioas.c and sim/sim.c).
  *
  * Checking reads state only: results are byte-identical with and without
- * it. It costs a scan of the IOTLB per sync and of the pin segments per
- * host operation. docs/reliability.md has the details.
+ * it. It costs a scan of the IOTLB and of the paging-structure caches per
+ * sync, and of the pin segments per host operation. docs/reliability.md has the details.
  */
 #ifndef IMS_CHECK_H
 #define IMS_CHECK_H

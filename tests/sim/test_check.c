@@ -399,6 +399,28 @@ Test(check, a_lazy_flush_that_keeps_a_walk_cache_entry_is_caught)
 	}
 }
 
+/* A device attached while the lazy unmap waits in its queue (an attach is
+ * checked over the whole domain): the walk cache still points at the
+ * table the unmap unlinked, which is the queue's until its flush. */
+Test(check, walk_cache_entries_of_a_queued_unmap_wait_for_its_flush)
+{
+	static const char trace[] = "iommusim-trace 1\ndevice nic\ndevice nic2\ndomain vm\n"
+		"attach nic vm\n@0 map vm 0x100000 4M pa=0x300001000\n"
+		"@1000000 dma nic read 0x200000 64\n"
+		"@2000000 unmap vm 0x200000 2M\n"
+		"@2100000 attach nic2 vm\n";
+	struct ims_strategies st = strategies("lazy");
+
+	for (unsigned m = 0; m < ims_model_count; m++) {
+		struct ims_error err = { 0 };
+		struct ims_stats s;
+
+		cr_assert_eq(run_checked(ims_models[m], &st, trace, &err, &s), 0, "%s: %s",
+			     ims_models[m]->name, err.msg);
+		cr_assert_eq(IMS_STAT_GET(&s, fq_tables_deferred), 1, "%s", ims_models[m]->name);
+	}
+}
+
 /* A simulator with check mode on, domain 'vm' with 4 MiB of 4 KiB pages
  * mapped at 0x200000 and device 'nic' attached, whose DMAs have filled the
  * walk caches for both leaf tables. */
