@@ -131,6 +131,22 @@ Test(check, a_cached_dirty_translation_after_a_clear_is_caught)
 			      "RWD");
 }
 
+/* Every model runs text under strategy spec with check mode on, to the end,
+ * having counted something in stat (what the run is about happened). */
+static void clean_on_every_model(const char *spec, const char *text, enum ims_stat_id stat)
+{
+	struct ims_strategies st = strategies(spec);
+
+	for (unsigned m = 0; m < ims_model_count; m++) {
+		struct ims_error err = { 0 };
+		struct ims_stats s;
+
+		cr_assert_eq(run_checked(ims_models[m], &st, text, &err, &s), 0, "%s: %s",
+			     ims_models[m]->name, err.msg);
+		cr_assert_gt(s.v[stat], 0, "%s", ims_models[m]->name);
+	}
+}
+
 Test(check, correct_models_pass_the_same_traces)
 {
 	static const char trace[] = HEADER
@@ -139,14 +155,8 @@ Test(check, correct_models_pass_the_same_traces)
 		"@1300000 get-dirty vm 0x100000 4M\n"
 		"@1400000 dma nic write 0x100000 64\n"
 		"@2000000 unmap vm 0x100000 4M\n";
-	struct ims_strategies st = strategies("clear+unmap");
 
-	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_error err = { 0 };
-
-		cr_assert_eq(run_checked(ims_models[m], &st, trace, &err, NULL), 0, "%s: %s",
-			     ims_models[m]->name, err.msg);
-	}
+	clean_on_every_model("clear+unmap", trace, IMS_STAT_iotlb_syncs);
 }
 
 /* ---- strategy promises ------------------------------------------------------ */
@@ -310,31 +320,40 @@ static void sync_keeping_walk_caches(struct ims_sim *sim, struct ims_domain *dom
 	ims_model_find(sim->model->name)->iotlb_sync(sim, dom, &leaf_only);
 }
 
-static void expect_psc_failure(const char *model, int rc, const struct ims_error *err,
-			       uint64_t line)
+/* On every model: the model runs PSC_TRACE clean under strategy spec and
+ * param (or NULL), stat counting something; with one op replaced by
+ * breaks, the run stops at the unmap's line, naming the entry (domain,
+ * IOVA, level) and the freed table it points at. */
+static void psc_bug_caught(const char *spec, const char *param, enum ims_stat_id stat,
+			   void (*breaks)(struct ims_model_ops *))
 {
-	expect_check_failure(rc, err, line, "paging-structure cache entry of domain 'vm' for "
-			     "IOVA 0x200000 at level 1 points at the page-table page");
-	cr_assert(strstr(err->msg, "which was freed"), "%s: %s", model, err->msg);
-}
-
-Test(check, a_sync_that_keeps_a_walk_cache_entry_of_a_freed_table_is_caught)
-{
-	struct ims_strategies st = strategies("clear+unmap");
+	struct ims_strategies st = strategies(spec);
 
 	for (unsigned m = 0; m < ims_model_count; m++) {
 		struct ims_model_ops broken = *ims_models[m];
 		struct ims_error err = { 0 };
 		struct ims_stats s;
 
-		cr_assert_eq(run_checked_with(ims_models[m], &st, PDE_WHEN_FREED, PSC_TRACE, &err,
-					      &s), 0, "%s: %s", ims_models[m]->name, err.msg);
-		cr_assert_gt(IMS_STAT_GET(&s, inv_psc_dropped), 0, "%s", ims_models[m]->name);
-		broken.iotlb_sync = sync_keeping_walk_caches;
-		expect_psc_failure(ims_models[m]->name,
-				   run_checked_with(&broken, &st, PDE_WHEN_FREED, PSC_TRACE, &err,
-						    NULL), &err, 7);
+		cr_assert_eq(run_checked_with(ims_models[m], &st, param, PSC_TRACE, &err, &s), 0,
+			     "%s: %s", ims_models[m]->name, err.msg);
+		cr_assert_gt(s.v[stat], 0, "%s", ims_models[m]->name);
+		breaks(&broken);
+		expect_check_failure(run_checked_with(&broken, &st, param, PSC_TRACE, &err, NULL),
+				     &err, 7, "paging-structure cache entry of domain 'vm' for "
+				     "IOVA 0x200000 at level 1 points at the page-table page");
+		cr_assert(strstr(err.msg, "which was freed"), "%s: %s", ims_models[m]->name,
+			  err.msg);
 	}
+}
+
+static void break_sync(struct ims_model_ops *ops)
+{
+	ops->iotlb_sync = sync_keeping_walk_caches;
+}
+
+Test(check, a_sync_that_keeps_a_walk_cache_entry_of_a_freed_table_is_caught)
+{
+	psc_bug_caught("clear+unmap", PDE_WHEN_FREED, IMS_STAT_inv_psc_dropped, break_sync);
 }
 
 /* Every level's entries, to put back what an invalidation dropped. */
@@ -378,25 +397,17 @@ static void flush_all_keeping_walk_caches(struct ims_sim *sim, struct ims_domain
 	psc_restore(&sim->psc, &saved);
 }
 
+static void break_flush_all(struct ims_model_ops *ops)
+{
+	ops->iotlb_flush_all = flush_all_keeping_walk_caches;
+}
+
 /* Lazy: the unmap leaves the entry pointing at the table it unlinked (the
  * queue keeps it); the queue's flush at the end of the trace must drop it
  * before the table goes back to the allocator. */
 Test(check, a_lazy_flush_that_keeps_a_walk_cache_entry_is_caught)
 {
-	struct ims_strategies st = strategies("lazy");
-
-	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_model_ops broken = *ims_models[m];
-		struct ims_error err = { 0 };
-		struct ims_stats s;
-
-		cr_assert_eq(run_checked(ims_models[m], &st, PSC_TRACE, &err, &s), 0, "%s: %s",
-			     ims_models[m]->name, err.msg);
-		cr_assert_eq(IMS_STAT_GET(&s, fq_tables_deferred), 1, "%s", ims_models[m]->name);
-		broken.iotlb_flush_all = flush_all_keeping_walk_caches;
-		expect_psc_failure(ims_models[m]->name,
-				   run_checked(&broken, &st, PSC_TRACE, &err, NULL), &err, 7);
-	}
+	psc_bug_caught("lazy", NULL, IMS_STAT_fq_tables_deferred, break_flush_all);
 }
 
 /* A device attached while the lazy unmap waits in its queue (an attach is
@@ -409,16 +420,8 @@ Test(check, walk_cache_entries_of_a_queued_unmap_wait_for_its_flush)
 		"@1000000 dma nic read 0x200000 64\n"
 		"@2000000 unmap vm 0x200000 2M\n"
 		"@2100000 attach nic2 vm\n";
-	struct ims_strategies st = strategies("lazy");
 
-	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_error err = { 0 };
-		struct ims_stats s;
-
-		cr_assert_eq(run_checked(ims_models[m], &st, trace, &err, &s), 0, "%s: %s",
-			     ims_models[m]->name, err.msg);
-		cr_assert_eq(IMS_STAT_GET(&s, fq_tables_deferred), 1, "%s", ims_models[m]->name);
-	}
+	clean_on_every_model("lazy", trace, IMS_STAT_fq_tables_deferred);
 }
 
 /* A simulator with check mode on, domain 'vm' with 4 MiB of 4 KiB pages
@@ -453,57 +456,70 @@ static struct ims_psc_entry *level1_entry(struct ims_sim *sim, const struct ims_
 	return e;
 }
 
+/* body, on every model's psc_rig; what it breaks in the level-1 entry of
+ * iova is put back before the simulator is finished. */
+static void on_every_rig(uint64_t iova, void (*body)(struct ims_sim *, struct ims_domain *,
+						      struct ims_psc_entry *))
+{
+	for (unsigned m = 0; m < ims_model_count; m++) {
+		struct ims_sim sim;
+		struct ims_domain *dom = psc_rig(&sim, ims_models[m]);
+		struct ims_psc_entry *e = level1_entry(&sim, dom, iova);
+		struct ims_psc_entry good = *e;
+
+		ims_check_psc(&sim, dom, 0, UINT64_MAX);
+		cr_assert(!sim.check.failed, "%s: %s", ims_models[m]->name, sim.check.msg);
+		body(&sim, dom, e);
+		*e = good;
+		ims_sim_fini(&sim);
+	}
+}
+
+static void wrong_table_and_rights(struct ims_sim *sim, struct ims_domain *dom,
+				   struct ims_psc_entry *e)
+{
+	struct ims_psc_entry good = *e;
+
+	e->table_pa = level1_entry(sim, dom, 0x400000)->table_pa;
+	ims_check_psc(sim, dom, 0x200000, 0x200fff);
+	cr_assert(sim->check.failed, "%s: a wrong table went unnoticed", sim->model->name);
+	cr_assert(strstr(sim->check.msg, "entry of domain 'vm' for IOVA 0x200000 at level 1 "
+			 "(the level-0 table at PA"), "%s", sim->check.msg);
+	cr_assert(strstr(sim->check.msg, "the page table points at the level-0 table at PA"),
+		  "%s", sim->check.msg);
+	*e = good;
+	e->perm = IMS_TLB_R;
+	sim->check.failed = false;
+	ims_check_psc(sim, dom, 0, UINT64_MAX);
+	cr_assert(sim->check.failed, "%s: lost write permission", sim->model->name);
+	cr_assert(strstr(sim->check.msg, ", R-) after"), "%s", sim->check.msg);
+	cr_assert(strstr(sim->check.msg, ", RW"), "%s", sim->check.msg);
+}
+
 /* A cached entry whose next-table address or rights differ from the page
  * table's, the table it names still live: the check compares, it does not
  * only look for freed pages. */
 Test(check, a_walk_cache_entry_that_disagrees_with_the_page_table_is_caught)
 {
-	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_sim sim;
-		struct ims_domain *dom = psc_rig(&sim, ims_models[m]);
-		struct ims_psc_entry *e = level1_entry(&sim, dom, 0x200000);
-		struct ims_psc_entry good = *e;
+	on_every_rig(0x200000, wrong_table_and_rights);
+}
 
-		ims_check_psc(&sim, dom, 0, UINT64_MAX);
-		cr_assert(!sim.check.failed, "%s: %s", ims_models[m]->name, sim.check.msg);
-		e->table_pa = level1_entry(&sim, dom, 0x400000)->table_pa;
-		ims_check_psc(&sim, dom, 0x200000, 0x200fff);
-		cr_assert(sim.check.failed, "%s: a wrong table went unnoticed", ims_models[m]->name);
-		cr_assert(strstr(sim.check.msg, "entry of domain 'vm' for IOVA 0x200000 at level 1 "
-				 "(the level-0 table at PA"), "%s", sim.check.msg);
-		cr_assert(strstr(sim.check.msg, "the page table points at the level-0 table at PA"),
-			  "%s", sim.check.msg);
-		*e = good;
-		e->perm = IMS_TLB_R;
-		sim.check.failed = false;
-		ims_check_psc(&sim, dom, 0, UINT64_MAX);
-		cr_assert(sim.check.failed, "%s: lost write permission", ims_models[m]->name);
-		cr_assert(strstr(sim.check.msg, ", R-) after"), "%s", sim.check.msg);
-		cr_assert(strstr(sim.check.msg, ", RW"), "%s", sim.check.msg);
-		*e = good;
-		ims_sim_fini(&sim);
-	}
+static void no_rights_outside(struct ims_sim *sim, struct ims_domain *dom,
+			      struct ims_psc_entry *e)
+{
+	e->perm = 0;
+	ims_check_psc(sim, dom, 0x200000, 0x3fffff);
+	cr_assert(!sim->check.failed, "%s: %s", sim->model->name, sim->check.msg);
+	ims_check_psc(sim, dom, 0x3ff000, 0x400fff);
+	cr_assert(sim->check.failed, "%s", sim->model->name);
+	cr_assert(strstr(sim->check.msg, "IOVA 0x400000 at level 1"), "%s", sim->check.msg);
 }
 
 /* Outside the synced range only freed tables count: a level-1 entry for
  * 0x400000 is not held against the table after a sync of 0x200000. */
 Test(check, the_walk_caches_are_compared_over_the_synced_range_only)
 {
-	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_sim sim;
-		struct ims_domain *dom = psc_rig(&sim, ims_models[m]);
-		struct ims_psc_entry *e = level1_entry(&sim, dom, 0x400000);
-		struct ims_psc_entry good = *e;
-
-		e->perm = 0;
-		ims_check_psc(&sim, dom, 0x200000, 0x3fffff);
-		cr_assert(!sim.check.failed, "%s: %s", ims_models[m]->name, sim.check.msg);
-		ims_check_psc(&sim, dom, 0x3ff000, 0x400fff);
-		cr_assert(sim.check.failed, "%s", ims_models[m]->name);
-		cr_assert(strstr(sim.check.msg, "IOVA 0x400000 at level 1"), "%s", sim.check.msg);
-		*e = good;
-		ims_sim_fini(&sim);
-	}
+	on_every_rig(0x400000, no_rights_outside);
 }
 
 /* ---- pin counts and page-table pages -------------------------------------- */
