@@ -165,7 +165,7 @@ static const char *tag_domain_name(const struct ims_sim *sim, uint32_t tag)
 	return "?";
 }
 
-/* One cached entry being checked: its level and the IOVA it starts at. */
+/* One cached entry being checked: its level and the IOVA range it covers. */
 struct psc_view {
 	const struct ims_psc_entry *e;
 	unsigned level;
