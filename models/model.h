@@ -30,6 +30,7 @@
 struct ims_sim;
 struct ims_domain;
 struct ims_device;
+struct ims_psc_entry;
 
 /* Permissions of a mapping, as the host requests them. */
 #define IMS_PROT_READ 0x1u
@@ -240,6 +241,17 @@ struct ims_model_ops {
 	 * runs), IMS_TLB_DIRTY where a write needs no descriptor update. */
 	void (*probe)(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		      uint64_t iova, struct ims_walk *out);
+
+	/* What a paging-structure-cache entry of `level` for iova may hold,
+	 * read as probe reads (dev's configuration as the hardware caches it,
+	 * no caches, no A/D update, no time, no counters; sim/check.c holds
+	 * sim->psc against it). Returns false when no walk for iova reads a
+	 * table entry at that level now: it stops above (fault, leaf) or, AMD
+	 * Next Level, skips the level. Else fills what a walk would cache:
+	 * out's table_pa, next_level, and perm, the R/W granted down to and
+	 * including that entry; nothing else of out. */
+	bool (*probe_table)(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+			    uint64_t iova, unsigned level, struct ims_psc_entry *out);
 
 	const struct ims_hw_counter *hw_counters;
 	unsigned n_hw_counters;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/host/ioas.h"
+#include "sim/host/unmap_flush.h"
 
 static int default_mode = -1;   /* -1: ask the environment */
 
@@ -146,6 +147,124 @@ static void check_view(struct ims_sim *sim, const struct tlb_view *v,
 	}
 }
 
+/* ---- paging-structure caches against the page table ---------------------- */
+
+static const char *rw_name(unsigned perm, char buf[3])
+{
+	buf[0] = (perm & IMS_TLB_R) ? 'R' : '-';
+	buf[1] = (perm & IMS_TLB_W) ? 'W' : '-';
+	buf[2] = 0;
+	return buf;
+}
+
+static const char *tag_domain_name(const struct ims_sim *sim, uint32_t tag)
+{
+	for (unsigned i = 0; i < sim->ndomains; i++)
+		if (sim->domains[i]->tlb_tag == tag)
+			return sim->domains[i]->name;
+	return "?";
+}
+
+/* One cached entry being checked: its level and the IOVA range it covers. */
+struct psc_view {
+	const struct ims_psc_entry *e;
+	unsigned level;
+	uint64_t iova, last;
+};
+
+/* Could a walk by some device of dom have made v's entry from the page
+ * table as it is now (model.h, probe_table)? *want gets what the last
+ * device whose walk reads a table entry at that level found; *any_dev
+ * says whether dom has a device to ask. */
+static bool psc_entry_walked(struct ims_sim *sim, const struct ims_domain *dom,
+			     const struct psc_view *v, struct ims_psc_entry *want, bool *any_dev)
+{
+	for (unsigned d = 0; d < sim->ndevices; d++) {
+		struct ims_device *dev = sim->devices[d];
+		struct ims_psc_entry found;
+
+		if (dev->domain != dom)
+			continue;
+		*any_dev = true;
+		if (!sim->model->probe_table(sim, dev, (struct ims_domain *)dom, v->iova, v->level,
+					     &found))
+			continue;
+		*want = found;
+		want->valid = 1;
+		if (found.table_pa == v->e->table_pa && found.next_level == v->e->next_level &&
+		    found.perm == v->e->perm)
+			return true;
+	}
+	return false;
+}
+
+static void psc_entry_fail(struct ims_sim *sim, const struct ims_domain *dom,
+			   const struct psc_view *v, const struct ims_psc_entry *want,
+			   uint64_t start, uint64_t last)
+{
+	char have[3], allowed[3], now[96];
+
+	if (want->valid)
+		snprintf(now, sizeof(now), "points at the level-%u table at PA 0x%" PRIx64 ", %s",
+			 want->next_level, want->table_pa, rw_name(want->perm, allowed));
+	else
+		snprintf(now, sizeof(now), "has no table entry there");
+	ims_check_fail(sim, "paging-structure cache entry of domain '%s' for IOVA 0x%" PRIx64
+		       " at level %u (the level-%u table at PA 0x%" PRIx64 ", %s) after a completed "
+		       "sync over [0x%" PRIx64 ", 0x%" PRIx64 "]: the page table %s",
+		       dom->name, v->iova, v->level, v->e->next_level, v->e->table_pa,
+		       rw_name(v->e->perm, have), start, last, now);
+}
+
+/* Walks through a freed page-table page read whatever its next owner
+ * writes: no cached entry of any domain may point at one. */
+static void psc_entry_freed(struct ims_sim *sim, const struct ims_domain *dom,
+			    const struct psc_view *v, uint64_t start, uint64_t last)
+{
+	ims_check_fail(sim, "paging-structure cache entry of domain '%s' for IOVA 0x%" PRIx64
+		       " at level %u points at the page-table page at PA 0x%" PRIx64 ", which was "
+		       "freed (checked after a completed sync of domain '%s' over [0x%" PRIx64
+		       ", 0x%" PRIx64 "])", tag_domain_name(sim, v->e->did), v->iova, v->level,
+		       v->e->table_pa, dom->name, start, last);
+}
+
+static void check_psc_entry(struct ims_sim *sim, const struct ims_domain *dom,
+			    const struct psc_view *v, uint64_t start, uint64_t last)
+{
+	struct ims_psc_entry want = { .valid = 0 };
+	bool any_dev = false;
+
+	if (ims_mem_table_freed(&sim->mem, v->e->table_pa)) {
+		psc_entry_freed(sim, dom, v, start, last);
+		return;
+	}
+	if (v->e->did != dom->tlb_tag || v->last < start || v->iova > last)
+		return;
+	/* a lazy unmap's flush queue owns the tables it unlinked until its
+	 * flush: a cached entry may still point at one */
+	if (!psc_entry_walked(sim, dom, v, &want, &any_dev) && any_dev &&
+	    !ims_unmap_flush_table_waits(dom, v->e->table_pa))
+		psc_entry_fail(sim, dom, v, &want, start, last);
+}
+
+void ims_check_psc(struct ims_sim *sim, const struct ims_domain *dom, uint64_t start,
+		   uint64_t last)
+{
+	for (unsigned lv = 1; lv <= IMS_PSC_LEVELS && !sim->check.failed; lv++) {
+		const struct ims_psc_level *l = &sim->psc.lvl[lv];
+		uint64_t n = l->e ? ((uint64_t)l->nsets_mask + 1) * l->ways : 0;
+
+		for (uint64_t i = 0; i < n && !sim->check.failed; i++) {
+			struct psc_view v = { &l->e[i], lv, l->e[i].tag << l->cover_lg2, 0 };
+
+			if (!v.e->valid)
+				continue;
+			v.last = v.iova + ((UINT64_C(1) << l->cover_lg2) - 1);
+			check_psc_entry(sim, dom, &v, start, last);
+		}
+	}
+}
+
 void ims_check_iotlb(struct ims_sim *sim, const struct ims_domain *dom, uint64_t start,
 		     uint64_t last)
 {
@@ -164,6 +283,7 @@ void ims_check_iotlb(struct ims_sim *sim, const struct ims_domain *dom, uint64_t
 		snprintf(name, sizeof(name), "the ATC of device '%s'", dev->name);
 		check_view(sim, &atc, dom, start, last);
 	}
+	ims_check_psc(sim, dom, start, last);
 }
 
 static void view_flag_gone(struct ims_sim *sim, const struct tlb_view *v,

@@ -13,6 +13,14 @@
  *    dirty tracking is switched, over the whole domain. Entries a lazy
  *    unmap flagged (IMS_TLB_UNMAPPED) are its flush queue's until the
  *    flush, and not held against the page table;
+ *  - at the same points, over the same range, every paging-structure-cache
+ *    entry of the domain (sim->psc) names the table a walk would reach at
+ *    its level now, of the same level, with the same R/W: each is held
+ *    against the model's probe_table (model.h). No entry of any domain
+ *    points at a freed page-table page, also checked after a lazy flush
+ *    queue's flush has released its pages. Tables a lazy unmap unlinked
+ *    wait for that flush, allocated: entries pointing at them are the
+ *    queue's until then;
  *  - a dirty-unmap under an exact unmap strategy (with an exact sync
  *    strategy), or a dirty-sync round under an exact sync strategy, misses
  *    no page DMA wrote (struct ims_dirty_strategy, exact), as long as the
@@ -32,8 +40,8 @@
  * allocated (IMS_ASSERT, sim/host/ioas.c and sim/sim.c).
  *
  * Checking reads state only: results are byte-identical with and without
- * it. It costs a scan of the IOTLB per sync and of the pin segments per
- * host operation. docs/reliability.md has the details.
+ * it. It costs a scan of the IOTLB and of the paging-structure caches per
+ * sync, and of the pin segments per host operation. docs/reliability.md has the details.
  */
 #ifndef IMS_CHECK_H
 #define IMS_CHECK_H
@@ -57,6 +65,13 @@ void ims_check_fail(struct ims_sim *sim, const char *fmt, ...)
  * table; call after a completed sync over that range. */
 void ims_check_iotlb(struct ims_sim *sim, const struct ims_domain *dom, uint64_t start,
 		     uint64_t last);
+
+/* Hold dom's paging-structure-cache entries overlapping [start, last]
+ * against its page table, and every cached entry against the freed
+ * page-table pages; ims_check_iotlb does it too. Call after a completed
+ * sync over that range. */
+void ims_check_psc(struct ims_sim *sim, const struct ims_domain *dom, uint64_t start,
+		   uint64_t last);
 
 /* No IOTLB entry of dom, nor ATC entry of its devices with ATS, carries
  * flag any more; call after the flush that must have dropped every such

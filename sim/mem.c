@@ -27,6 +27,7 @@ void ims_mem_fini(struct ims_mem *mem)
 		free(mem->slabs[i]);
 	free(mem->slabs);
 	free(mem->free_frames);
+	free(mem->freed_bits);
 	memset(mem, 0, sizeof(*mem));
 }
 
@@ -105,6 +106,32 @@ uint64_t ims_mem_cmpxchg64(struct ims_mem *mem, uint64_t pa, uint64_t expected,
 	return old;
 }
 
+/* Mark pa's table frame freed (on) or in use (off). */
+static void freed_mark(struct ims_mem *mem, uint64_t pa, bool on)
+{
+	uint64_t i = (pa - IMS_PA_TABLE_BASE) >> IMS_PAGE_LG2;
+
+	if (pa < IMS_PA_TABLE_BASE)
+		return;   /* not the allocator's: nothing to track */
+	if (i / 64 >= mem->freed_words) {
+		size_t n = mem->freed_words ? mem->freed_words : 64;
+		uint64_t *b;
+
+		while (n <= i / 64)
+			n *= 2;
+		b = realloc(mem->freed_bits, n * sizeof(*b));
+		if (!b)
+			abort();
+		memset(b + mem->freed_words, 0, (n - mem->freed_words) * sizeof(*b));
+		mem->freed_bits = b;
+		mem->freed_words = n;
+	}
+	if (on)
+		mem->freed_bits[i / 64] |= UINT64_C(1) << (i % 64);
+	else
+		mem->freed_bits[i / 64] &= ~(UINT64_C(1) << (i % 64));
+}
+
 uint64_t ims_mem_alloc_table(struct ims_mem *mem)
 {
 	uint64_t pa;
@@ -112,6 +139,7 @@ uint64_t ims_mem_alloc_table(struct ims_mem *mem)
 
 	if (mem->nfree) {
 		pa = mem->free_frames[--mem->nfree];
+		freed_mark(mem, pa, false);
 		f = ims_mem_frame(mem, pa);
 		memset(f, 0, IMS_PAGE_SIZE);
 	} else {
@@ -138,5 +166,6 @@ void ims_mem_free_table(struct ims_mem *mem, uint64_t pa)
 		mem->free_cap = cap;
 	}
 	mem->free_frames[mem->nfree++] = pa;
+	freed_mark(mem, pa, true);
 	mem->tables_live--;
 }

@@ -59,6 +59,10 @@ struct ims_mem {
 	uint64_t *free_frames;      /* PAs of freed table frames, reused LIFO */
 	size_t nfree, free_cap;
 	uint64_t tables_live;
+	/* a bit per frame of the table region below table_next: set while the
+	 * frame is on free_frames (the --check mode asks, ims_mem_table_freed) */
+	uint64_t *freed_bits;
+	size_t freed_words;
 };
 
 int ims_mem_init(struct ims_mem *mem);
@@ -101,5 +105,15 @@ uint64_t ims_mem_cmpxchg64(struct ims_mem *mem, uint64_t pa, uint64_t expected,
 /* Allocate a zeroed 4 KiB page-table frame; returns its PA or 0 on failure. */
 uint64_t ims_mem_alloc_table(struct ims_mem *mem);
 void ims_mem_free_table(struct ims_mem *mem, uint64_t pa);
+
+/* Whether pa lies in a page-table frame that was freed and not allocated
+ * again: nothing may point at it any more. */
+static inline bool ims_mem_table_freed(const struct ims_mem *mem, uint64_t pa)
+{
+	uint64_t i = (pa - IMS_PA_TABLE_BASE) >> IMS_PAGE_LG2;
+
+	return pa >= IMS_PA_TABLE_BASE && i / 64 < mem->freed_words &&
+	       (mem->freed_bits[i / 64] >> (i % 64) & 1);
+}
 
 #endif

@@ -62,6 +62,9 @@ void amdv1_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *
 		uint64_t iova, enum ims_access access, struct ims_walk *out);
 void amdv1_probe(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		 uint64_t iova, struct ims_walk *out);
+/* The probe_table op of model.h (amdv1_probe_table.c). */
+bool amdv1_probe_table(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+		       uint64_t iova, unsigned level, struct ims_psc_entry *out);
 
 /* Host page-table software (amdv1_pt.c). */
 int amdv1_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t pa,

@@ -157,6 +157,15 @@ static inline unsigned amdv1_pde_child_level(uint64_t pte)
 	return amdv1_pte_nl(pte) - 1u;
 }
 
+/* The IOVA bits a PDE at `level` pointing at a table of level `child`
+ * skips (none unless child < level - 1): they must be zero, or the walk
+ * faults (section 2.2.3). */
+static inline uint64_t amdv1_pde_skipped_bits(unsigned level, unsigned child)
+{
+	return ((UINT64_C(1) << amdv1_level_shift(level)) - 1) &
+	       ~((UINT64_C(1) << amdv1_level_shift(child + 1)) - 1);
+}
+
 /* Size of an NL=7 page: the first 0 in the address from bit 12 is at bit
  * 12 + ones, and the page is 2^(13 + ones) bytes (Table 14). */
 static inline unsigned amdv1_nl7_size_lg2(uint64_t pte)

@@ -380,6 +380,7 @@ const struct ims_model_ops ims_smmuv3_ops = {
 	.iotlb_flush_all = smmu_iotlb_flush_all,
 	.walk = smmu_walk,
 	.probe = smmu_probe,
+	.probe_table = smmu_probe_table,
 	.hw_counters = smmu_hw_counters,
 	.n_hw_counters = sizeof(smmu_hw_counters) / sizeof(smmu_hw_counters[0]),
 };

@@ -69,6 +69,9 @@ void smmu_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *d
 	       uint64_t iova, enum ims_access access, struct ims_walk *out);
 void smmu_probe(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		uint64_t iova, struct ims_walk *out);
+/* The probe_table op of model.h (smmu_probe_table.c). */
+bool smmu_probe_table(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+		      uint64_t iova, unsigned level, struct ims_psc_entry *out);
 
 /* Host page-table software (smmu_pt.c). */
 int smmu_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t pa,

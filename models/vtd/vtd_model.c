@@ -293,6 +293,7 @@ const struct ims_model_ops ims_vtd_ops = {
 	.iotlb_flush_all = vtd_iotlb_flush_all,
 	.walk = vtd_walk,
 	.probe = vtd_probe,
+	.probe_table = vtd_probe_table,
 	.hw_counters = vtd_hw_counters,
 	.n_hw_counters = sizeof(vtd_hw_counters) / sizeof(vtd_hw_counters[0]),
 };

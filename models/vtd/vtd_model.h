@@ -41,6 +41,9 @@ void vtd_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *do
 	      enum ims_access access, struct ims_walk *out);
 void vtd_probe(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 	       uint64_t iova, struct ims_walk *out);
+/* The probe_table op of model.h (vtd_probe_table.c). */
+bool vtd_probe_table(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+		     uint64_t iova, unsigned level, struct ims_psc_entry *out);
 
 /* Host page-table software (vtd_pt.c). */
 int vtd_map_page(struct ims_sim *sim, struct ims_domain *dom, uint64_t iova, uint64_t pa,

@@ -157,6 +157,9 @@ static void fq_flush(struct ims_sim *sim, struct ims_domain *dom, enum ims_stat_
 	if (sim->check.on)
 		ims_check_iotlb_flag_gone(sim, dom, IMS_TLB_UNMAPPED);
 	release_tables(sim, dom, q);
+	/* the released pages are free now: no walk cache may point at them */
+	if (sim->check.on)
+		ims_check_psc(sim, dom, 0, UINT64_MAX);
 	sim->stats.v[cause]++;
 	q->n = 0;
 	q->deadline = UINT64_MAX;
@@ -181,6 +184,16 @@ bool ims_unmap_flush_defer_table(struct ims_domain *dom, uint64_t pa)
 		q->tables = grow(q->tables, &q->tables_cap, sizeof(*q->tables));
 	q->tables[q->ntables++] = pa;
 	return true;
+}
+
+bool ims_unmap_flush_table_waits(const struct ims_domain *dom, uint64_t pa)
+{
+	const struct ims_fq *q = dom->fq;
+
+	for (size_t i = 0; q && i < q->ntables; i++)
+		if (q->tables[i] == pa)
+			return true;
+	return false;
 }
 
 /* strict: invalidate and wait now; the window is that sync. */

@@ -57,6 +57,11 @@ void ims_unmap_flush_timeout(struct ims_sim *sim);
  * flush (an unmap of the lazy strategy is running); the queue keeps pa. */
 bool ims_unmap_flush_defer_table(struct ims_domain *dom, uint64_t pa);
 
+/* Whether the page-table page at pa waits for dom's flush: unlinked by a
+ * lazy unmap, it stays allocated, and the paging-structure caches may
+ * point at it until the flush (the --check mode asks). */
+bool ims_unmap_flush_table_waits(const struct ims_domain *dom, uint64_t pa);
+
 /* dom is destroyed: release what waits, untimed (the run is over). */
 void ims_unmap_flush_fini(struct ims_sim *sim, struct ims_domain *dom);
 

@@ -17,10 +17,12 @@
 	"iommusim-trace 1\ndevice nic\ndomain vm\nattach nic vm\n" \
 	"@0 map vm 0x100000 4M pa=0x300001000\n"
 
-/* Run text with check mode on, on model with strategies st; returns the
- * run's status, err its error. The simulator is finished either way. */
-static int run_checked(const struct ims_model_ops *model, const struct ims_strategies *st,
-		       const char *text, struct ims_error *err, struct ims_stats *stats)
+/* Run text with check mode on, on model with strategies st and the default
+ * parameters but `param` (an assignment, or NULL); returns the run's
+ * status, err its error. The simulator is finished either way. */
+static int run_checked_with(const struct ims_model_ops *model, const struct ims_strategies *st,
+			    const char *param, const char *text, struct ims_error *err,
+			    struct ims_stats *stats)
 {
 	struct ims_trace_reader *r;
 	struct ims_params p;
@@ -28,6 +30,8 @@ static int run_checked(const struct ims_model_ops *model, const struct ims_strat
 	int rc;
 
 	ims_params_default(&p);
+	if (param)
+		cr_assert_eq(ims_params_set(&p, param, err), 0, "%s", err->msg);
 	cr_assert_eq(ims_trace_open_mem(&r, "t.trace", text, strlen(text), err), 0, "%s",
 		     err->msg);
 	cr_assert_eq(ims_sim_init(&sim, model, &p, err), 0, "%s", err->msg);
@@ -38,6 +42,12 @@ static int run_checked(const struct ims_model_ops *model, const struct ims_strat
 		*stats = sim.stats;
 	ims_sim_fini(&sim);
 	return rc;
+}
+
+static int run_checked(const struct ims_model_ops *model, const struct ims_strategies *st,
+		       const char *text, struct ims_error *err, struct ims_stats *stats)
+{
+	return run_checked_with(model, st, NULL, text, err, stats);
 }
 
 static struct ims_strategies strategies(const char *spec)
@@ -121,6 +131,22 @@ Test(check, a_cached_dirty_translation_after_a_clear_is_caught)
 			      "RWD");
 }
 
+/* Every model runs text under strategy spec with check mode on, to the end,
+ * having counted something in stat (what the run is about happened). */
+static void clean_on_every_model(const char *spec, const char *text, enum ims_stat_id stat)
+{
+	struct ims_strategies st = strategies(spec);
+
+	for (unsigned m = 0; m < ims_model_count; m++) {
+		struct ims_error err = { 0 };
+		struct ims_stats s;
+
+		cr_assert_eq(run_checked(ims_models[m], &st, text, &err, &s), 0, "%s: %s",
+			     ims_models[m]->name, err.msg);
+		cr_assert_gt(s.v[stat], 0, "%s", ims_models[m]->name);
+	}
+}
+
 Test(check, correct_models_pass_the_same_traces)
 {
 	static const char trace[] = HEADER
@@ -129,14 +155,8 @@ Test(check, correct_models_pass_the_same_traces)
 		"@1300000 get-dirty vm 0x100000 4M\n"
 		"@1400000 dma nic write 0x100000 64\n"
 		"@2000000 unmap vm 0x100000 4M\n";
-	struct ims_strategies st = strategies("clear+unmap");
 
-	for (unsigned m = 0; m < ims_model_count; m++) {
-		struct ims_error err = { 0 };
-
-		cr_assert_eq(run_checked(ims_models[m], &st, trace, &err, NULL), 0, "%s: %s",
-			     ims_models[m]->name, err.msg);
-	}
+	clean_on_every_model("clear+unmap", trace, IMS_STAT_iotlb_syncs);
 }
 
 /* ---- strategy promises ------------------------------------------------------ */
@@ -275,6 +295,231 @@ Test(check, a_flush_queue_flush_that_leaves_flagged_entries_is_caught)
 		expect_check_failure(run_checked(&broken, &st, trace, &err, NULL), &err, 7,
 				     "still carries flag 0x10");
 	}
+}
+
+/* ---- paging-structure caches after a completed sync ------------------------ */
+
+/* A DMA caches the walk down to the leaf table of [0x200000, 0x3fffff]
+ * (a level-1 entry); unmapping those 2 MiB frees that table. */
+#define PSC_TRACE HEADER \
+	"@1000000 dma nic read 0x200000 64\n" \
+	"@2000000 unmap vm 0x200000 2M\n"
+
+/* AMD: PDE=1 only when tables were freed, as the other models do. */
+#define PDE_WHEN_FREED "amdv1_inv_pde_always=0"
+
+/* A sync that loses the gather's tables_freed: the invalidation keeps the
+ * walk caches (VT-d IH=1, AMD PDE=0, SMMUv3 Leaf=1), right only when no
+ * table was freed. */
+static void sync_keeping_walk_caches(struct ims_sim *sim, struct ims_domain *dom,
+				     const struct ims_gather *g)
+{
+	struct ims_gather leaf_only = *g;
+
+	leaf_only.tables_freed = false;
+	ims_model_find(sim->model->name)->iotlb_sync(sim, dom, &leaf_only);
+}
+
+/* On every model: the model runs PSC_TRACE clean under strategy spec and
+ * param (or NULL), stat counting something; with one op replaced by
+ * breaks, the run stops at the unmap's line, naming the entry (domain,
+ * IOVA, level) and the freed table it points at. */
+static void psc_bug_caught(const char *spec, const char *param, enum ims_stat_id stat,
+			   void (*breaks)(struct ims_model_ops *))
+{
+	struct ims_strategies st = strategies(spec);
+
+	for (unsigned m = 0; m < ims_model_count; m++) {
+		struct ims_model_ops broken = *ims_models[m];
+		struct ims_error err = { 0 };
+		struct ims_stats s;
+
+		cr_assert_eq(run_checked_with(ims_models[m], &st, param, PSC_TRACE, &err, &s), 0,
+			     "%s: %s", ims_models[m]->name, err.msg);
+		cr_assert_gt(s.v[stat], 0, "%s", ims_models[m]->name);
+		breaks(&broken);
+		expect_check_failure(run_checked_with(&broken, &st, param, PSC_TRACE, &err, NULL),
+				     &err, 7, "paging-structure cache entry of domain 'vm' for "
+				     "IOVA 0x200000 at level 1 points at the page-table page");
+		cr_assert(strstr(err.msg, "which was freed"), "%s: %s", ims_models[m]->name,
+			  err.msg);
+	}
+}
+
+static void break_sync(struct ims_model_ops *ops)
+{
+	ops->iotlb_sync = sync_keeping_walk_caches;
+}
+
+Test(check, a_sync_that_keeps_a_walk_cache_entry_of_a_freed_table_is_caught)
+{
+	psc_bug_caught("clear+unmap", PDE_WHEN_FREED, IMS_STAT_inv_psc_dropped, break_sync);
+}
+
+/* Every level's entries, to put back what an invalidation dropped. */
+struct psc_copy {
+	struct ims_psc_entry *e[IMS_PSC_LEVELS + 1];
+};
+
+static size_t psc_level_bytes(const struct ims_psc_level *l)
+{
+	return l->e ? ((size_t)l->nsets_mask + 1) * l->ways * sizeof(*l->e) : 0;
+}
+
+static void psc_save(const struct ims_psc *c, struct psc_copy *out)
+{
+	for (unsigned lv = 1; lv <= IMS_PSC_LEVELS; lv++) {
+		size_t n = psc_level_bytes(&c->lvl[lv]);
+
+		out->e[lv] = n ? malloc(n) : NULL;
+		if (n)
+			memcpy(out->e[lv], c->lvl[lv].e, n);
+	}
+}
+
+static void psc_restore(struct ims_psc *c, struct psc_copy *saved)
+{
+	for (unsigned lv = 1; lv <= IMS_PSC_LEVELS; lv++) {
+		if (saved->e[lv])
+			memcpy(c->lvl[lv].e, saved->e[lv], psc_level_bytes(&c->lvl[lv]));
+		free(saved->e[lv]);
+	}
+}
+
+/* The lazy queue's flush_iotlb_all that invalidates the IOTLB and ATCs
+ * but leaves the walk caches as they were. */
+static void flush_all_keeping_walk_caches(struct ims_sim *sim, struct ims_domain *dom)
+{
+	struct psc_copy saved;
+
+	psc_save(&sim->psc, &saved);
+	ims_model_find(sim->model->name)->iotlb_flush_all(sim, dom);
+	psc_restore(&sim->psc, &saved);
+}
+
+static void break_flush_all(struct ims_model_ops *ops)
+{
+	ops->iotlb_flush_all = flush_all_keeping_walk_caches;
+}
+
+/* Lazy: the unmap leaves the entry pointing at the table it unlinked (the
+ * queue keeps it); the queue's flush at the end of the trace must drop it
+ * before the table goes back to the allocator. */
+Test(check, a_lazy_flush_that_keeps_a_walk_cache_entry_is_caught)
+{
+	psc_bug_caught("lazy", NULL, IMS_STAT_fq_tables_deferred, break_flush_all);
+}
+
+/* A device attached while the lazy unmap waits in its queue (an attach is
+ * checked over the whole domain): the walk cache still points at the
+ * table the unmap unlinked, which is the queue's until its flush. */
+Test(check, walk_cache_entries_of_a_queued_unmap_wait_for_its_flush)
+{
+	static const char trace[] = "iommusim-trace 1\ndevice nic\ndevice nic2\ndomain vm\n"
+		"attach nic vm\n@0 map vm 0x100000 4M pa=0x300001000\n"
+		"@1000000 dma nic read 0x200000 64\n"
+		"@2000000 unmap vm 0x200000 2M\n"
+		"@2100000 attach nic2 vm\n";
+
+	clean_on_every_model("lazy", trace, IMS_STAT_fq_tables_deferred);
+}
+
+/* A simulator with check mode on, domain 'vm' with 4 MiB of 4 KiB pages
+ * mapped at 0x200000 and device 'nic' attached, whose DMAs have filled the
+ * walk caches for both leaf tables. */
+static struct ims_domain *psc_rig(struct ims_sim *sim, const struct ims_model_ops *model)
+{
+	struct ims_error err = { 0 };
+	struct ims_domain *dom;
+	struct ims_device *dev;
+	struct ims_params p;
+
+	ims_params_default(&p);
+	cr_assert_eq(ims_sim_init(sim, model, &p, &err), 0, "%s", err.msg);
+	sim->check.on = true;
+	cr_assert_eq(ims_host_domain_create(sim, "vm", 48, &dom, &err), 0, "%s", err.msg);
+	cr_assert_eq(ims_host_device_create(sim, "nic", 0x100, &dev, &err), 0, "%s", err.msg);
+	cr_assert_eq(ims_host_attach(sim, dev, dom, &err), 0, "%s", err.msg);
+	cr_assert_eq(ims_host_map(sim, dom, 0x200000, 4 << 20, true, 0x300001000,
+				  IMS_PROT_READ | IMS_PROT_WRITE, &err), 0, "%s", err.msg);
+	cr_assert_eq(ims_dma(sim, dev, 0x200000, 64, false), 0);
+	cr_assert_eq(ims_dma(sim, dev, 0x400000, 64, false), 0);
+	return dom;
+}
+
+static struct ims_psc_entry *level1_entry(struct ims_sim *sim, const struct ims_domain *dom,
+					  uint64_t iova)
+{
+	struct ims_psc_entry *e = ims_psc_lookup(&sim->psc, 1, dom->tlb_tag, iova);
+
+	cr_assert_not_null(e, "%s: the DMA cached the walk", sim->model->name);
+	return e;
+}
+
+/* body, on every model's psc_rig; what it breaks in the level-1 entry of
+ * iova is put back before the simulator is finished. */
+static void on_every_rig(uint64_t iova, void (*body)(struct ims_sim *, struct ims_domain *,
+						      struct ims_psc_entry *))
+{
+	for (unsigned m = 0; m < ims_model_count; m++) {
+		struct ims_sim sim;
+		struct ims_domain *dom = psc_rig(&sim, ims_models[m]);
+		struct ims_psc_entry *e = level1_entry(&sim, dom, iova);
+		struct ims_psc_entry good = *e;
+
+		ims_check_psc(&sim, dom, 0, UINT64_MAX);
+		cr_assert(!sim.check.failed, "%s: %s", ims_models[m]->name, sim.check.msg);
+		body(&sim, dom, e);
+		*e = good;
+		ims_sim_fini(&sim);
+	}
+}
+
+static void wrong_table_and_rights(struct ims_sim *sim, struct ims_domain *dom,
+				   struct ims_psc_entry *e)
+{
+	struct ims_psc_entry good = *e;
+
+	e->table_pa = level1_entry(sim, dom, 0x400000)->table_pa;
+	ims_check_psc(sim, dom, 0x200000, 0x200fff);
+	cr_assert(sim->check.failed, "%s: a wrong table went unnoticed", sim->model->name);
+	cr_assert(strstr(sim->check.msg, "entry of domain 'vm' for IOVA 0x200000 at level 1 "
+			 "(the level-0 table at PA"), "%s", sim->check.msg);
+	cr_assert(strstr(sim->check.msg, "the page table points at the level-0 table at PA"),
+		  "%s", sim->check.msg);
+	*e = good;
+	e->perm = IMS_TLB_R;
+	sim->check.failed = false;
+	ims_check_psc(sim, dom, 0, UINT64_MAX);
+	cr_assert(sim->check.failed, "%s: lost write permission", sim->model->name);
+	cr_assert(strstr(sim->check.msg, ", R-) after"), "%s", sim->check.msg);
+	cr_assert(strstr(sim->check.msg, ", RW"), "%s", sim->check.msg);
+}
+
+/* A cached entry whose next-table address or rights differ from the page
+ * table's, the table it names still live: the check compares, it does not
+ * only look for freed pages. */
+Test(check, a_walk_cache_entry_that_disagrees_with_the_page_table_is_caught)
+{
+	on_every_rig(0x200000, wrong_table_and_rights);
+}
+
+static void no_rights_outside(struct ims_sim *sim, struct ims_domain *dom,
+			      struct ims_psc_entry *e)
+{
+	e->perm = 0;
+	ims_check_psc(sim, dom, 0x200000, 0x3fffff);
+	cr_assert(!sim->check.failed, "%s: %s", sim->model->name, sim->check.msg);
+	ims_check_psc(sim, dom, 0x3ff000, 0x400fff);
+	cr_assert(sim->check.failed, "%s", sim->model->name);
+	cr_assert(strstr(sim->check.msg, "IOVA 0x400000 at level 1"), "%s", sim->check.msg);
+}
+
+/* Outside the synced range only freed tables count: a level-1 entry for
+ * 0x400000 is not held against the table after a sync of 0x200000. */
+Test(check, the_walk_caches_are_compared_over_the_synced_range_only)
+{
+	on_every_rig(0x400000, no_rights_outside);
 }
 
 /* ---- pin counts and page-table pages -------------------------------------- */

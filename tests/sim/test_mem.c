@@ -53,6 +53,25 @@ Test(mem, table_frames_are_zeroed_distinct_and_reused_after_free)
 	cr_assert_eq(ims_mem_load64(&mem, c + 8), 0, "a reused frame comes back zeroed");
 }
 
+/* What the --check mode asks of a page-table address (check.c). */
+Test(mem, a_table_frame_is_known_freed_until_it_is_allocated_again)
+{
+	uint64_t a = 0, b;
+
+	for (int i = 0; i < 100; i++)
+		a = ims_mem_alloc_table(&mem);   /* past the first word of the bitmap */
+	b = ims_mem_alloc_table(&mem);
+	cr_assert(!ims_mem_table_freed(&mem, a) && !ims_mem_table_freed(&mem, b));
+	ims_mem_free_table(&mem, a);
+	cr_assert(ims_mem_table_freed(&mem, a));
+	cr_assert(ims_mem_table_freed(&mem, a + 0xff8), "any address in the frame");
+	cr_assert(!ims_mem_table_freed(&mem, b), "its neighbour is live");
+	cr_assert(!ims_mem_table_freed(&mem, IMS_PA_DATA_BASE), "not a table frame");
+	cr_assert(!ims_mem_table_freed(&mem, b + (UINT64_C(1) << 30)), "never allocated");
+	cr_assert_eq(ims_mem_alloc_table(&mem), a);
+	cr_assert(!ims_mem_table_freed(&mem, a), "allocated again");
+}
+
 Test(mem, table_memory_is_close_to_8_bytes_per_pte)
 {
 	/* 4096 tables = 16 MiB of PTEs; index overhead must stay small */
