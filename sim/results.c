@@ -227,23 +227,6 @@ static void line(FILE *out, const struct ims_stats *s, enum ims_stat_id id)
 		(unsigned long long)s->v[id], ims_stat_table[id].unit);
 }
 
-/* The trace asks more of its devices than their links and tags carry:
- * requests waited longer for a tag than they then took, so the timings
- * measure a queue the trace built (usually a generator or converter rate
- * set without the DMA engine in mind) more than the IOMMU. */
-static bool dma_backlogged(const struct ims_stats *s)
-{
-	return IMS_STAT_GET(s, cyc_dma_tag_wait) > IMS_STAT_GET(s, cyc_dma_request);
-}
-
-static void backlog_note(FILE *out)
-{
-	fprintf(out, "note: DMA requests waited longer for a free tag than they took (cyc_dma_tag_wait"
-		     " > cyc_dma_request): the trace issues DMA faster than its devices' links and"
-		     " tags carry it, and the timings are mostly that queue (docs/design.md, the"
-		     " device DMA engine)\n");
-}
-
 void ims_results_print_summary(FILE *out, const struct ims_sim *sim, const char *trace_path,
 			       const char *strategy)
 {
@@ -280,10 +263,6 @@ void ims_results_print_summary(FILE *out, const struct ims_sim *sim, const char 
 	fprintf(out, "Derived\n  %-26s %16.4f\n  %-26s %16.1f  cycles\n", "iotlb_hit_rate",
 		ims_results_iotlb_hit_rate(s), "translation_cycles_avg",
 		per(IMS_STAT_GET(s, cyc_dma_translation), IMS_STAT_GET(s, translations)));
-	fprintf(out, "  %-26s %16.1f  cycles\n", "tag_wait_per_request",
-		per(IMS_STAT_GET(s, cyc_dma_tag_wait), IMS_STAT_GET(s, dma_requests)));
-	if (dma_backlogged(s))
-		backlog_note(out);
 	for (unsigned i = 0; i < sim->nfaults_logged && i < 5; i++) {
 		const struct ims_fault_record *f = &sim->faults[i];
 
@@ -487,11 +466,6 @@ void ims_results_print_grid(FILE *out, const struct ims_compare_run *runs, unsig
 			     " invalidations, the device-TLB share of the flush cost");
 	fprintf(out, ";\n  host-x = host-cyc / the same model's first strategy;"
 		     " xlate-x = xlate-cyc / the first model's run of the same strategy\n");
-	for (unsigned r = 0; r < nruns; r++)
-		if (dma_backlogged(runs[r].stats)) {
-			backlog_note(out);
-			break;
-		}
 }
 
 void ims_results_print_compare(FILE *out, const struct ims_compare_run *runs, unsigned nruns)

@@ -244,29 +244,6 @@ Test(cli, summary_shows_every_nonzero_counter)
 	free(json);
 }
 
-/* A trace that issues DMA faster than the devices carry it is told so: its
- * timings are mostly the queue it built. The corpus NVMe trace does (8,000
- * I/Os of 32 KiB from one device, faster than its link); a random window
- * of small DMAs does not. */
-Test(cli, a_dma_backlog_is_pointed_out)
-{
-	static char out[65536];
-	static const char note[] = "note: DMA requests waited longer for a free tag than they took";
-
-	cr_assert_eq(run_cli(out, sizeof(out),
-			     "run " IMS_SOURCE_DIR "/traces/corpus/nvme-static.elf --model vtd"), 0,
-		     "%s", out);
-	cr_assert(strstr(out, "tag_wait_per_request") && strstr(out, note), "%s", out);
-	cr_assert_eq(run_cli(out, sizeof(out),
-			     "compare " IMS_SOURCE_DIR "/traces/corpus/nvme-static.elf --models vtd"
-			     " --strategies clear+unmap,noclear+unmap"), 0, "%s", out);
-	cr_assert(strstr(out, note), "%s", out);
-	cr_assert_eq(run_cli(out, sizeof(out),
-			     "run " IMS_SOURCE_DIR "/traces/corpus/random-window-4k.elf --model vtd"), 0,
-		     "%s", out);
-	cr_assert(!strstr(out, note), "%s", out);
-}
-
 Test(cli, results_file_is_readable_and_names_any_path)
 {
 	char out[8192], name[64];
