@@ -60,6 +60,9 @@ struct ims_iotlb {
 	struct ims_iotlb_ghost *ghost;   /* one per entry slot */
 	uint64_t nghosts;                /* slots holding a ghost: none, no search */
 	uint32_t nsets_mask, ways;
+	/* valid entries, of nentries: once equal (a warm IOTLB), no set has an
+	 * empty way and a fill need not look for one */
+	uint64_t nvalid, nentries;
 	uint64_t clock;
 	/* live entries per page size, to skip sizes with nothing cached */
 	uint8_t size_lg2[IMS_TLB_MAX_SIZES];

@@ -244,7 +244,7 @@ static bool ref_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova, unsigned 
 
 static void iotlb_same(const struct ims_iotlb *a, const struct ims_iotlb *b, int step)
 {
-	uint64_t n = ((uint64_t)a->nsets_mask + 1) * a->ways;
+	uint64_t n = ((uint64_t)a->nsets_mask + 1) * a->ways, valid = 0;
 
 	cr_assert_eq(memcmp(a->e, b->e, n * sizeof(*a->e)), 0, "entries differ at step %d", step);
 	for (uint64_t i = 0; i < n; i++)
@@ -253,6 +253,9 @@ static void iotlb_same(const struct ims_iotlb *a, const struct ims_iotlb *b, int
 						     a->ghost[i].did == b->ghost[i].did)),
 			  "ghost %llu differs at step %d", (unsigned long long)i, step);
 	cr_assert_eq(a->nghosts, b->nghosts, "step %d", step);
+	for (uint64_t i = 0; i < n; i++)
+		valid += a->e[i].page_lg2 != 0;
+	cr_assert_eq(a->nvalid, valid, "valid count at step %d", step);
 	cr_assert_eq(a->clock, b->clock, "step %d", step);
 	cr_assert_eq(a->nlive, b->nlive, "step %d", step);
 	cr_assert_eq(memcmp(a->live, b->live, sizeof(a->live)), 0, "step %d", step);
