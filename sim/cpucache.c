@@ -263,6 +263,7 @@ static bool chunk_apply(struct ims_cpucache *c, struct ims_cpucache_chunk *ch, u
 		*delta += word_apply(&ch->w[i], line_sel(lo, hi), op, t);
 	}
 	if (whole && op_is_constant(op)) {
+		c->last_word_key = 0;
 		free(ch->w);
 		ch->w = NULL;
 		ch->state = op_state(op, IMS_LINE_NOT_CACHED);
@@ -417,11 +418,19 @@ static void snooped_dma_word(struct ims_cpucache *c, uint64_t *w, uint64_t sel, 
 }
 
 /* The word of line's state if its chunk has words, else NULL. */
-static uint64_t *line_word(const struct ims_cpucache *c, uint64_t line)
+static uint64_t *line_word(struct ims_cpucache *c, uint64_t line)
 {
-	const struct ims_cpucache_chunk *ch = chunk_find(c, line >> CHUNK_LINES_LG2);
+	uint64_t key = (line >> WORD_LINES_LG2) + 1;
+	const struct ims_cpucache_chunk *ch;
 
-	return ch && ch->w ? &ch->w[(line & (CHUNK_LINES - 1)) >> WORD_LINES_LG2] : NULL;
+	if (key == c->last_word_key)
+		return c->last_word;
+	ch = chunk_find(c, line >> CHUNK_LINES_LG2);
+	if (!ch || !ch->w)
+		return NULL;
+	c->last_word_key = key;
+	c->last_word = &ch->w[(line & (CHUNK_LINES - 1)) >> WORD_LINES_LG2];
+	return c->last_word;
 }
 
 uint64_t ims_cpucache_dma(struct ims_cpucache *c, uint64_t pa, uint64_t len, int write,
@@ -456,7 +465,7 @@ uint64_t ims_cpucache_dma(struct ims_cpucache *c, uint64_t pa, uint64_t len, int
 	return snooped ? 0 : t.n[IMS_LINE_DIRTY];
 }
 
-void ims_cpucache_prefetch(const struct ims_cpucache *c, uint64_t pa)
+void ims_cpucache_prefetch(struct ims_cpucache *c, uint64_t pa)
 {
 	const uint64_t *w;
 

@@ -43,6 +43,12 @@ struct ims_cpucache {
 	uint64_t nslots, nchunks;
 	uint64_t nchunks_split;             /* chunks holding per-line words */
 	uint64_t lines_cached;              /* lines not NOT_CACHED, now */
+	/* The word of line states found last (by a walk's prefetch, then by
+	 * its DMA), so that the DMA takes it without a second hash probe:
+	 * its number (line >> 5) + 1, 0 for none. Forgotten when the words of
+	 * its chunk are freed. */
+	uint64_t last_word_key;
+	uint64_t *last_word;
 };
 
 /* What a flush found: lines it wrote back (DIRTY), lines it dropped
@@ -82,7 +88,7 @@ uint64_t ims_cpucache_dma(struct ims_cpucache *c, uint64_t pa, uint64_t len, int
  * applies the DMA here, and on a walk-heavy run that state is a host cache
  * miss. Changes nothing; a no-op while no line is cached (ims_coh_dma
  * does not look then). */
-void ims_cpucache_prefetch(const struct ims_cpucache *c, uint64_t pa);
+void ims_cpucache_prefetch(struct ims_cpucache *c, uint64_t pa);
 
 /* Flush (write back + invalidate) [pa, pa+len): every line ends NOT_CACHED.
  * Aborts if out of memory (splitting a uniform chunk). */
