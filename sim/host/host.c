@@ -846,12 +846,14 @@ static inline uint64_t dma_one_walk(struct ims_sim *sim, struct ims_device *dev,
 }
 
 /* ims_dma's DMAs off its hit path, e the IOTLB lookup of iova: the plain
- * miss of one chunk takes dma_one_walk, everything else dma_chunks. */
+ * miss of one chunk takes dma_one_walk, everything else dma_chunks. Six
+ * arguments (the domain is the device's), so ims_dma can jump here. */
 static __attribute__((noinline)) uint64_t dma_off_hit(struct ims_sim *sim, struct ims_device *dev,
-						      struct ims_domain *dom,
 						      struct ims_iotlb_entry *e, uint64_t iova,
 						      uint64_t len, bool write)
 {
+	struct ims_domain *dom = dev->domain;
+
 	if (e || (iova ^ (iova + len - 1)) > (dev->dma.req_mask & sim->dma_chunk_mask) ||
 	    (dom->dirty_tracking && write))
 		return dma_chunks(sim, dev, dom, e, iova, iova + len, write);
@@ -888,7 +890,7 @@ uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uin
 	    (e->flags & (tlb_need(write) | IMS_TLB_SNOOP | IMS_TLB_UNMAPPED)) !=
 		    (tlb_need(write) | IMS_TLB_SNOOP) ||
 	    (dom->dirty_tracking && write) || dom->noncoherent || sim->cache.lines_cached)
-		return dma_off_hit(sim, dev, dom, e, iova, len, write);
+		return dma_off_hit(sim, dev, e, iova, len, write);
 	count_hit(sim);
 	IMS_STAT_ADD(&sim->stats, dma_bytes, len);
 	issue = ims_dma_engine_issue(eng, sim->now);
