@@ -56,7 +56,7 @@ static inline void ims_coh_dma(struct ims_sim *sim, const struct ims_domain *dom
 {
 	if (snooped && !dom->noncoherent) {
 		if (sim->cache.lines_cached)
-			ims_cpucache_dma(&sim->cache, pa, len, write, 1);
+			ims_cpucache_dma_snooped(&sim->cache, pa, len, write);
 		return;
 	}
 	ims_coh_dma_other(sim, dom, iova, pa, len, write, snooped);
