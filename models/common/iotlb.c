@@ -127,8 +127,25 @@ static struct ims_iotlb_entry *full_set_victim(const struct ims_iotlb *t,
 	return &set[oldest];
 }
 
-bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
-		    unsigned page_lg2, uint64_t pa, unsigned flags)
+/* The least recently used way of a set with no empty way. */
+static struct ims_iotlb_entry *set_lru(const struct ims_iotlb *t, struct ims_iotlb_entry *set)
+{
+	struct ims_iotlb_entry *oldest = set;
+	uint64_t oldest_stamp = set->stamp;
+
+	for (struct ims_iotlb_entry *e = set + 1; e < set + t->ways; e++) {
+		bool older = e->stamp < oldest_stamp;
+
+		oldest = older ? e : oldest;
+		oldest_stamp = older ? e->stamp : oldest_stamp;
+	}
+	return oldest;
+}
+
+/* ims_iotlb_fill; absent: the caller knows the page is not cached, so a
+ * full set need not be searched for it. */
+static inline bool fill(struct ims_iotlb *t, uint32_t did, uint64_t iova, unsigned page_lg2,
+			uint64_t pa, unsigned flags, bool absent)
 {
 	int slot = size_slot(t, page_lg2);
 	uint64_t vpn = iova >> page_lg2;
@@ -138,10 +155,13 @@ bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 	if (slot < 0)
 		return false;   /* a size this IOTLB does not cache: never filled */
 	set = t->e + (uint64_t)ims_iotlb_set(t, did, vpn) * t->ways;
-	victim = t->nvalid == t->nentries ? full_set_victim(t, set, did, vpn, page_lg2)
-					  : fill_victim(t, set, did, vpn, page_lg2);
+	if (t->nvalid != t->nentries)
+		victim = fill_victim(t, set, did, vpn, page_lg2);
+	else
+		victim = absent ? set_lru(t, set) : full_set_victim(t, set, did, vpn, page_lg2);
 	evicted = victim->page_lg2 &&
-		  !(victim->page_lg2 == page_lg2 && victim->vpn == vpn && victim->did == did);
+		  (absent ||
+		   !(victim->page_lg2 == page_lg2 && victim->vpn == vpn && victim->did == did));
 	/* an entry of the same size gives its place up without the size ever
 	 * going out of use: the live count and probe list stay as they are */
 	if (victim->page_lg2 != page_lg2) {
@@ -158,6 +178,18 @@ bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 	};
 	t->way_hint[ims_iotlb_hash(did, vpn) & t->hint_mask] = (uint8_t)(victim - set);
 	return evicted;
+}
+
+bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
+		    unsigned page_lg2, uint64_t pa, unsigned flags)
+{
+	return fill(t, did, iova, page_lg2, pa, flags, false);
+}
+
+bool ims_iotlb_fill_absent(struct ims_iotlb *t, uint32_t did, uint64_t iova,
+			   unsigned page_lg2, uint64_t pa, unsigned flags)
+{
+	return fill(t, did, iova, page_lg2, pa, flags, true);
 }
 
 /* An invalidation drops slot i: remember what it held. */

@@ -517,7 +517,11 @@ static inline bool walk_fill(struct ims_sim *sim, struct ims_device *dev, struct
 		return false;
 	}
 	IMS_STAT_INC(&sim->stats, iotlb_fill);
-	if (ims_iotlb_fill(&sim->iotlb, dom->tlb_tag, iova, w->page_lg2, w->pa, w->tlb_flags))
+	/* without e the lookup found no entry of the page, and a walk fills
+	 * nothing */
+	if (e ? ims_iotlb_fill(&sim->iotlb, dom->tlb_tag, iova, w->page_lg2, w->pa, w->tlb_flags)
+	      : ims_iotlb_fill_absent(&sim->iotlb, dom->tlb_tag, iova, w->page_lg2, w->pa,
+				      w->tlb_flags))
 		IMS_STAT_INC(&sim->stats, iotlb_evict);
 	return true;
 }
