@@ -173,9 +173,13 @@ static void read_ahead(struct replay *rp)
 {
 	struct ims_sim *sim = rp->sim;
 
+	bool dma;
+
 	rp->have_next = ims_trace_next(rp->r, rp->next, &rp->read_err);
-	sim->race_next = rp->have_next > 0 && rp->next->kind == IMS_EV_DMA ? rp->next->time
-									 : UINT64_MAX;
+	dma = rp->have_next > 0 && rp->next->kind == IMS_EV_DMA;
+	sim->race_next = dma ? rp->next->time : UINT64_MAX;
+	sim->ahead_device = dma ? rp->next->device + 1 : 0;
+	sim->ahead_iova = rp->next->iova;
 }
 
 static int run_dma(struct ims_sim *sim, const struct ims_event *ev, struct ims_error *err)
@@ -388,6 +392,7 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 	sim->race_hook = NULL;
 	sim->race_ctx = NULL;
 	sim->race_next = UINT64_MAX;
+	sim->ahead_device = 0;
 	if (rc)
 		return rc;
 	if (sim->end_time < sim->cpu_now)

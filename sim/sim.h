@@ -194,6 +194,12 @@ struct ims_sim {
 	void (*race_hook)(struct ims_sim *sim, uint64_t until);
 	void *race_ctx;
 	bool racing;                 /* inside the hook: no nesting */
+	/* The trace's next event if it is a DMA, read ahead by the run loop:
+	 * a walk starts bringing the page-table entry that DMA's walk will
+	 * read into the host's caches (model.h, prefetch_walk). A hint for the
+	 * simulator's speed, never simulated state. Device index + 1, 0: none. */
+	uint32_t ahead_device;
+	uint64_t ahead_iova;
 
 	struct ims_check_state check;
 };
