@@ -309,6 +309,7 @@ const struct ims_model_ops ims_amdv1_ops = {
 	.iotlb_flush_all = amdv1_iotlb_flush_all,
 	.walk = amdv1_walk,
 	.probe = amdv1_probe,
+	.prefetch_walk = amdv1_prefetch_walk,
 	.hw_counters = amdv1_hw_counters,
 	.n_hw_counters = sizeof(amdv1_hw_counters) / sizeof(amdv1_hw_counters[0]),
 };

@@ -380,6 +380,7 @@ const struct ims_model_ops ims_smmuv3_ops = {
 	.iotlb_flush_all = smmu_iotlb_flush_all,
 	.walk = smmu_walk,
 	.probe = smmu_probe,
+	.prefetch_walk = smmu_prefetch_walk,
 	.hw_counters = smmu_hw_counters,
 	.n_hw_counters = sizeof(smmu_hw_counters) / sizeof(smmu_hw_counters[0]),
 };

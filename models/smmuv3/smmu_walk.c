@@ -233,6 +233,31 @@ void smmu_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *d
  * as one entry gets the union of its descriptors' flags: a write through it
  * updates the one descriptor its IOVA selects. A leaf the walk would take an
  * Access flag fault on gives no flags: nothing may be cached from it. */
+/* model.h, prefetch_walk: smmu_probe's reads from the table base down to
+ * the level-3 table (of 4 KiB pages), whose descriptor is prefetched
+ * instead of read; it stops at a block or an empty descriptor. */
+void smmu_prefetch_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+			uint64_t iova)
+{
+	const struct smmu_cfg_entry *c = smmu_cfg_of(sim, dev);
+	struct smmu_xlate_cfg x;
+	uint64_t table_pa;
+	unsigned level;
+
+	(void)dom;
+	if (!c || !smmu_cfg_decode(c, &x) || iova >> SMMU_IA_BITS)
+		return;
+	for (table_pa = x.ttb, level = SMMU_TOP_LEVEL; level > 0; level--) {
+		uint64_t d = ims_mem_load64(&sim->mem,
+					    table_pa + (uint64_t)smmu_desc_index(iova, level) * 8);
+
+		if (smmu_desc_type(d, level) != SMMU_DESC_TABLE)
+			return;
+		table_pa = smmu_desc_oa(d);
+	}
+	ims_mem_prefetch(&sim->mem, table_pa + (uint64_t)smmu_desc_index(iova, 0) * 8);
+}
+
 void smmu_probe(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		uint64_t iova, struct ims_walk *out)
 {
