@@ -91,6 +91,24 @@ static inline const struct ims_psc_entry *ims_psc_peek(const struct ims_psc *c, 
 	return NULL;
 }
 
+/* A look-ahead's start (model.h, prefetch_walk): the deepest entry cached
+ * for iova among levels 1..top, peeked as a walk looks its caches up.
+ * Gives the table it points to and that table's level; false if none. */
+static inline bool ims_psc_peek_deepest(const struct ims_psc *c, unsigned top, uint32_t did,
+					uint64_t iova, uint64_t *table_pa, unsigned *level)
+{
+	for (unsigned l = 1; l <= top; l++) {
+		const struct ims_psc_entry *e = ims_psc_peek(c, l, did, iova);
+
+		if (e) {
+			*table_pa = e->table_pa;
+			*level = e->next_level;
+			return true;
+		}
+	}
+	return false;
+}
+
 void ims_psc_fill(struct ims_psc *c, unsigned level, uint32_t did, uint64_t iova,
 		  uint64_t table_pa, unsigned next_level, unsigned perm);
 

@@ -233,9 +233,10 @@ void smmu_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *d
  * as one entry gets the union of its descriptors' flags: a write through it
  * updates the one descriptor its IOVA selects. A leaf the walk would take an
  * Access flag fault on gives no flags: nothing may be cached from it. */
-/* model.h, prefetch_walk: smmu_probe's reads from the table base down to
- * the level-3 table (of 4 KiB pages), whose descriptor is prefetched
- * instead of read; it stops at a block or an empty descriptor. */
+/* model.h, prefetch_walk: from the deepest walk-cache entry for iova
+ * (peeked: no LRU update), else from the table base, smmu_probe's reads
+ * down to the level-3 table (of 4 KiB pages), whose descriptor is
+ * prefetched instead of read; it stops at a block or an empty descriptor. */
 void smmu_prefetch_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 			uint64_t iova)
 {
@@ -247,7 +248,10 @@ void smmu_prefetch_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_
 	(void)dom;
 	if (!c || !smmu_cfg_decode(c, &x) || iova >> SMMU_IA_BITS)
 		return;
-	for (table_pa = x.ttb, level = SMMU_TOP_LEVEL; level > 0; level--) {
+	table_pa = x.ttb;
+	level = SMMU_TOP_LEVEL;
+	ims_psc_peek_deepest(&sim->psc, SMMU_TOP_LEVEL, x.tag, iova, &table_pa, &level);
+	for (; level > 0; level--) {
 		uint64_t d = ims_mem_load64(&sim->mem,
 					    table_pa + (uint64_t)smmu_desc_index(iova, level) * 8);
 

@@ -164,15 +164,7 @@ void vtd_prefetch_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_d
 	(void)dev;
 	if (iova >> vtd_width_for_levels(top + 1))
 		return;
-	for (unsigned l = 1; l <= top; l++) {
-		const struct ims_psc_entry *e = ims_psc_peek(&sim->psc, l, vtd_pasid_did(pc), iova);
-
-		if (e) {
-			table_pa = e->table_pa;
-			level = l - 1;
-			break;
-		}
-	}
+	ims_psc_peek_deepest(&sim->psc, top, vtd_pasid_did(pc), iova, &table_pa, &level);
 	for (; level > 0; level--) {
 		uint64_t pte = ims_mem_load64(&sim->mem,
 					      table_pa + (uint64_t)vtd_pte_index(iova, level) * 8);
