@@ -173,13 +173,9 @@ static void read_ahead(struct replay *rp)
 {
 	struct ims_sim *sim = rp->sim;
 
-	bool dma;
-
 	rp->have_next = ims_trace_next(rp->r, rp->next, &rp->read_err);
-	dma = rp->have_next > 0 && rp->next->kind == IMS_EV_DMA;
-	sim->race_next = dma ? rp->next->time : UINT64_MAX;
-	sim->ahead_device = dma ? rp->next->device + 1 : 0;
-	sim->ahead_iova = rp->next->iova;
+	sim->race_next = rp->have_next > 0 && rp->next->kind == IMS_EV_DMA ? rp->next->time
+									 : UINT64_MAX;
 }
 
 static int run_dma(struct ims_sim *sim, const struct ims_event *ev, struct ims_error *err)
@@ -192,6 +188,21 @@ static int run_dma(struct ims_sim *sim, const struct ims_event *ev, struct ims_e
 		return rc;
 	ims_dma(sim, dev, ev->iova, ev->len, ev->flags & IMS_EVF_WRITE);
 	return 0;
+}
+
+/* sim->ahead_hook: the next event, read ahead, if it is a DMA through the
+ * IOMMU, has the model prefetch its walk's leaf entry. */
+static void ahead_hook(struct ims_sim *sim)
+{
+	const struct replay *rp = sim->race_ctx;
+	const struct ims_event *ev = rp->next;
+	struct ims_device *dev;
+
+	if (rp->have_next <= 0 || ev->kind != IMS_EV_DMA || ev->device >= sim->ndevices)
+		return;
+	dev = sim->devices[ev->device];
+	if (dev->domain && !dev->ats)
+		sim->model->prefetch_walk(sim, dev, dev->domain, ev->iova);
 }
 
 static enum ims_check_op check_op(enum ims_ev_kind kind)
@@ -334,6 +345,7 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 	sim->flush_policy = strategies->coherency->flush;
 	sim->unmap_flush = strategies->unmap_flush->unmap_flush;
 	sim->race_hook = race_hook;
+	sim->ahead_hook = sim->model->prefetch_walk ? ahead_hook : NULL;
 	sim->race_ctx = &rp;   /* cppcheck-suppress autoVariables ; cleared before return */
 	read_ahead(&rp);
 	while (rp.have_next > 0) {
@@ -392,7 +404,7 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 	sim->race_hook = NULL;
 	sim->race_ctx = NULL;
 	sim->race_next = UINT64_MAX;
-	sim->ahead_device = 0;
+	sim->ahead_hook = NULL;
 	if (rc)
 		return rc;
 	if (sim->end_time < sim->cpu_now)

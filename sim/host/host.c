@@ -810,18 +810,6 @@ static __attribute__((noinline)) uint64_t dma_chunks(struct ims_sim *sim, struct
 	return cur < end ? 1 : 0;
 }
 
-/* On a walk-heavy run the leaf entry of every walk is a host cache miss:
- * ask for the next DMA's now, so that its miss overlaps this DMA's work. */
-static inline void prefetch_ahead(struct ims_sim *sim)
-{
-	uint32_t i = sim->ahead_device - 1;
-
-	if (sim->ahead_device && i < sim->ndevices && sim->model->prefetch_walk &&
-	    sim->devices[i]->domain && !sim->devices[i]->ats)
-		sim->model->prefetch_walk(sim, sim->devices[i], sim->devices[i]->domain,
-					  sim->ahead_iova);
-}
-
 /* dma_one_walk's walk faulted: the request is aborted, as in dma_chunks.
  * Out of line: faults are rare. */
 static __attribute__((noinline)) uint64_t dma_one_fault(struct ims_sim *sim,
@@ -848,7 +836,10 @@ static inline uint64_t dma_one_walk(struct ims_sim *sim, struct ims_device *dev,
 	struct ims_walk w;
 	uint64_t issue, xlate;
 
-	prefetch_ahead(sim);
+	/* on a walk-heavy run the leaf entry of every walk is a host cache
+	 * miss: ask for the next DMA's now, so that it overlaps this DMA */
+	if (sim->ahead_hook)
+		sim->ahead_hook(sim);
 	IMS_STAT_INC(&sim->stats, translations);
 	if (!walk_fill(sim, dev, dom, iova, write, NULL, &w))
 		return dma_one_fault(sim, dev, dom, iova, write, &w);
