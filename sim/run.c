@@ -190,6 +190,14 @@ static int run_dma(struct ims_sim *sim, const struct ims_event *ev, struct ims_e
 	return 0;
 }
 
+/* Pinned 4 KiB pages from which on the look-ahead prefetches: 2 GiB, whose
+ * 4 MiB of leaf entries outgrow what the host's last-level cache keeps for
+ * us (a pointer chase on the 2-core VM gets slow between 2 and 4 MiB,
+ * docs/performance.md). Below, the entries are host cache hits anyway and
+ * the look-ahead's reads (about 100 instructions) would be pure cost. A
+ * knob of the simulator's speed, not a simulated parameter. */
+#define AHEAD_MIN_PINNED_PAGES (UINT64_C(1) << 19)
+
 /* sim->ahead_hook: the next event, read ahead, if it is a DMA through the
  * IOMMU, has the model prefetch its walk's leaf entry. */
 static void ahead_hook(struct ims_sim *sim)
@@ -198,7 +206,7 @@ static void ahead_hook(struct ims_sim *sim)
 	const struct ims_event *ev = rp->next;
 	struct ims_device *dev;
 
-	if (rp->have_next <= 0 || ev->kind != IMS_EV_DMA || ev->device >= sim->ndevices)
+	if (sim->pinned_pages < AHEAD_MIN_PINNED_PAGES || rp->have_next <= 0 || ev->kind != IMS_EV_DMA || ev->device >= sim->ndevices)
 		return;
 	dev = sim->devices[ev->device];
 	if (dev->domain && !dev->ats)
