@@ -253,6 +253,14 @@ struct ims_model_ops {
 	bool (*probe_table)(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 			    uint64_t iova, unsigned level, struct ims_psc_entry *out);
 
+	/* Optional, for the simulator's speed alone: start bringing into the
+	 * host's caches the leaf entry a walk of iova by dev would read, from
+	 * memory like probe and as cheaply as it can; no simulated state read
+	 * through caches, changed or counted. A walk calls it for the next DMA
+	 * of the trace, whose leaf entry is then no host cache miss. */
+	void (*prefetch_walk)(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+			      uint64_t iova);
+
 	const struct ims_hw_counter *hw_counters;
 	unsigned n_hw_counters;
 };

@@ -28,10 +28,10 @@
 
 #define CHUNK_LINES_LG2 15
 #define CHUNK_LINES (UINT64_C(1) << CHUNK_LINES_LG2)
-#define WORD_LINES_LG2 5
+#define WORD_LINES_LG2 IMS_CACHE_WORD_LINES_LG2
 #define WORD_LINES (1u << WORD_LINES_LG2)
 #define CHUNK_WORDS (CHUNK_LINES / WORD_LINES)
-#define LO_BITS UINT64_C(0x5555555555555555)   /* the lo bit of every line */
+#define LO_BITS IMS_CACHE_LO_BITS
 #define INIT_SLOTS 16
 
 struct ims_cpucache_chunk {
@@ -181,12 +181,6 @@ static int64_t word_apply(uint64_t *w, uint64_t sel, enum op op, struct tally *t
 	return (int64_t)popcount((x | (x >> 1)) & sel) - (int64_t)popcount(cached);
 }
 
-/* Mask of the lo bits of lines [a, b] of a word, 0 <= a <= b < 32. */
-static uint64_t line_sel(unsigned a, unsigned b)
-{
-	return IMS_GENMASK(2 * b + 1, 2 * a) & LO_BITS;
-}
-
 /* What op does to a line in state st (word_apply, one line at a time). */
 static enum ims_line_state op_state(enum op op, enum ims_line_state st)
 {
@@ -260,9 +254,10 @@ static bool chunk_apply(struct ims_cpucache *c, struct ims_cpucache_chunk *ch, u
 		unsigned lo = i == wa ? (unsigned)(a & (WORD_LINES - 1)) : 0;
 		unsigned hi = i == wb ? (unsigned)(b & (WORD_LINES - 1)) : WORD_LINES - 1;
 
-		*delta += word_apply(&ch->w[i], line_sel(lo, hi), op, t);
+		*delta += word_apply(&ch->w[i], ims_cpucache_line_sel(lo, hi), op, t);
 	}
 	if (whole && op_is_constant(op)) {
+		c->last_word_key = 0;
 		free(ch->w);
 		ch->w = NULL;
 		ch->state = op_state(op, IMS_LINE_NOT_CACHED);
@@ -399,29 +394,20 @@ static inline uint64_t dma_word(struct ims_cpucache *c, uint64_t *w, uint64_t se
 	return t.n[IMS_LINE_DIRTY];
 }
 
-/* A snooped DMA over the lines of *w in sel: OP_INVALIDATE for a write,
- * OP_CLEAN_DIRTY for a read, chosen by masks rather than a branch, since
- * reads and writes alternate at random on the DMA path. The two ops are
- * word_apply's; the random test against a line-by-line model in
- * tests/sim/test_cpucache.c runs DMAs of a word or less through here. */
-static void snooped_dma_word(struct ims_cpucache *c, uint64_t *w, uint64_t sel, int write)
-{
-	uint64_t x = *w, lo = x & LO_BITS, hi = (x >> 1) & LO_BITS;
-	uint64_t dirty = hi & ~lo & sel, cached = (lo | hi) & sel;
-	uint64_t is_write = -(uint64_t)(write != 0);
-
-	/* a write leaves every line NOT_CACHED, a read turns DIRTY (10) into
-	 * CLEAN (01) and so keeps the number of cached lines */
-	*w = (x & ~((sel | (sel << 1)) & is_write)) ^ ((dirty | (dirty << 1)) & ~is_write);
-	c->lines_cached -= popcount(cached) & is_write;
-}
-
 /* The word of line's state if its chunk has words, else NULL. */
-static uint64_t *line_word(const struct ims_cpucache *c, uint64_t line)
+static uint64_t *line_word(struct ims_cpucache *c, uint64_t line)
 {
-	const struct ims_cpucache_chunk *ch = chunk_find(c, line >> CHUNK_LINES_LG2);
+	uint64_t key = (line >> WORD_LINES_LG2) + 1;
+	const struct ims_cpucache_chunk *ch;
 
-	return ch && ch->w ? &ch->w[(line & (CHUNK_LINES - 1)) >> WORD_LINES_LG2] : NULL;
+	if (key == c->last_word_key)
+		return c->last_word;
+	ch = chunk_find(c, line >> CHUNK_LINES_LG2);
+	if (!ch || !ch->w)
+		return NULL;
+	c->last_word_key = key;
+	c->last_word = &ch->w[(line & (CHUNK_LINES - 1)) >> WORD_LINES_LG2];
+	return c->last_word;
 }
 
 uint64_t ims_cpucache_dma(struct ims_cpucache *c, uint64_t pa, uint64_t len, int write,
@@ -442,11 +428,11 @@ uint64_t ims_cpucache_dma(struct ims_cpucache *c, uint64_t pa, uint64_t len, int
 	 * DMA once a run is going: one word step per op instead of walk()'s loops. */
 	if ((r.first >> WORD_LINES_LG2) == (r.last >> WORD_LINES_LG2) &&
 	    (w = line_word(c, r.first))) {
-		uint64_t sel = line_sel((unsigned)(r.first & (WORD_LINES - 1)),
+		uint64_t sel = ims_cpucache_line_sel((unsigned)(r.first & (WORD_LINES - 1)),
 					(unsigned)(r.last & (WORD_LINES - 1)));
 
 		if (snooped) {
-			snooped_dma_word(c, w, sel, write);
+			ims_cpucache_snooped_word(c, w, sel, write);
 			return 0;
 		}
 		return write ? dma_word(c, w, sel, OP_MAKE_STALE) : dma_word(c, w, sel, OP_COUNT);
@@ -456,7 +442,7 @@ uint64_t ims_cpucache_dma(struct ims_cpucache *c, uint64_t pa, uint64_t len, int
 	return snooped ? 0 : t.n[IMS_LINE_DIRTY];
 }
 
-void ims_cpucache_prefetch(const struct ims_cpucache *c, uint64_t pa)
+void ims_cpucache_prefetch(struct ims_cpucache *c, uint64_t pa)
 {
 	const uint64_t *w;
 

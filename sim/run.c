@@ -190,6 +190,29 @@ static int run_dma(struct ims_sim *sim, const struct ims_event *ev, struct ims_e
 	return 0;
 }
 
+/* Pinned 4 KiB pages from which on the look-ahead prefetches: 2 GiB, whose
+ * 4 MiB of leaf entries outgrow what the host's last-level cache keeps for
+ * us (a pointer chase on the 2-core VM gets slow between 2 and 4 MiB,
+ * docs/performance.md). Below, the entries are host cache hits anyway and
+ * the look-ahead's reads (about 100 instructions) would be pure cost. A
+ * knob of the simulator's speed, not a simulated parameter. */
+#define AHEAD_MIN_PINNED_PAGES (UINT64_C(1) << 19)
+
+/* sim->ahead_hook: the next event, read ahead, if it is a DMA through the
+ * IOMMU, has the model prefetch its walk's leaf entry. */
+static void ahead_hook(struct ims_sim *sim)
+{
+	const struct replay *rp = sim->race_ctx;
+	const struct ims_event *ev = rp->next;
+	struct ims_device *dev;
+
+	if (sim->pinned_pages < AHEAD_MIN_PINNED_PAGES || rp->have_next <= 0 || ev->kind != IMS_EV_DMA || ev->device >= sim->ndevices)
+		return;
+	dev = sim->devices[ev->device];
+	if (dev->domain && !dev->ats)
+		sim->model->prefetch_walk(sim, dev, dev->domain, ev->iova);
+}
+
 static enum ims_check_op check_op(enum ims_ev_kind kind)
 {
 	switch (kind) {
@@ -330,6 +353,7 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 	sim->flush_policy = strategies->coherency->flush;
 	sim->unmap_flush = strategies->unmap_flush->unmap_flush;
 	sim->race_hook = race_hook;
+	sim->ahead_hook = sim->model->prefetch_walk ? ahead_hook : NULL;
 	sim->race_ctx = &rp;   /* cppcheck-suppress autoVariables ; cleared before return */
 	read_ahead(&rp);
 	while (rp.have_next > 0) {
@@ -388,6 +412,7 @@ int ims_run_trace(struct ims_sim *sim, struct ims_trace_reader *r,
 	sim->race_hook = NULL;
 	sim->race_ctx = NULL;
 	sim->race_next = UINT64_MAX;
+	sim->ahead_hook = NULL;
 	if (rc)
 		return rc;
 	if (sim->end_time < sim->cpu_now)

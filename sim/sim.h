@@ -194,6 +194,13 @@ struct ims_sim {
 	void (*race_hook)(struct ims_sim *sim, uint64_t until);
 	void *race_ctx;
 	bool racing;                 /* inside the hook: no nesting */
+	/* The run loop's look-ahead, NULL outside it: a walk calls it first,
+	 * and if the trace's next event (read ahead) is a DMA, the model starts
+	 * bringing the page-table entry that DMA's walk will read into the
+	 * host's caches (model.h, prefetch_walk). For the simulator's speed,
+	 * never simulated state. A hook, so that DMAs that walk nothing (IOTLB
+	 * hits) pay nothing for it. */
+	void (*ahead_hook)(struct ims_sim *sim);
 
 	struct ims_check_state check;
 };

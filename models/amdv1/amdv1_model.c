@@ -310,6 +310,7 @@ const struct ims_model_ops ims_amdv1_ops = {
 	.walk = amdv1_walk,
 	.probe = amdv1_probe,
 	.probe_table = amdv1_probe_table,
+	.prefetch_walk = amdv1_prefetch_walk,
 	.hw_counters = amdv1_hw_counters,
 	.n_hw_counters = sizeof(amdv1_hw_counters) / sizeof(amdv1_hw_counters[0]),
 };

@@ -60,6 +60,8 @@ const struct amdv1_dte *amdv1_dtc_lookup(const struct ims_sim *sim, uint16_t dev
 /* Hardware: host-table walk (amdv1_walk.c). */
 void amdv1_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		uint64_t iova, enum ims_access access, struct ims_walk *out);
+void amdv1_prefetch_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+			 uint64_t iova);
 void amdv1_probe(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		 uint64_t iova, struct ims_walk *out);
 /* The probe_table op of model.h (amdv1_probe_table.c). */

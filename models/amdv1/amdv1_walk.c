@@ -221,6 +221,39 @@ void amdv1_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *
  * page directory cache, A/D updates or timing. An NL=7 page's flags are the
  * union over its replicas: a walk uses the one its IOVA indexes and sets D
  * there only. */
+/* model.h, prefetch_walk: from the deepest page-directory cache entry for
+ * iova (peeked: no LRU update), else from the root, amdv1_probe's reads
+ * down to the table of 4 KiB leaves, whose entry is prefetched instead of
+ * read; it stops at a large leaf or a malformed entry. A cached entry a
+ * pending invalidation will drop can only make it prefetch a useless line. */
+void amdv1_prefetch_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+			 uint64_t iova)
+{
+	const struct amdv1_dte *dte = amdv1_dtc_lookup(sim, dev->sid);
+	uint64_t table_pa;
+	unsigned level, mode;
+
+	(void)dom;
+	mode = dte ? amdv1_dte_mode(dte) : 0;
+	if (!dte || !(dte->qw[0] & AMDV1_DTE_V) || !(dte->qw[0] & AMDV1_DTE_TV) || mode == 0 ||
+	    mode == 7 || !amdv1_iova_fits(iova, mode))
+		return;
+	table_pa = amdv1_dte_root(dte);
+	level = mode - 1;
+	ims_psc_peek_deepest(&sim->psc, mode - 1, amdv1_dte_domid(dte), iova, &table_pa, &level);
+	while (level > 0) {
+		uint64_t pte = ims_mem_load64(&sim->mem,
+					      table_pa + (uint64_t)amdv1_pte_index(iova, level) * 8);
+
+		if (!amdv1_pte_present(pte) || !amdv1_pte_valid(pte, level) ||
+		    amdv1_pte_type(pte) == AMDV1_PTE_LEAF)
+			return;
+		table_pa = amdv1_pte_addr(pte);
+		level = amdv1_pde_child_level(pte);
+	}
+	ims_mem_prefetch(&sim->mem, table_pa + (uint64_t)amdv1_pte_index(iova, 0) * 8);
+}
+
 void amdv1_probe(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		 uint64_t iova, struct ims_walk *out)
 {

@@ -14,6 +14,7 @@ int ims_iotlb_init(struct ims_iotlb *t, uint64_t entries, uint64_t ways,
 		return -1;
 	t->ways = (uint32_t)ways;
 	t->nsets_mask = (uint32_t)(entries / ways - 1);
+	t->nentries = ((uint64_t)t->nsets_mask + 1) * ways;
 	t->nsizes = nsizes;
 	memcpy(t->size_lg2, page_lg2s, nsizes);
 	t->e = calloc(entries, sizeof(*t->e));
@@ -66,6 +67,7 @@ void ims_iotlb_drop(struct ims_iotlb *t, struct ims_iotlb_entry *e)
 	s = size_slot(t, e->page_lg2);
 	if (s >= 0 && !--t->live[s])
 		live_sizes_update(t);
+	t->nvalid--;
 	memset(e, 0, sizeof(*e));
 }
 
@@ -103,8 +105,47 @@ static struct ims_iotlb_entry *fill_victim(const struct ims_iotlb *t, struct ims
 	return empty_ghosted ? empty_ghosted : &set[oldest];
 }
 
-bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
-		    unsigned page_lg2, uint64_t pa, unsigned flags)
+/* fill_victim in a set with no empty way: the entry of the page if cached,
+ * else the least recently used. Stamps of valid entries are distinct, so the
+ * minimum is the one fill_victim finds. */
+static struct ims_iotlb_entry *full_set_victim(const struct ims_iotlb *t,
+					       struct ims_iotlb_entry *set, uint32_t did,
+					       uint64_t vpn, unsigned page_lg2)
+{
+	uint64_t oldest_stamp = set[0].stamp;
+	uint32_t oldest = 0;
+
+	for (uint32_t w = 0; w < t->ways; w++) {
+		struct ims_iotlb_entry *e = &set[w];
+		bool older = e->stamp < oldest_stamp;
+
+		if (e->vpn == vpn && e->did == did && e->page_lg2 == page_lg2)
+			return e;
+		oldest = older ? w : oldest;
+		oldest_stamp = older ? e->stamp : oldest_stamp;
+	}
+	return &set[oldest];
+}
+
+/* The least recently used way of a set with no empty way. */
+static struct ims_iotlb_entry *set_lru(const struct ims_iotlb *t, struct ims_iotlb_entry *set)
+{
+	struct ims_iotlb_entry *oldest = set;
+	uint64_t oldest_stamp = set->stamp;
+
+	for (struct ims_iotlb_entry *e = set + 1; e < set + t->ways; e++) {
+		bool older = e->stamp < oldest_stamp;
+
+		oldest = older ? e : oldest;
+		oldest_stamp = older ? e->stamp : oldest_stamp;
+	}
+	return oldest;
+}
+
+/* ims_iotlb_fill; absent: the caller knows the page is not cached, so a
+ * full set need not be searched for it. */
+static inline bool fill(struct ims_iotlb *t, uint32_t did, uint64_t iova, unsigned page_lg2,
+			uint64_t pa, unsigned flags, bool absent)
 {
 	int slot = size_slot(t, page_lg2);
 	uint64_t vpn = iova >> page_lg2;
@@ -114,15 +155,20 @@ bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 	if (slot < 0)
 		return false;   /* a size this IOTLB does not cache: never filled */
 	set = t->e + (uint64_t)ims_iotlb_set(t, did, vpn) * t->ways;
-	victim = fill_victim(t, set, did, vpn, page_lg2);
+	if (t->nvalid != t->nentries)
+		victim = fill_victim(t, set, did, vpn, page_lg2);
+	else
+		victim = absent ? set_lru(t, set) : full_set_victim(t, set, did, vpn, page_lg2);
 	evicted = victim->page_lg2 &&
-		  !(victim->page_lg2 == page_lg2 && victim->vpn == vpn && victim->did == did);
+		  (absent ||
+		   !(victim->page_lg2 == page_lg2 && victim->vpn == vpn && victim->did == did));
 	/* an entry of the same size gives its place up without the size ever
 	 * going out of use: the live count and probe list stay as they are */
 	if (victim->page_lg2 != page_lg2) {
 		ims_iotlb_drop(t, victim);
 		if (!t->live[slot]++)
 			live_sizes_update(t);
+		t->nvalid++;
 	}
 	if (t->nghosts)
 		ghost_clear(t, &t->ghost[victim - t->e]);
@@ -134,9 +180,16 @@ bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 	return evicted;
 }
 
-static uint64_t total_entries(const struct ims_iotlb *t)
+bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
+		    unsigned page_lg2, uint64_t pa, unsigned flags)
 {
-	return ((uint64_t)t->nsets_mask + 1) * t->ways;
+	return fill(t, did, iova, page_lg2, pa, flags, false);
+}
+
+bool ims_iotlb_fill_absent(struct ims_iotlb *t, uint32_t did, uint64_t iova,
+			   unsigned page_lg2, uint64_t pa, unsigned flags)
+{
+	return fill(t, did, iova, page_lg2, pa, flags, true);
 }
 
 /* An invalidation drops slot i: remember what it held. */
@@ -171,7 +224,7 @@ uint64_t ims_iotlb_inv_all(struct ims_iotlb *t)
 {
 	uint64_t n = 0;
 
-	for (uint64_t i = 0; i < total_entries(t); i++) {
+	for (uint64_t i = 0; i < t->nentries; i++) {
 		if (t->e[i].page_lg2) {
 			inv_drop(t, i);
 			n++;
@@ -184,7 +237,7 @@ uint64_t ims_iotlb_inv_domain(struct ims_iotlb *t, uint32_t did)
 {
 	uint64_t n = 0;
 
-	for (uint64_t i = 0; i < total_entries(t); i++) {
+	for (uint64_t i = 0; i < t->nentries; i++) {
 		if (t->e[i].page_lg2 && t->e[i].did == did) {
 			inv_drop(t, i);
 			n++;
@@ -208,7 +261,7 @@ uint64_t ims_iotlb_inv_range(struct ims_iotlb *t, uint32_t did, uint64_t start,
 {
 	uint64_t n = 0;
 
-	for (uint64_t i = 0; i < total_entries(t); i++) {
+	for (uint64_t i = 0; i < t->nentries; i++) {
 		if (t->e[i].page_lg2 && entry_in_range(&t->e[i], did, start, last)) {
 			inv_drop(t, i);
 			n++;
@@ -222,7 +275,7 @@ uint64_t ims_iotlb_mark_range(struct ims_iotlb *t, uint32_t did, uint64_t start,
 {
 	uint64_t n = 0;
 
-	for (uint64_t i = 0; i < total_entries(t); i++) {
+	for (uint64_t i = 0; i < t->nentries; i++) {
 		struct ims_iotlb_entry *e = &t->e[i];
 
 		if (e->page_lg2 && entry_in_range(e, did, start, last)) {
@@ -239,7 +292,7 @@ uint64_t ims_iotlb_inv_if(struct ims_iotlb *t,
 {
 	uint64_t n = 0;
 
-	for (uint64_t i = 0; i < total_entries(t); i++) {
+	for (uint64_t i = 0; i < t->nentries; i++) {
 		if (t->e[i].page_lg2 && match(&t->e[i], ctx)) {
 			inv_drop(t, i);
 			n++;

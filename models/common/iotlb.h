@@ -60,6 +60,9 @@ struct ims_iotlb {
 	struct ims_iotlb_ghost *ghost;   /* one per entry slot */
 	uint64_t nghosts;                /* slots holding a ghost: none, no search */
 	uint32_t nsets_mask, ways;
+	/* valid entries, of nentries: once equal (a warm IOTLB), no set has an
+	 * empty way and a fill need not look for one */
+	uint64_t nvalid, nentries;
 	uint64_t clock;
 	/* live entries per page size, to skip sizes with nothing cached */
 	uint8_t size_lg2[IMS_TLB_MAX_SIZES];
@@ -124,6 +127,11 @@ static inline struct ims_iotlb_entry *ims_iotlb_lookup(struct ims_iotlb *t,
  * entry of another page was evicted. */
 bool ims_iotlb_fill(struct ims_iotlb *t, uint32_t did, uint64_t iova,
 		    unsigned page_lg2, uint64_t pa, unsigned flags);
+/* ims_iotlb_fill of a page the caller knows is not cached (a lookup of it
+ * missed and nothing filled since): once every way is valid, the fill needs
+ * no search for it, only the least recently used way. */
+bool ims_iotlb_fill_absent(struct ims_iotlb *t, uint32_t did, uint64_t iova,
+			   unsigned page_lg2, uint64_t pa, unsigned flags);
 
 /* True, once, if an invalidation dropped a translation of iova in domain
  * did and nothing has taken its slot since. Called on misses only. */

@@ -72,6 +72,43 @@ static inline struct ims_psc_entry *ims_psc_lookup(struct ims_psc *c, unsigned l
 	return NULL;
 }
 
+/* ims_psc_lookup without touching the LRU state: for a look-ahead that
+ * must change nothing (model.h, prefetch_walk). */
+static inline const struct ims_psc_entry *ims_psc_peek(const struct ims_psc *c, unsigned level,
+						       uint32_t did, uint64_t iova)
+{
+	const struct ims_psc_level *l = &c->lvl[level];
+	uint64_t tag;
+	const struct ims_psc_entry *set;
+
+	if (!l->e)
+		return NULL;
+	tag = iova >> l->cover_lg2;
+	set = ims_psc_set(l, did, tag);
+	for (uint32_t w = 0; w < l->ways; w++)
+		if (set[w].valid && set[w].tag == tag && set[w].did == did)
+			return &set[w];
+	return NULL;
+}
+
+/* A look-ahead's start (model.h, prefetch_walk): the deepest entry cached
+ * for iova among levels 1..top, peeked as a walk looks its caches up.
+ * Gives the table it points to and that table's level; false if none. */
+static inline bool ims_psc_peek_deepest(const struct ims_psc *c, unsigned top, uint32_t did,
+					uint64_t iova, uint64_t *table_pa, unsigned *level)
+{
+	for (unsigned l = 1; l <= top; l++) {
+		const struct ims_psc_entry *e = ims_psc_peek(c, l, did, iova);
+
+		if (e) {
+			*table_pa = e->table_pa;
+			*level = e->next_level;
+			return true;
+		}
+	}
+	return false;
+}
+
 void ims_psc_fill(struct ims_psc *c, unsigned level, uint32_t did, uint64_t iova,
 		  uint64_t table_pa, unsigned next_level, unsigned perm);
 

@@ -131,6 +131,11 @@ bool smmu_cfg_decode(const struct smmu_cfg_entry *c, struct smmu_xlate_cfg *out)
 	}
 }
 
+void smmu_cfg_redecode(struct smmu_cfg_entry *c)
+{
+	c->decoded = smmu_cfg_decode(c, &c->x);
+}
+
 void smmu_cfg_store(struct ims_sim *sim, uint64_t pa, const uint64_t *words, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -177,6 +182,7 @@ unsigned smmu_cfg_inv_ste(struct ims_sim *sim, uint32_t sid)
 		smmu_cfg_load(sim, smmu_ste_pa(sid), c->ste, SMMU_STE_WORDS);
 		load_cd(sim, c);
 		c->valid = true;
+		smmu_cfg_redecode(c);
 		n++;
 	}
 	return n;
@@ -197,6 +203,7 @@ unsigned smmu_cfg_inv_cd(struct ims_sim *sim, uint32_t sid, uint32_t ssid)
 		if (c->sid != sid || !c->valid)
 			continue;
 		load_cd(sim, c);
+		smmu_cfg_redecode(c);
 		n++;
 	}
 	return n;

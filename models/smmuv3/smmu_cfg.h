@@ -124,13 +124,6 @@ struct ims_sim;
 
 /* One device's cached configuration: the STE and, for stage 1, the CD it
  * located. Keyed by StreamID (a CD is cached per StreamID, 4.3.3). */
-struct smmu_cfg_entry {
-	uint32_t sid;
-	bool valid;
-	uint64_t ste[SMMU_STE_WORDS];
-	uint64_t cd[SMMU_CD_WORDS];
-};
-
 /* What a walk needs, decoded from a cached entry. */
 struct smmu_xlate_cfg {
 	const struct smmu_stage *st;
@@ -140,6 +133,18 @@ struct smmu_xlate_cfg {
 	bool hier;             /* hierarchical permissions (APTable) apply */
 	uint64_t mair;         /* stage 1: CD MAIR1:MAIR0, what AttrIndx selects from */
 };
+
+struct smmu_cfg_entry {
+	uint32_t sid;
+	bool valid;
+	uint64_t ste[SMMU_STE_WORDS];
+	uint64_t cd[SMMU_CD_WORDS];
+	/* smmu_cfg_decode of the words above, made whenever they change
+	 * (smmu_cfg_redecode): every walk reads it */
+	bool decoded;
+	struct smmu_xlate_cfg x;
+};
+
 
 /* The tag of the shared caches: VMID in 31:16, ASID in 15:0 (3.17). */
 static inline uint32_t smmu_tag(uint16_t vmid, uint16_t asid)
@@ -159,6 +164,9 @@ void smmu_ste_build_s2(uint64_t ste[SMMU_STE_WORDS], uint64_t ttb, uint16_t vmid
  * abort or bypass, CD.V=0, or a configuration this model does not walk:
  * these make the SMMU abort the transaction, C_BAD_STE/C_BAD_CD). */
 bool smmu_cfg_decode(const struct smmu_cfg_entry *c, struct smmu_xlate_cfg *out);
+/* Decode c's words again into c->decoded and c->x, after they changed (the
+ * CFGI commands load them; tests poke them). */
+void smmu_cfg_redecode(struct smmu_cfg_entry *c);
 
 /* Host: write a structure to memory; hardware: read one back. */
 void smmu_cfg_store(struct ims_sim *sim, uint64_t pa, const uint64_t *words, unsigned n);

@@ -381,6 +381,7 @@ const struct ims_model_ops ims_smmuv3_ops = {
 	.walk = smmu_walk,
 	.probe = smmu_probe,
 	.probe_table = smmu_probe_table,
+	.prefetch_walk = smmu_prefetch_walk,
 	.hw_counters = smmu_hw_counters,
 	.n_hw_counters = sizeof(smmu_hw_counters) / sizeof(smmu_hw_counters[0]),
 };

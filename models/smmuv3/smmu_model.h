@@ -67,6 +67,8 @@ unsigned smmu_cfg_inv_cd(struct ims_sim *sim, uint32_t sid, uint32_t ssid);
 /* Hardware: the walk (smmu_walk.c). */
 void smmu_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 	       uint64_t iova, enum ims_access access, struct ims_walk *out);
+void smmu_prefetch_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+			uint64_t iova);
 void smmu_probe(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 		uint64_t iova, struct ims_walk *out);
 /* The probe_table op of model.h (smmu_probe_table.c). */

@@ -201,8 +201,7 @@ void smmu_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *d
 	       uint64_t iova, enum ims_access access, struct ims_walk *out)
 {
 	const struct smmu_cfg_entry *c = smmu_cfg_of(sim, dev);
-	struct smmu_xlate_cfg x;
-	struct walk_state w = { .sim = sim, .x = &x, .iova = iova, .cycles = 0,
+	struct walk_state w = { .sim = sim, .iova = iova, .cycles = 0,
 				.perm = IMS_TLB_R | IMS_TLB_W };
 	uint64_t table_pa;
 	unsigned level;
@@ -212,20 +211,49 @@ void smmu_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *d
 	*out = (struct ims_walk){ .fault = IMS_FAULT_NONE };
 	if (!c)
 		IMS_BUG("attached device without a configuration cache entry");
-	if (!smmu_cfg_decode(c, &x)) {
+	if (!c->decoded) {
 		/* C_BAD_STE / C_BAD_CD: the transaction is aborted */
 		fault(out, IMS_FAULT_NO_DOMAIN, SMMU_TOP_LEVEL, 0);
 		return;
 	}
+	w.x = &c->x;
 	/* input beyond T0SZ/S2T0SZ: a Translation fault before any read */
 	if (iova >> SMMU_IA_BITS) {
 		fault(out, IMS_FAULT_ADDR, SMMU_TOP_LEVEL, 0);
 		return;
 	}
-	table_pa = x.ttb;
+	table_pa = c->x.ttb;
 	level = psc_start(&w, &table_pa);
 	walk_levels(&w, table_pa, level, access, out);
 	out->cycles = w.cycles;
+}
+
+/* model.h, prefetch_walk: from the deepest walk-cache entry for iova
+ * (peeked: no LRU update), else from the table base, smmu_probe's reads
+ * down to the level-3 table (of 4 KiB pages), whose descriptor is
+ * prefetched instead of read; it stops at a block or an empty descriptor. */
+void smmu_prefetch_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+			uint64_t iova)
+{
+	const struct smmu_cfg_entry *c = smmu_cfg_of(sim, dev);
+	uint64_t table_pa;
+	unsigned level;
+
+	(void)dom;
+	if (!c || !c->decoded || iova >> SMMU_IA_BITS)
+		return;
+	table_pa = c->x.ttb;
+	level = SMMU_TOP_LEVEL;
+	ims_psc_peek_deepest(&sim->psc, SMMU_TOP_LEVEL, c->x.tag, iova, &table_pa, &level);
+	for (; level > 0; level--) {
+		uint64_t d = ims_mem_load64(&sim->mem,
+					    table_pa + (uint64_t)smmu_desc_index(iova, level) * 8);
+
+		if (smmu_desc_type(d, level) != SMMU_DESC_TABLE)
+			return;
+		table_pa = smmu_desc_oa(d);
+	}
+	ims_mem_prefetch(&sim->mem, table_pa + (uint64_t)smmu_desc_index(iova, 0) * 8);
 }
 
 /* model.h, probe: the walk above through dev's cached configuration,

@@ -292,6 +292,7 @@ const struct ims_model_ops ims_vtd_ops = {
 	.iotlb_sync = vtd_iotlb_sync,
 	.iotlb_flush_all = vtd_iotlb_flush_all,
 	.walk = vtd_walk,
+	.prefetch_walk = vtd_prefetch_walk,
 	.probe = vtd_probe,
 	.probe_table = vtd_probe_table,
 	.hw_counters = vtd_hw_counters,

@@ -39,6 +39,8 @@ struct vtd_domain {
 /* Hardware: second-stage walk (vtd_walk.c). */
 void vtd_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom, uint64_t iova,
 	      enum ims_access access, struct ims_walk *out);
+void vtd_prefetch_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+		       uint64_t iova);
 void vtd_probe(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
 	       uint64_t iova, struct ims_walk *out);
 /* The probe_table op of model.h (vtd_probe_table.c). */

@@ -149,6 +149,33 @@ void vtd_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *do
 	out->cycles = w.cycles;
 }
 
+/* model.h, prefetch_walk: from the deepest paging-structure cache entry
+ * for iova (looked at, not used: no LRU update), else from the top, the
+ * reads of vtd_probe down to the leaf table, whose entry is prefetched
+ * instead of read. A cached entry a pending invalidation will drop can only
+ * make it prefetch a useless line. */
+void vtd_prefetch_walk(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+		       uint64_t iova)
+{
+	const struct vtd_pasid_entry *pc = &vtd_dom(dom)->pc;
+	unsigned top = vtd_pasid_levels(pc) - 1, level = top;
+	uint64_t table_pa = vtd_pasid_ssptptr(pc);
+
+	(void)dev;
+	if (iova >> vtd_width_for_levels(top + 1))
+		return;
+	ims_psc_peek_deepest(&sim->psc, top, vtd_pasid_did(pc), iova, &table_pa, &level);
+	for (; level > 0; level--) {
+		uint64_t pte = ims_mem_load64(&sim->mem,
+					      table_pa + (uint64_t)vtd_pte_index(iova, level) * 8);
+
+		if (!vtd_pte_present(pte) || vtd_pte_is_leaf(pte, level))
+			return;
+		table_pa = vtd_pte_addr(pte);
+	}
+	ims_mem_prefetch(&sim->mem, table_pa + (uint64_t)vtd_pte_index(iova, 0) * 8);
+}
+
 /* model.h, probe: the walk above from the PASID-cache copy, without the
  * paging-structure caches, A/D updates or timing. A permission the walk
  * would fault on is simply absent from tlb_flags. */

@@ -196,8 +196,8 @@ void ims_coh_after_unfill(struct ims_sim *sim, struct ims_area *a, uint64_t iova
 		flush_range(sim, pa, last - iova + 1);
 }
 
-void ims_coh_dma(struct ims_sim *sim, const struct ims_domain *dom, uint64_t iova, uint64_t pa,
-		 uint64_t len, bool write, bool snooped)
+void ims_coh_dma_other(struct ims_sim *sim, const struct ims_domain *dom, uint64_t iova,
+		       uint64_t pa, uint64_t len, bool write, bool snooped)
 {
 	uint64_t lines = ((pa + len - 1) >> IMS_CACHE_LINE_LG2) - (pa >> IMS_CACHE_LINE_LG2) + 1;
 	uint64_t stale;

@@ -42,10 +42,25 @@ void ims_coh_before_fill(struct ims_sim *sim, struct ims_ioas *ioas, struct ims_
 void ims_coh_after_unfill(struct ims_sim *sim, struct ims_area *a, uint64_t iova,
 			  uint64_t last, struct ims_domain *dom);
 
+/* ims_coh_dma of a DMA that is not snooped or goes through a non-coherent
+ * domain (forced to snoop): line counts and stale-data exposure. */
+void ims_coh_dma_other(struct ims_sim *sim, const struct ims_domain *dom, uint64_t iova,
+		       uint64_t pa, uint64_t len, bool write, bool snooped);
+
 /* A DMA chunk [pa, pa+len) through dom, snooped or not (the translation's
- * IMS_TLB_SNOOP). */
-void ims_coh_dma(struct ims_sim *sim, const struct ims_domain *dom, uint64_t iova, uint64_t pa,
-		 uint64_t len, bool write, bool snooped);
+ * IMS_TLB_SNOOP). Inline for the DMA path's common case, a snooped DMA
+ * through a coherent domain: it only changes the CPU cache model's line
+ * states, and nothing while no line is cached. */
+static inline void ims_coh_dma(struct ims_sim *sim, const struct ims_domain *dom, uint64_t iova,
+			       uint64_t pa, uint64_t len, bool write, bool snooped)
+{
+	if (snooped && !dom->noncoherent) {
+		if (sim->cache.lines_cached)
+			ims_cpucache_dma_snooped(&sim->cache, pa, len, write);
+		return;
+	}
+	ims_coh_dma_other(sim, dom, iova, pa, len, write, snooped);
+}
 
 /* Host CPU access to [pa, pa+len) (trace cpu-read / cpu-write). */
 int ims_coh_cpu_access(struct ims_sim *sim, uint64_t pa, uint64_t len, bool write,

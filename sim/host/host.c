@@ -487,12 +487,12 @@ struct xlate {
 	unsigned flags;
 };
 
-/* The IOTLB missed (e: an entry without the rights needed, or NULL): walk,
- * fill. Out of line so that the hit path keeps its registers. */
-static __attribute__((noinline)) bool translate_walk(struct ims_sim *sim, struct ims_device *dev,
-						     struct ims_domain *dom, uint64_t iova, bool write,
-						     struct ims_iotlb_entry *e, struct xlate *x,
-						     struct ims_walk *w)
+/* The IOTLB missed (e: an entry without the rights needed, or NULL): walk
+ * into *w, fill. Returns false if the walk faulted. Inline for dma_one_walk,
+ * where e is NULL. */
+static inline bool walk_fill(struct ims_sim *sim, struct ims_device *dev, struct ims_domain *dom,
+			     uint64_t iova, bool write, struct ims_iotlb_entry *e,
+			     struct ims_walk *w)
 {
 	uint64_t lat = sim->costs.iotlb_hit_ns;
 
@@ -517,8 +517,24 @@ static __attribute__((noinline)) bool translate_walk(struct ims_sim *sim, struct
 		return false;
 	}
 	IMS_STAT_INC(&sim->stats, iotlb_fill);
-	if (ims_iotlb_fill(&sim->iotlb, dom->tlb_tag, iova, w->page_lg2, w->pa, w->tlb_flags))
+	/* without e the lookup found no entry of the page, and a walk fills
+	 * nothing */
+	if (e ? ims_iotlb_fill(&sim->iotlb, dom->tlb_tag, iova, w->page_lg2, w->pa, w->tlb_flags)
+	      : ims_iotlb_fill_absent(&sim->iotlb, dom->tlb_tag, iova, w->page_lg2, w->pa,
+				      w->tlb_flags))
 		IMS_STAT_INC(&sim->stats, iotlb_evict);
+	return true;
+}
+
+/* walk_fill for the general path, giving the translation in *x. Out of
+ * line so that the hit path keeps its registers. */
+static __attribute__((noinline)) bool translate_walk(struct ims_sim *sim, struct ims_device *dev,
+						     struct ims_domain *dom, uint64_t iova, bool write,
+						     struct ims_iotlb_entry *e, struct xlate *x,
+						     struct ims_walk *w)
+{
+	if (!walk_fill(sim, dev, dom, iova, write, e, w))
+		return false;
 	*x = (struct xlate){ .pa = w->pa, .page_lg2 = w->page_lg2, .flags = w->tlb_flags };
 	return true;
 }
@@ -794,6 +810,64 @@ static __attribute__((noinline)) uint64_t dma_chunks(struct ims_sim *sim, struct
 	return cur < end ? 1 : 0;
 }
 
+/* dma_one_walk's walk faulted: the request is aborted, as in dma_chunks.
+ * Out of line: faults are rare. */
+static __attribute__((noinline)) uint64_t dma_one_fault(struct ims_sim *sim,
+							struct ims_device *dev,
+							struct ims_domain *dom, uint64_t iova,
+							bool write, const struct ims_walk *w)
+{
+	struct chunk_timing ct = { .ready = sim->now, .walked = true, .w = w, .faulted = true };
+
+	record_fault(sim, dev, iova, write, w);
+	dma_done(sim, time_chunk(sim, dev, dom, iova, iova + 1, &ct));
+	return 1;
+}
+
+/* A DMA of one request and one translation chunk whose page the IOTLB does
+ * not hold at all, and that marks no dirty ground truth: the walk, the fill,
+ * the CPU cache and the request's timing, the steps of dma_chunks in its
+ * order without its loop and chunk bookkeeping. (A walk never yields an
+ * entry a lazy unmap flagged, so there are no stale bytes to count.) */
+static inline uint64_t dma_one_walk(struct ims_sim *sim, struct ims_device *dev,
+				    struct ims_domain *dom, uint64_t iova, uint64_t len, bool write)
+{
+	struct ims_dma_engine *eng = &dev->dma;
+	struct ims_walk w;
+	uint64_t issue, xlate;
+
+	/* on a walk-heavy run the leaf entry of every walk is a host cache
+	 * miss: ask for the next DMA's now, so that it overlaps this DMA */
+	if (sim->ahead_hook)
+		sim->ahead_hook(sim);
+	IMS_STAT_INC(&sim->stats, translations);
+	if (!walk_fill(sim, dev, dom, iova, write, NULL, &w))
+		return dma_one_fault(sim, dev, dom, iova, write, &w);
+	if (!(w.tlb_flags & IMS_TLB_SNOOP) || dom->noncoherent || sim->cache.lines_cached)
+		ims_coh_dma(sim, dom, iova, w.pa + (iova & ((UINT64_C(1) << w.page_lg2) - 1)),
+			    len, write, w.tlb_flags & IMS_TLB_SNOOP);
+	IMS_STAT_ADD(&sim->stats, dma_bytes, len);
+	issue = ims_dma_engine_issue(eng, sim->now);
+	xlate = chunk_xlate_done(sim, dom, iova, issue, true, &w);
+	dma_done(sim, time_request(sim, eng, sim->now, issue, xlate, len));
+	return 0;
+}
+
+/* ims_dma's DMAs off its hit path, e the IOTLB lookup of iova: the plain
+ * miss of one chunk takes dma_one_walk, everything else dma_chunks. Six
+ * arguments (the domain is the device's), so ims_dma can jump here. */
+static __attribute__((noinline)) uint64_t dma_off_hit(struct ims_sim *sim, struct ims_device *dev,
+						      struct ims_iotlb_entry *e, uint64_t iova,
+						      uint64_t len, bool write)
+{
+	struct ims_domain *dom = dev->domain;
+
+	if (e || (iova ^ (iova + len - 1)) > (dev->dma.req_mask & sim->dma_chunk_mask) ||
+	    (dom->dirty_tracking && write))
+		return dma_chunks(sim, dev, dom, e, iova, iova + len, write);
+	return dma_one_walk(sim, dev, dom, iova, len, write);
+}
+
 /* The common DMA has one request, hits the IOTLB through an entry of a
  * page still mapped, is not dirty-tracked and needs no CPU-cache work: it
  * takes this short path (the same steps as
@@ -824,7 +898,7 @@ uint64_t ims_dma(struct ims_sim *sim, struct ims_device *dev, uint64_t iova, uin
 	    (e->flags & (tlb_need(write) | IMS_TLB_SNOOP | IMS_TLB_UNMAPPED)) !=
 		    (tlb_need(write) | IMS_TLB_SNOOP) ||
 	    (dom->dirty_tracking && write) || dom->noncoherent || sim->cache.lines_cached)
-		return dma_chunks(sim, dev, dom, e, iova, iova + len, write);
+		return dma_off_hit(sim, dev, e, iova, len, write);
 	count_hit(sim);
 	IMS_STAT_ADD(&sim->stats, dma_bytes, len);
 	issue = ims_dma_engine_issue(eng, sim->now);

@@ -422,9 +422,14 @@ static uint64_t real_apply(unsigned kind, uint64_t pa, uint64_t len, struct ims_
 	case 1:
 		return ims_cpucache_cpu_read(&c, pa, len);
 	case 2:
-		return ims_cpucache_dma(&c, pa, len, 1, 1);
 	case 3:
-		return ims_cpucache_dma(&c, pa, len, 0, 1);
+		/* the DMA path's way: after a walk's prefetch of the first line
+		 * (half the time), inline when that found the DMA's word; the
+		 * whole-chunk test below frees words the prefetch found */
+		if (pa & LINE)
+			ims_cpucache_prefetch(&c, pa);
+		ims_cpucache_dma_snooped(&c, pa, len, kind == 2);
+		return 0;
 	case 4:
 		return ims_cpucache_dma(&c, pa, len, 1, 0);
 	case 5:

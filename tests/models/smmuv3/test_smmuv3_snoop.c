@@ -207,6 +207,7 @@ Test(smmu_snoop, stage1_walk_decodes_attrindx_through_the_cached_mair, .init = n
 	poke_leaf(IOVA, d & ~SMMU_DESC_ATTRINDX);
 	cr_assert_eq(walk_flags(IOVA, IMS_ACCESS_READ), FLAGS_RW);
 	smmu_cfg_of(&sim, dev)->cd[3] = 0xf404ffffull;
+	smmu_cfg_redecode(smmu_cfg_of(&sim, dev));
 	cr_assert_eq(walk_flags(IOVA, IMS_ACCESS_READ), FLAGS_RW | IMS_TLB_SNOOP);
 }
 
