@@ -212,19 +212,13 @@ static void amdv1_iotlb_sync(struct ims_sim *sim, struct ims_domain *dom,
 			  gather->tables_freed || sim->params.amdv1_inv_pde_always);
 }
 
-/* amd_iommu_flush_iotlb_all -> amd_iommu_domain_flush_all: one
- * INVALIDATE_IOMMU_PAGES for every address of the domain with PDE=1, an
- * INVALIDATE_IOTLB_PAGES of every address for each device with ATS, then
- * COMPLETION_WAIT. */
+/* amd_iommu_flush_iotlb_all -> amd_iommu_domain_flush_all: the range
+ * flush of every address with PDE=1 (the range encodes as S=1 with
+ * AMDV1_IIP_ALL_ADDR), so an INVALIDATE_IOTLB_PAGES of every address for
+ * each device with ATS too, then COMPLETION_WAIT. */
 static void amdv1_iotlb_flush_all(struct ims_sim *sim, struct ims_domain *dom)
 {
-	struct amdv1_cmdbuf *q = &amdv1_iommu(sim)->cmd;
-	struct amdv1_cmd c = amdv1_cmd_inv_pages(dom->did, AMDV1_IIP_ALL_ADDR, true, true);
-
-	amdv1_cmd_queue(sim, q, &c);
-	flush_device_iotlbs(sim, dom, 0, UINT64_MAX);
-	amdv1_cmd_wait(sim, q);
-	IMS_STAT_INC(&sim->stats, iotlb_syncs);
+	amdv1_flush_range(sim, dom, 0, UINT64_MAX, true);
 }
 
 /* amd_iommu_set_dirty_tracking: for every device of the domain, set or
@@ -260,14 +254,8 @@ static int amdv1_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom,
 		amdv1_cmd_queue(sim, q, &c);
 		ndev++;
 	}
-	if (ndev) {
-		struct amdv1_cmd c = amdv1_cmd_inv_pages(dom->did, AMDV1_IIP_ALL_ADDR, true, true);
-
-		amdv1_cmd_queue(sim, q, &c);
-		flush_device_iotlbs(sim, dom, 0, UINT64_MAX);
-		amdv1_cmd_wait(sim, q);
-		IMS_STAT_INC(&sim->stats, iotlb_syncs);
-	}
+	if (ndev)
+		amdv1_iotlb_flush_all(sim, dom);
 	ad->tracking = on;
 	IMS_STAT_INC(&sim->stats, dirty_tracking_switches);
 	return 0;

@@ -154,6 +154,18 @@ static void batch_add(struct ims_sim *sim, struct vtd_qi_desc *batch, unsigned *
 	batch[(*n)++] = d;
 }
 
+/* A device-TLB descriptor of [start, last] for every device of dom with
+ * ATS, after what batch holds. */
+static void add_devtlbs(struct ims_sim *sim, struct ims_domain *dom, struct vtd_qi_desc *batch,
+			unsigned *n, uint64_t start, uint64_t last)
+{
+	struct ims_device *dev;
+	unsigned i = 0;
+
+	while ((dev = ims_ats_device_next(sim, dom, &i)))
+		batch_add(sim, batch, n, vtd_qi_devtlb(dev->sid, start, last));
+}
+
 /* cache_tag_flush_range: the IOTLB descriptor, then (devtlb) a device-TLB
  * descriptor for every device of the domain with ATS, whose ATC may hold the
  * range (Linux: one per DEVTLB cache tag), then one wait. */
@@ -161,8 +173,7 @@ static void flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t st
 			uint64_t last, bool ih, bool devtlb)
 {
 	struct vtd_qi_desc batch[VTD_QI_BATCH];
-	struct ims_device *dev;
-	unsigned n = 0, i = 0;
+	unsigned n = 0;
 	uint64_t addr;
 	unsigned am;
 
@@ -171,8 +182,8 @@ static void flush_range(struct ims_sim *sim, struct ims_domain *dom, uint64_t st
 		batch[n++] = vtd_qi_iotlb_psi(dom->did, addr, am, ih);
 	else
 		batch[n++] = vtd_qi_iotlb_dsi(dom->did);
-	while (devtlb && (dev = ims_ats_device_next(sim, dom, &i)))
-		batch_add(sim, batch, &n, vtd_qi_devtlb(dev->sid, start, last));
+	if (devtlb)
+		add_devtlbs(sim, dom, batch, &n, start, last);
 	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, batch, n);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
 }
@@ -217,12 +228,10 @@ static void vtd_iotlb_sync(struct ims_sim *sim, struct ims_domain *dom,
 static void vtd_iotlb_flush_all(struct ims_sim *sim, struct ims_domain *dom)
 {
 	struct vtd_qi_desc batch[VTD_QI_BATCH];
-	struct ims_device *dev;
-	unsigned n = 0, i = 0;
+	unsigned n = 0;
 
 	batch[n++] = vtd_qi_iotlb_dsi(dom->did);
-	while ((dev = ims_ats_device_next(sim, dom, &i)))
-		batch_add(sim, batch, &n, vtd_qi_devtlb(dev->sid, 0, UINT64_MAX));
+	add_devtlbs(sim, dom, batch, &n, 0, UINT64_MAX);
 	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, batch, n);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
 }
@@ -238,8 +247,7 @@ static int vtd_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, b
 	struct vtd_domain *vd = vtd_dom(dom);
 	struct vtd_pasid_entry e;
 	struct vtd_qi_desc batch[VTD_QI_BATCH];
-	struct ims_device *dev;
-	unsigned n = 0, i = 0;
+	unsigned n = 0;
 
 	(void)err;
 	vtd_pasid_entry_load(sim, vd->pasid_pa, &e);
@@ -250,8 +258,7 @@ static int vtd_set_dirty_tracking(struct ims_sim *sim, struct ims_domain *dom, b
 	ims_host_charge(sim, IMS_STAT_cyc_sw_other, sim->costs.sw_pasid_entry_update_cycles);
 	batch[n++] = vtd_qi_pasid_cache(VTD_PC_G_PASID, dom->did, VTD_RID_PASID);
 	batch[n++] = vtd_qi_iotlb_dsi(dom->did);
-	while ((dev = ims_ats_device_next(sim, dom, &i)))
-		batch_add(sim, batch, &n, vtd_qi_devtlb(dev->sid, 0, UINT64_MAX));
+	add_devtlbs(sim, dom, batch, &n, 0, UINT64_MAX);
 	vtd_qi_sync(sim, &vtd_iommu(sim)->qi, batch, n);
 	IMS_STAT_INC(&sim->stats, iotlb_syncs);
 	IMS_STAT_INC(&sim->stats, dirty_tracking_switches);

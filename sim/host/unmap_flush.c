@@ -87,7 +87,7 @@ static void exposure(struct ims_sim *sim, uint64_t window)
 /* Translations of [start, last] that devices of dom could still use: the
  * IOTLB's, and those in the ATCs of its devices with ATS (which reach
  * memory without asking the IOMMU). ORs mark into each; returns how many. */
-static uint64_t iotlb_entries_of(struct ims_sim *sim, const struct ims_domain *dom,
+static uint64_t cached_translations(struct ims_sim *sim, const struct ims_domain *dom,
 				 uint64_t start, uint64_t last, unsigned mark)
 {
 	uint64_t n = ims_iotlb_mark_range(&sim->iotlb, dom->tlb_tag, start, last, mark);
@@ -201,7 +201,7 @@ static void strict_end(struct ims_sim *sim, struct ims_domain *dom, const struct
 		       uint64_t iova, uint64_t last)
 {
 	uint64_t cleared = sim->cpu_now;
-	bool cached = iotlb_entries_of(sim, dom, iova, last, 0) != 0;
+	bool cached = cached_translations(sim, dom, iova, last, 0) != 0;
 
 	ims_host_sync(sim, dom, g);
 	if (cached)
@@ -233,14 +233,14 @@ static void lazy_end(struct ims_sim *sim, struct ims_domain *dom, const struct i
 	struct ims_fq *q = dom->fq;
 	struct fq_entry e = { .start = iova, .last = last, .cleared = sim->cpu_now };
 	bool full = q->n + 1 >= sim->params.fq_size;
-	bool cached = full && iotlb_entries_of(sim, dom, iova, last, 0) != 0;
+	bool cached = full && cached_translations(sim, dom, iova, last, 0) != 0;
 
 	q->deferring = false;
 	ims_host_charge(sim, IMS_STAT_cyc_sw_unmap, sim->costs.sw_fq_queue_cycles);
 	if (full)
 		fq_flush(sim, dom, IMS_STAT_fq_flush_full);
 	/* flagged as the unmap returns: DMA before this is not stale */
-	e.exposed = iotlb_entries_of(sim, dom, iova, last, IMS_TLB_UNMAPPED) != 0;
+	e.exposed = cached_translations(sim, dom, iova, last, IMS_TLB_UNMAPPED) != 0;
 	if (cached && !e.exposed)
 		exposure(sim, sim->inv_busy_until - e.cleared);
 	queue_add(sim, q, &e);

@@ -250,6 +250,18 @@ static bool column_shown(const struct rp *r, unsigned c)
 	return false;
 }
 
+/* The columns the runs' table has, decided once per table (a check runs
+ * over every run). Returns how many went into cols. */
+static unsigned shown_columns(const struct rp *r, const struct column *cols[NCOLUMNS])
+{
+	unsigned n = 0;
+
+	for (unsigned c = 0; c < NCOLUMNS; c++)
+		if (column_shown(r, c))
+			cols[n++] = &columns[c];
+	return n;
+}
+
 static void cell(char *buf, size_t size, const json_t *run, const struct column *c)
 {
 	switch (c->kind) {
@@ -316,12 +328,13 @@ static int write_html(const struct rp *r, struct ims_error *err)
 	}
 	fputs("</p>\n", f);
 	if (r->nruns) {
+		const struct column *cols[NCOLUMNS];
+		unsigned ncols = shown_columns(r, cols);
+
 		fputs("<h2>Runs</h2>\n<div style=\"overflow-x: auto\">\n<table>\n<tr><th>model</th><th>strategy</th><th>trace</th>", f);
-		for (unsigned c = 0; c < NCOLUMNS; c++) {
-			if (!column_shown(r, c))
-				continue;
+		for (unsigned c = 0; c < ncols; c++) {
 			fputs("<th>", f);
-			html_text(f, columns[c].label);
+			html_text(f, cols[c]->label);
 			fputs("</th>", f);
 		}
 		fputs("</tr>\n", f);
@@ -335,10 +348,8 @@ static int write_html(const struct rp *r, struct ims_error *err)
 			fputs("</td><td>", f);
 			html_text(f, trace_of(run));
 			fputs("</td>", f);
-			for (unsigned c = 0; c < NCOLUMNS; c++) {
-				if (!column_shown(r, c))
-					continue;
-				cell(buf, sizeof(buf), run, &columns[c]);
+			for (unsigned c = 0; c < ncols; c++) {
+				cell(buf, sizeof(buf), run, cols[c]);
 				fprintf(f, "<td class=\"n\">%s</td>", buf);
 			}
 			fputs("</tr>\n", f);
@@ -410,14 +421,15 @@ static int write_md(const struct rp *r, struct ims_error *err)
 	}
 	fputs("\n", f);
 	if (r->nruns) {
+		const struct column *cols[NCOLUMNS];
+		unsigned ncols = shown_columns(r, cols);
+
 		fputs("\n| model | strategy |", f);
-		for (unsigned c = 0; c < NCOLUMNS; c++)
-			if (column_shown(r, c))
-				fprintf(f, " %s |", columns[c].label);
+		for (unsigned c = 0; c < ncols; c++)
+			fprintf(f, " %s |", cols[c]->label);
 		fputs("\n| --- | --- |", f);
-		for (unsigned c = 0; c < NCOLUMNS; c++)
-			if (column_shown(r, c))
-				fputs(" ---: |", f);
+		for (unsigned c = 0; c < ncols; c++)
+			fputs(" ---: |", f);
 		fputs("\n", f);
 		for (unsigned i = 0; i < r->nruns; i++) {
 			const json_t *run = r->runs[i].j;
@@ -427,10 +439,8 @@ static int write_md(const struct rp *r, struct ims_error *err)
 			fputs(" | ", f);
 			md_text(f, json_string_value(json_object_get(run, "strategy")));
 			fputs(" |", f);
-			for (unsigned c = 0; c < NCOLUMNS; c++) {
-				if (!column_shown(r, c))
-					continue;
-				cell(buf, sizeof(buf), run, &columns[c]);
+			for (unsigned c = 0; c < ncols; c++) {
+				cell(buf, sizeof(buf), run, cols[c]);
 				fprintf(f, " %s |", buf);
 			}
 			fputs("\n", f);
